@@ -1,0 +1,41 @@
+# nnreg: `make demo` sets up and trains the seed configuration; `make test` sets up and runs the tests.
+SHELL := /bin/bash
+NNREG_DATA ?= data/mnist
+NNREG_DB ?= nnreg.sqlite
+APT_PACKAGES := libsqlite3-dev libopenblas-dev zlib1g-dev pkg-config sqlite3 curl python3-pip
+export NNREG_DATA
+
+.PHONY: demo test deps data build bench clean
+
+demo: deps data build
+	.build/release/nnreg train --db $(NNREG_DB) --data $(NNREG_DATA)
+
+test: deps data
+	swift build --build-tests
+	swift test --skip-build
+
+build:
+	swift build -c release --product nnreg
+
+bench: deps data
+	swift run -c release nnreg-bench all --data $(NNREG_DATA)
+
+data:
+	scripts/fetch-mnist.sh $(NNREG_DATA)
+
+# Installs the system libraries when they are missing (as root), or prints the command to run.
+deps:
+	@missing=""; \
+	for m in sqlite3 openblas zlib; do pkg-config --exists $$m 2>/dev/null || missing=yes; done; \
+	command -v sqlite3 >/dev/null || missing=yes; \
+	command -v curl >/dev/null || missing=yes; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_PACKAGES); \
+	  else \
+	    echo "Missing system packages. Run: sudo apt-get update && sudo apt-get install -y $(APT_PACKAGES)"; exit 1; \
+	  fi; \
+	fi
+
+clean:
+	rm -rf .build

@@ -1,0 +1,49 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "nnreg",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "nnreg", targets: ["nnreg"]),
+        .executable(name: "nnreg-bench", targets: ["nnreg-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CSQLite", pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(
+            name: "CBLAS", pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(
+            name: "CZlib", pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]),
+        .executableTarget(name: "EmbedMigrationsTool"),
+        .plugin(
+            name: "EmbedMigrations", capability: .buildTool(),
+            dependencies: ["EmbedMigrationsTool"]),
+        .target(
+            name: "Store",
+            dependencies: ["CSQLite", .product(name: "Crypto", package: "swift-crypto")],
+            plugins: ["EmbedMigrations"]),
+        .target(
+            name: "Trainer",
+            dependencies: ["CBLAS", "CZlib", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
+        .executableTarget(
+            name: "nnreg",
+            dependencies: [
+                "Store", "Trainer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .executableTarget(name: "nnreg-bench", dependencies: ["Store", "Trainer"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store"]),
+        .testTarget(name: "TrainerTests", dependencies: ["Trainer"]),
+        .testTarget(name: "nnregTests", dependencies: ["nnreg", "Store", "Trainer"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

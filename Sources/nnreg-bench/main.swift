@@ -1,0 +1,3 @@
+import Store
+import Trainer
+print(StoreInfo.migrationIDs, TrainerInfo.name)
