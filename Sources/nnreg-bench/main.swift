@@ -1,3 +1,35 @@
-import Store
-import Trainer
-print(StoreInfo.migrationIDs, TrainerInfo.name)
+import Foundation
+
+// nnreg-bench SUITE [--data DIR]: prints one figure per line as `NAME VALUE UNIT`.
+// Suites: store (StoreBenchmark.swift), train (TrainBenchmark.swift), cli (CLIBenchmark.swift), all.
+let arguments = Array(CommandLine.arguments.dropFirst())
+let suite = arguments.first ?? "all"
+var dataDirectory = ProcessInfo.processInfo.environment["NNREG_DATA"] ?? "data/mnist"
+if let index = arguments.firstIndex(of: "--data"), index + 1 < arguments.count {
+    dataDirectory = arguments[index + 1]
+}
+
+/// Prints one benchmark figure in the `NAME VALUE UNIT` format.
+func report(_ name: String, _ value: Double, _ unit: String) {
+    let formatted = value >= 100 ? String(format: "%.0f", value) : String(format: "%.3g", value)
+    print("\(name) \(formatted) \(unit)")
+    fflush(stdout)
+}
+
+do {
+    switch suite {
+    case "store": try runStoreBenchmarks()
+    case "train": try runTrainBenchmarks(dataDirectory: dataDirectory)
+    case "cli": try runCLIBenchmarks()
+    case "all":
+        try runStoreBenchmarks()
+        try runTrainBenchmarks(dataDirectory: dataDirectory)
+        try runCLIBenchmarks()
+    default:
+        FileHandle.standardError.write(Data("usage: nnreg-bench store|train|cli|all [--data DIR]\n".utf8))
+        exit(64)
+    }
+} catch {
+    FileHandle.standardError.write(Data("Error: \(error)\n".utf8))
+    exit(1)
+}
