@@ -12,8 +12,7 @@ if let index = arguments.firstIndex(of: "--data"), index + 1 < arguments.count {
 /// Prints one benchmark figure in the `NAME VALUE UNIT` format.
 func report(_ name: String, _ value: Double, _ unit: String) {
     let formatted = value >= 100 ? String(format: "%.0f", value) : String(format: "%.3g", value)
-    print("\(name) \(formatted) \(unit)")
-    fflush(stdout)
+    FileHandle.standardOutput.write(Data("\(name) \(formatted) \(unit)\n".utf8))
 }
 
 do {
