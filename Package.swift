@@ -31,13 +31,16 @@ let package = Package(
             dependencies: ["CSQLite", .product(name: "Crypto", package: "swift-crypto")],
             plugins: ["EmbedMigrations"]),
         .target(
+            name: "CKernels",
+            cSettings: [.unsafeFlags(["-O3", "-ffp-contract=off", "-fno-math-errno"])]),
+        .target(
             name: "Trainer",
-            dependencies: ["CBLAS", "CZlib", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["CBLAS", "CKernels", "CZlib", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
         .executableTarget(
             name: "nnreg",
             dependencies: [
-                "Store", "Trainer",
+                "Store", "Trainer", "CZlib",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "nnreg-bench", dependencies: ["Store", "Trainer"]),

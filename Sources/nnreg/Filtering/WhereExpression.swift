@@ -1,0 +1,85 @@
+/// A parsed `--where` filter: comparisons on run fields joined by `and`, `or`, `not` and parentheses,
+/// e.g. `test_accuracy > 0.93 and (batch_size = 256 or name = 'seed-1')`.
+indirect enum WhereExpression: Equatable {
+    case comparison(field: String, op: ComparisonOperator, value: FieldValue)
+    case and(WhereExpression, WhereExpression)
+    case or(WhereExpression, WhereExpression)
+    case not(WhereExpression)
+
+    /// Every field the expression names, so callers can reject unknown ones before filtering.
+    var fields: [String] {
+        switch self {
+        case .comparison(let field, _, _): [field]
+        case .and(let lhs, let rhs), .or(let lhs, let rhs): lhs.fields + rhs.fields
+        case .not(let inner): inner.fields
+        }
+    }
+
+    /// Whether a row matches; a field the row lacks makes its comparison false.
+    func matches(_ row: [String: FieldValue]) -> Bool {
+        switch self {
+        case .comparison(let field, let op, let value):
+            guard let actual = row[field] else { return false }
+            return op.holds(actual, value)
+        case .and(let lhs, let rhs): return lhs.matches(row) && rhs.matches(row)
+        case .or(let lhs, let rhs): return lhs.matches(row) || rhs.matches(row)
+        case .not(let inner): return !inner.matches(row)
+        }
+    }
+}
+
+/// A value a run field holds or a filter compares against.
+enum FieldValue: Equatable, Comparable, CustomStringConvertible {
+    case number(Double)
+    case text(String)
+
+    var description: String {
+        switch self {
+        case .number(let value): value.formatted()
+        case .text(let text): text
+        }
+    }
+
+    static func < (lhs: FieldValue, rhs: FieldValue) -> Bool {
+        switch (lhs, rhs) {
+        case (.number(let a), .number(let b)): a < b
+        default: lhs.description < rhs.description
+        }
+    }
+}
+
+enum ComparisonOperator: String, CaseIterable {
+    case equal = "=", notEqual = "!=", lessOrEqual = "<=", greaterOrEqual = ">=", less = "<", greater = ">"
+
+    func holds(_ lhs: FieldValue, _ rhs: FieldValue) -> Bool {
+        let (a, b) = Self.coerce(lhs, rhs)
+        switch self {
+        case .equal: return a == b
+        case .notEqual: return a != b
+        case .less: return a < b
+        case .lessOrEqual: return a <= b
+        case .greater: return a > b
+        case .greaterOrEqual: return a >= b
+        }
+    }
+
+    /// Text that spells a number compares as that number, so `seed = '3'` and `seed = 3` agree.
+    private static func coerce(_ lhs: FieldValue, _ rhs: FieldValue) -> (FieldValue, FieldValue) {
+        switch (lhs, rhs) {
+        case (.number, .text(let text)):
+            if let number = Double(text) { return (lhs, .number(number)) }
+        case (.text(let text), .number):
+            if let number = Double(text) { return (.number(number), rhs) }
+        default: break
+        }
+        return (lhs, rhs)
+    }
+}
+
+extension Double {
+    /// Shortest text that reads back as the same value: `0.93`, `256`, `1e-05`.
+    func formatted() -> String {
+        if self == rounded(), abs(self) < 1e15 { return String(Int64(self)) }
+        return "\(self)"
+    }
+}

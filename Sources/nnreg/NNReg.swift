@@ -1,0 +1,39 @@
+import ArgumentParser
+import Foundation
+
+/// The `nnreg` command: trains the seed network and keeps a complete record of every run in one SQLite file.
+@main
+struct NNReg: ParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "nnreg",
+        abstract: "Train a neural network and keep a complete, trustworthy record of every run.",
+        version: version,
+        subcommands: [])
+
+    /// Runs the command; runtime failures print one `Error: …` line on stderr and exit non-zero,
+    /// argument errors get argument-parser's usage (exit 64).
+    static func main() {
+        let command: ParsableCommand
+        do {
+            command = try parseAsRoot()
+        } catch {
+            exit(withError: error)
+        }
+        do {
+            var command = command
+            try command.run()
+        } catch let error as CLIError {
+            Terminal.printError(error.description)
+            Foundation.exit(error.exitCode)
+        } catch let error as ExitCode {
+            exit(withError: error)
+        } catch let error as ValidationError {
+            exit(withError: error)
+        } catch {
+            Terminal.printError(String(describing: error))
+            Foundation.exit(1)
+        }
+    }
+}
