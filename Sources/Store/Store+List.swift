@@ -1,0 +1,62 @@
+import Foundation
+
+extension Store {
+    /// Runs, newest first, each with its latest `loss` and `accuracy`, its test accuracy (latest
+    /// evaluation on split `test`), params and tags. Marks dead `running` runs as crashed first.
+    /// One query for the runs (latest values are index seeks on the metrics key), one for all params,
+    /// one for all tags.
+    public func listRuns(status: RunStatus? = nil, limit: Int? = nil) throws -> [RunSummary] {
+        try markCrashedRuns()
+        let lossID = try metricKeyID("loss", create: false) ?? -1
+        let accuracyID = try metricKeyID("accuracy", create: false) ?? -1
+        let statement = try database.cachedStatement(
+            sql: """
+                SELECT r.id, r.name, r.status, r.steps_done, r.target_steps, r.created_at, r.started_at,
+                    r.ended_at,
+                    (SELECT value FROM metrics WHERE run_id = r.id AND key_id = ?1 ORDER BY step DESC LIMIT 1),
+                    (SELECT value FROM metrics WHERE run_id = r.id AND key_id = ?2 ORDER BY step DESC LIMIT 1),
+                    (SELECT e.accuracy FROM checkpoints c JOIN evaluations e ON e.checkpoint_id = c.id
+                     WHERE c.run_id = r.id AND e.split = 'test' ORDER BY e.created_at DESC, e.id DESC LIMIT 1)
+                FROM runs r
+                WHERE ?3 IS NULL OR r.status = ?3
+                ORDER BY r.id DESC
+                LIMIT ?4
+                """)
+        try statement.bind(lossID, at: 1)
+        try statement.bind(accuracyID, at: 2)
+        try statement.bind(status?.rawValue, at: 3)
+        try statement.bind(limit ?? -1, at: 4)
+        defer { statement.reset() }
+        var rows: [(Int64, String, RunStatus, Int, Int, Date, Date?, Date?, Double?, Double?, Double?)] = []
+        while try statement.step() {
+            let s = statement
+            rows.append(
+                (s.int64(at: 0), s.string(at: 1), RunStatus(rawValue: s.string(at: 2)) ?? .crashed, s.int(at: 3),
+                 s.int(at: 4), s.date(at: 5), s.optionalDate(at: 6), s.optionalDate(at: 7),
+                 s.optionalDouble(at: 8), s.optionalDouble(at: 9), s.optionalDouble(at: 10)))
+        }
+        guard !rows.isEmpty else { return [] }
+        let lowestID = rows.map(\.0).min()!
+        var params: [Int64: [String: ParamValue]] = [:]
+        let paramStatement = try database.cachedStatement(sql: "SELECT run_id, key, value FROM params WHERE run_id >= ?")
+        try paramStatement.bind(lowestID, at: 1)
+        while try paramStatement.step() {
+            params[paramStatement.int64(at: 0), default: [:]][paramStatement.string(at: 1)] =
+                Self.readParam(paramStatement, at: 2)
+        }
+        paramStatement.reset()
+        var tags: [Int64: [String: String]] = [:]
+        let tagStatement = try database.cachedStatement(sql: "SELECT run_id, key, value FROM tags WHERE run_id >= ?")
+        try tagStatement.bind(lowestID, at: 1)
+        while try tagStatement.step() {
+            tags[tagStatement.int64(at: 0), default: [:]][tagStatement.string(at: 1)] = tagStatement.string(at: 2)
+        }
+        tagStatement.reset()
+        return rows.map { row in
+            RunSummary(
+                id: row.0, name: row.1, status: row.2, stepsDone: row.3, targetSteps: row.4, createdAt: row.5,
+                startedAt: row.6, endedAt: row.7, loss: row.8, accuracy: row.9, testAccuracy: row.10,
+                params: params[row.0] ?? [:], tags: tags[row.0] ?? [:])
+        }
+    }
+}

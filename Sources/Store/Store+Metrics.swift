@@ -1,0 +1,127 @@
+import Foundation
+
+extension Store {
+    /// The small integer standing for `key` in `metrics`, created on first use (call inside a
+    /// transaction: the cache is cleared when one rolls back).
+    func metricKeyID(_ key: String, create: Bool = true) throws -> Int64? {
+        if let id = metricKeyIDs[key] { return id }
+        let select = try database.cachedStatement(sql: "SELECT id FROM metric_keys WHERE key = ?")
+        try select.bind(key, at: 1)
+        let found = try select.step() ? select.int64(at: 0) : nil
+        select.reset()
+        if let found {
+            metricKeyIDs[key] = found
+            return found
+        }
+        guard create else { return nil }
+        let insert = try database.cachedStatement(sql: "INSERT INTO metric_keys (key) VALUES (?)")
+        try insert.bind(key, at: 1)
+        try insert.execute()
+        let id = database.lastInsertedRowID
+        metricKeyIDs[key] = id
+        return id
+    }
+
+    static let insertMetricSQL =
+        "INSERT OR REPLACE INTO metrics (run_id, key_id, step, value, wall_time) VALUES (?, ?, ?, ?, ?)"
+
+    func insertMetrics(runID: Int64, step: Int, values: [(String, Double)], wallTime: Date) throws {
+        let insert = try database.cachedStatement(sql: Self.insertMetricSQL)
+        let time = wallTime.timeIntervalSince1970
+        for (key, value) in values {
+            let keyID = try metricKeyID(key)!
+            try insert.bind(runID, at: 1)
+            try insert.bind(keyID, at: 2)
+            try insert.bind(step, at: 3)
+            try insert.bind(value, at: 4)
+            try insert.bind(time, at: 5)
+            try insert.execute()
+        }
+    }
+
+    /// Logs the values of several metrics at one step, in one transaction. A point logged again at
+    /// the same (run, key, step) replaces the earlier one.
+    public func logMetrics(runID: Int64, step: Int, values: [(String, Double)], wallTime: Date = Date()) throws {
+        try inTransaction { try insertMetrics(runID: runID, step: step, values: values, wallTime: wallTime) }
+    }
+
+    /// Logs the values of several metrics at one step (in key order), in one transaction.
+    public func logMetrics(runID: Int64, step: Int, values: [String: Double], wallTime: Date = Date()) throws {
+        try logMetrics(
+            runID: runID, step: step, values: values.sorted { $0.key < $1.key }.map { ($0.key, $0.value) },
+            wallTime: wallTime)
+    }
+
+    /// Logs many points of one run in one transaction (the fast path for bulk imports).
+    public func logMetrics(runID: Int64, samples: [MetricSample]) throws {
+        try inTransaction {
+            let insert = try database.cachedStatement(sql: Self.insertMetricSQL)
+            var lastKey = ""
+            var lastKeyID: Int64 = -1
+            for sample in samples {
+                if sample.key != lastKey || lastKeyID < 0 {
+                    lastKeyID = try metricKeyID(sample.key)!
+                    lastKey = sample.key
+                }
+                try insert.bind(runID, at: 1)
+                try insert.bind(lastKeyID, at: 2)
+                try insert.bind(sample.step, at: 3)
+                try insert.bind(sample.value, at: 4)
+                try insert.bind(sample.wallTime.timeIntervalSince1970, at: 5)
+                try insert.execute()
+            }
+        }
+    }
+
+    /// Records one display step in ONE transaction: its metrics, optionally its checkpoint, and the
+    /// run's progress (`steps_done = step`, heartbeat now). Either all of it is stored or none.
+    @discardableResult
+    public func logStep(
+        runID: Int64, step: Int, metrics: [(String, Double)],
+        checkpoint: (weights: Data, trainerState: Data)? = nil, wallTime: Date = Date()
+    ) throws -> CheckpointInfo? {
+        try inTransaction {
+            try insertMetrics(runID: runID, step: step, values: metrics, wallTime: wallTime)
+            var info: CheckpointInfo?
+            if let checkpoint {
+                info = try saveCheckpoint(
+                    runID: runID, step: step, weights: checkpoint.weights, trainerState: checkpoint.trainerState)
+            }
+            try updateRun(runID: runID, stepsDone: step, heartbeatAt: wallTime)
+            return info
+        }
+    }
+
+    /// Every stored point of one metric of one run, by step.
+    public func metricHistory(runID: Int64, key: String) throws -> [MetricPoint] {
+        guard let keyID = try metricKeyID(key, create: false) else { return [] }
+        let statement = try database.cachedStatement(
+            sql: "SELECT step, value, wall_time FROM metrics WHERE run_id = ? AND key_id = ? ORDER BY step")
+        try statement.bind(runID, at: 1)
+        try statement.bind(keyID, at: 2)
+        defer { statement.reset() }
+        var points: [MetricPoint] = []
+        while try statement.step() {
+            points.append(
+                MetricPoint(
+                    step: statement.int(at: 0), value: statement.double(at: 1),
+                    wallTime: Date(timeIntervalSince1970: statement.double(at: 2))))
+        }
+        return points
+    }
+
+    /// The names of the metrics a run has points for.
+    public func metricKeys(runID: Int64) throws -> [String] {
+        let statement = try database.cachedStatement(
+            sql: """
+                SELECT k.key FROM metric_keys k
+                WHERE EXISTS (SELECT 1 FROM metrics m WHERE m.run_id = ? AND m.key_id = k.id)
+                ORDER BY k.key
+                """)
+        try statement.bind(runID, at: 1)
+        defer { statement.reset() }
+        var keys: [String] = []
+        while try statement.step() { keys.append(statement.string(at: 0)) }
+        return keys
+    }
+}

@@ -1,0 +1,250 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+extension Store {
+    static let runColumns = """
+        id, name, status, created_at, started_at, ended_at, heartbeat_at, pid, host, seed, target_steps,
+        steps_done, dataset_name, dataset_sha256, nnreg_version, parent_run_id, parent_step, notes
+        """
+
+    static func readRun(_ s: Statement) -> Run {
+        Run(
+            id: s.int64(at: 0), name: s.string(at: 1), status: RunStatus(rawValue: s.string(at: 2)) ?? .crashed,
+            createdAt: s.date(at: 3), startedAt: s.optionalDate(at: 4), endedAt: s.optionalDate(at: 5),
+            heartbeatAt: s.optionalDate(at: 6), pid: s.optionalInt64(at: 7).map { Int32(truncatingIfNeeded: $0) },
+            host: s.optionalString(at: 8), seed: s.optionalInt64(at: 9), targetSteps: s.int(at: 10),
+            stepsDone: s.int(at: 11), datasetName: s.optionalString(at: 12),
+            datasetSHA256: s.optionalString(at: 13), nnregVersion: s.optionalString(at: 14),
+            parentRunID: s.optionalInt64(at: 15), parentStep: s.optionalInt(at: 16), notes: s.optionalString(at: 17))
+    }
+
+    /// This machine's host name, recorded with the pid of a running run.
+    public static var hostName: String { ProcessInfo.processInfo.hostName }
+
+    /// Creates a `running` run owned by this process (pid and host recorded, heartbeat now), with its
+    /// params and tags, in one transaction. Picks a readable unique name when `newRun.name` is nil.
+    @discardableResult
+    public func createRun(_ newRun: NewRun) throws -> Run {
+        if let name = newRun.name, !RunNames.isValid(name) { throw StoreError.invalidRunName(name) }
+        return try inTransaction {
+            var name = newRun.name ?? RunNames.random()
+            if newRun.name == nil {
+                var attempts = 0
+                while try runID(named: name) != nil {
+                    attempts += 1
+                    name = attempts < 20 ? RunNames.random() : "\(RunNames.random())-\(attempts)"
+                }
+            } else if try runID(named: name) != nil {
+                throw StoreError.duplicateRunName(name)
+            }
+            let now = Date()
+            let insert = try database.cachedStatement(
+                sql: """
+                    INSERT INTO runs (name, status, created_at, started_at, heartbeat_at, pid, host, seed,
+                        target_steps, dataset_name, dataset_sha256, nnreg_version, parent_run_id, parent_step, notes)
+                    VALUES (?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """)
+            try insert.bind(name, at: 1)
+            try insert.bind(now, at: 2)
+            try insert.bind(now, at: 3)
+            try insert.bind(now, at: 4)
+            try insert.bind(Int64(getpid()), at: 5)
+            try insert.bind(Self.hostName, at: 6)
+            try insert.bind(newRun.seed, at: 7)
+            try insert.bind(newRun.targetSteps, at: 8)
+            try insert.bind(newRun.datasetName, at: 9)
+            try insert.bind(newRun.datasetSHA256, at: 10)
+            try insert.bind(newRun.nnregVersion, at: 11)
+            try insert.bind(newRun.parentRunID, at: 12)
+            try insert.bind(newRun.parentStep, at: 13)
+            try insert.bind(newRun.notes, at: 14)
+            try insert.execute()
+            let id = database.lastInsertedRowID
+            try setParams(newRun.params, runID: id)
+            try addTags(newRun.tags, runID: id)
+            return try run(id: id)
+        }
+    }
+
+    func runID(named name: String) throws -> Int64? {
+        let statement = try database.cachedStatement(sql: "SELECT id FROM runs WHERE name = ?")
+        try statement.bind(name, at: 1)
+        defer { statement.reset() }
+        return try statement.step() ? statement.int64(at: 0) : nil
+    }
+
+    /// The run with this id; throws `StoreError.runNotFound` if there is none.
+    public func run(id: Int64) throws -> Run {
+        let statement = try database.cachedStatement(sql: "SELECT \(Self.runColumns) FROM runs WHERE id = ?")
+        try statement.bind(id, at: 1)
+        defer { statement.reset() }
+        guard try statement.step() else { throw StoreError.runNotFound(String(id)) }
+        return Self.readRun(statement)
+    }
+
+    /// The run named by `reference`: a numeric id, or a name. Throws `StoreError.runNotFound`.
+    public func run(reference: String) throws -> Run {
+        if let id = Int64(reference), let run = try? run(id: id) { return run }
+        guard let id = try runID(named: reference) else { throw StoreError.runNotFound(reference) }
+        return try run(id: id)
+    }
+
+    /// Sets (inserts or replaces) params of a run.
+    public func setParams(_ params: [String: ParamValue], runID: Int64) throws {
+        guard !params.isEmpty else { return }
+        try inTransaction {
+            let statement = try database.cachedStatement(
+                sql: "INSERT OR REPLACE INTO params (run_id, key, value) VALUES (?, ?, ?)")
+            for (key, value) in params.sorted(by: { $0.key < $1.key }) {
+                try statement.bind(runID, at: 1)
+                try statement.bind(key, at: 2)
+                switch value {
+                case .int(let number): try statement.bind(number, at: 3)
+                case .real(let number): try statement.bind(number, at: 3)
+                case .text(let text): try statement.bind(text, at: 3)
+                }
+                try statement.execute()
+            }
+        }
+    }
+
+    /// Adds (or replaces) tags of a run.
+    public func addTags(_ tags: [String: String], runID: Int64) throws {
+        guard !tags.isEmpty else { return }
+        try inTransaction {
+            let statement = try database.cachedStatement(
+                sql: "INSERT OR REPLACE INTO tags (run_id, key, value) VALUES (?, ?, ?)")
+            for (key, value) in tags.sorted(by: { $0.key < $1.key }) {
+                try statement.bind(runID, at: 1)
+                try statement.bind(key, at: 2)
+                try statement.bind(value, at: 3)
+                try statement.execute()
+            }
+        }
+    }
+
+    static func readParam(_ s: Statement, at column: Int32) -> ParamValue {
+        switch s.columnType(at: column) {
+        case 1: return .int(s.int64(at: column))  // SQLITE_INTEGER
+        case 2: return .real(s.double(at: column))  // SQLITE_FLOAT
+        default: return .text(s.string(at: column))
+        }
+    }
+
+    /// A run's params.
+    public func params(runID: Int64) throws -> [String: ParamValue] {
+        let statement = try database.cachedStatement(sql: "SELECT key, value FROM params WHERE run_id = ?")
+        try statement.bind(runID, at: 1)
+        defer { statement.reset() }
+        var params: [String: ParamValue] = [:]
+        while try statement.step() { params[statement.string(at: 0)] = Self.readParam(statement, at: 1) }
+        return params
+    }
+
+    /// A run's tags.
+    public func tags(runID: Int64) throws -> [String: String] {
+        let statement = try database.cachedStatement(sql: "SELECT key, value FROM tags WHERE run_id = ?")
+        try statement.bind(runID, at: 1)
+        defer { statement.reset() }
+        var tags: [String: String] = [:]
+        while try statement.step() { tags[statement.string(at: 0)] = statement.string(at: 1) }
+        return tags
+    }
+
+    /// Updates the given fields of a run (nil leaves a field as it is).
+    public func updateRun(
+        runID: Int64, status: RunStatus? = nil, stepsDone: Int? = nil, targetSteps: Int? = nil,
+        endedAt: Date? = nil, heartbeatAt: Date? = nil, notes: String? = nil
+    ) throws {
+        try inTransaction {
+            let statement = try database.cachedStatement(
+                sql: """
+                    UPDATE runs SET status = coalesce(?, status), steps_done = coalesce(?, steps_done),
+                        target_steps = coalesce(?, target_steps), ended_at = coalesce(?, ended_at),
+                        heartbeat_at = coalesce(?, heartbeat_at), notes = coalesce(?, notes)
+                    WHERE id = ?
+                    """)
+            try statement.bind(status?.rawValue, at: 1)
+            try statement.bind(stepsDone, at: 2)
+            try statement.bind(targetSteps, at: 3)
+            try statement.bind(endedAt, at: 4)
+            try statement.bind(heartbeatAt, at: 5)
+            try statement.bind(notes, at: 6)
+            try statement.bind(runID, at: 7)
+            try statement.execute()
+            if database.changesCount == 0 { throw StoreError.runNotFound(String(runID)) }
+        }
+    }
+
+    /// Records that the run's process is alive and has done `step` steps.
+    public func heartbeat(runID: Int64, step: Int) throws {
+        try updateRun(runID: runID, stepsDone: step, heartbeatAt: Date())
+    }
+
+    /// Ends a run with `status` (finished, failed, interrupted…), setting its end time.
+    public func finishRun(runID: Int64, status: RunStatus) throws {
+        let now = Date()
+        try updateRun(runID: runID, status: status, endedAt: now, heartbeatAt: now)
+    }
+
+    /// Makes this process the owner of an existing run again (e.g. to resume it): status `running`,
+    /// this pid and host, heartbeat now, no end time.
+    public func claimRun(runID: Int64) throws {
+        try inTransaction {
+            let statement = try database.cachedStatement(
+                sql: """
+                    UPDATE runs SET status = 'running', pid = ?, host = ?, heartbeat_at = ?, ended_at = NULL,
+                        started_at = coalesce(started_at, ?)
+                    WHERE id = ?
+                    """)
+            let now = Date()
+            try statement.bind(Int64(getpid()), at: 1)
+            try statement.bind(Self.hostName, at: 2)
+            try statement.bind(now, at: 3)
+            try statement.bind(now, at: 4)
+            try statement.bind(runID, at: 5)
+            try statement.execute()
+            if database.changesCount == 0 { throw StoreError.runNotFound(String(runID)) }
+        }
+    }
+
+    /// Marks as `crashed` every `running` run whose process is gone: on this host, its pid no longer
+    /// exists (`kill(pid, 0)` fails with `ESRCH`); on another host (or without a pid), its heartbeat is
+    /// older than `heartbeatTimeout`. Returns the ids of the runs it marked.
+    @discardableResult
+    public func markCrashedRuns(heartbeatTimeout: TimeInterval = 60, now: Date = Date()) throws -> [Int64] {
+        let statement = try database.cachedStatement(
+            sql: "SELECT id, pid, host, heartbeat_at, created_at FROM runs WHERE status = 'running'")
+        var crashed: [Int64] = []
+        let thisHost = Self.hostName
+        while try statement.step() {
+            let id = statement.int64(at: 0)
+            let pid = statement.optionalInt64(at: 1)
+            let host = statement.optionalString(at: 2)
+            let lastSign = statement.optionalDate(at: 3) ?? statement.date(at: 4)
+            if let pid, host == thisHost {
+                if kill(pid_t(truncatingIfNeeded: pid), 0) == -1 && errno == ESRCH { crashed.append(id) }
+            } else if now.timeIntervalSince(lastSign) > heartbeatTimeout {
+                crashed.append(id)
+            }
+        }
+        statement.reset()
+        guard !crashed.isEmpty else { return [] }
+        try inTransaction {
+            let update = try database.cachedStatement(
+                sql: "UPDATE runs SET status = 'crashed', ended_at = coalesce(heartbeat_at, ?) "
+                    + "WHERE id = ? AND status = 'running'")
+            for id in crashed {
+                try update.bind(now, at: 1)
+                try update.bind(id, at: 2)
+                try update.execute()
+            }
+        }
+        return crashed
+    }
+}
