@@ -10,7 +10,7 @@ struct NNReg: ParsableCommand {
         commandName: "nnreg",
         abstract: "Train a neural network and keep a complete, trustworthy record of every run.",
         version: version,
-        subcommands: [])
+        subcommands: [Train.self, List.self, Show.self, Compare.self, Resume.self, Eval.self, Predict.self])
 
     /// Runs the command; runtime failures print one `Error: …` line on stderr and exit non-zero,
     /// argument errors get argument-parser's usage (exit 64).
@@ -25,7 +25,7 @@ struct NNReg: ParsableCommand {
             var command = command
             try command.run()
         } catch let error as CLIError {
-            Terminal.printError(error.description)
+            if !error.isQuiet { Terminal.printError(error.description) }
             Foundation.exit(error.exitCode)
         } catch let error as ExitCode {
             exit(withError: error)

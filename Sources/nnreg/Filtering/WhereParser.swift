@@ -130,8 +130,8 @@ struct WhereParser {
                 var end = index
                 while end < characters.count,
                       characters[end].isLetter || characters[end].isNumber || "_.-+".contains(characters[end]) {
-                    // A sign inside a word belongs to an exponent only: 1e-5.
-                    if "-+".contains(characters[end]), end > index,
+                    // In a number a sign belongs to an exponent only (1e-5); names may hold hyphens (brisk-otter-42).
+                    if "-+".contains(characters[end]), end > index, !character.isLetter,
                        !(characters[end - 1] == "e" || characters[end - 1] == "E") { break }
                     end += 1
                 }

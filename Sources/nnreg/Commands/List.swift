@@ -1,0 +1,126 @@
+import ArgumentParser
+import Foundation
+import Store
+
+struct List: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List runs with their status, progress and results.",
+        discussion: """
+            --where takes comparisons (=, !=, <, <=, >, >=) on run fields and params joined by and/or/not, e.g.
+              nnreg list --where "test_accuracy > 0.93 and batch_size = 256"
+            Fields: id, name, status, steps_done, target_steps, loss, accuracy, test_accuracy, duration, created,
+            every param (steps, batch_size, learning_rate, seed, …) and tags as tag.KEY.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "Only runs with this status (running, finished, failed, interrupted, crashed).")
+    var status: String?
+    @Option(name: .customLong("tag"), help: ArgumentHelp("Only runs with tag KEY=VALUE (repeatable).", valueName: "key=value"))
+    var tags: [String] = []
+    @Option(name: .customLong("where"), help: "A filter on fields and params, e.g. \"test_accuracy > 0.93\".")
+    var filter: String?
+    @Option(help: "Sort by a field; prefix with - for descending (default: -id, newest first).")
+    var sort = "-id"
+    @Option(help: "Show at most N runs.") var limit: Int?
+    @Flag(help: "Print JSON.") var json = false
+    @Flag(help: "Print CSV.") var csv = false
+
+    func validate() throws {
+        if let status, RunStatus(rawValue: status) == nil {
+            throw ValidationError("--status must be one of: \(RunStatus.allCases.map(\.rawValue).joined(separator: ", ")).")
+        }
+        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1.") }
+        if json && csv { throw ValidationError("Choose one of --json and --csv.") }
+        for tag in tags where !tag.contains("=") { throw ValidationError("--tag '\(tag)' must look like KEY=VALUE.") }
+        if let filter {
+            do { _ = try WhereParser.parse(filter) } catch { throw ValidationError("\(error)") }
+        }
+    }
+
+    func run() throws {
+        let store = try StoreOpening.openForReading(global.db)
+        let now = Date()
+        var runs = try store.listRuns(status: status.flatMap(RunStatus.init(rawValue:)))
+            .map { (summary: $0, row: RunFields.row($0, now: now)) }
+        let expression = try filter.map(WhereParser.parse)
+        let sortField = sort.hasPrefix("-") ? String(sort.dropFirst()) : sort
+        try RunFields.checkKnown((expression?.fields ?? []) + [sortField], option: "--where/--sort", in: runs.map(\.row))
+        for tag in tags {
+            let parts = tag.split(separator: "=", maxSplits: 1).map(String.init)
+            runs = runs.filter { $0.summary.tags[parts[0]] == (parts.count > 1 ? parts[1] : "") }
+        }
+        if let expression { runs = runs.filter { expression.matches($0.row) } }
+        let isDescending = sort.hasPrefix("-")
+        runs.sort { lhs, rhs in
+            // Runs without the field go last either way.
+            switch (lhs.row[sortField], rhs.row[sortField]) {
+            case (nil, nil): return lhs.summary.id > rhs.summary.id
+            case (nil, _): return false
+            case (_, nil): return true
+            case (let a?, let b?): return a == b ? lhs.summary.id > rhs.summary.id : (isDescending ? a > b : a < b)
+            }
+        }
+        if let limit { runs = Array(runs.prefix(limit)) }
+        let summaries = runs.map(\.summary)
+        if json {
+            try Terminal.printJSON(summaries.map { RunListing($0, now: now) })
+        } else if csv {
+            print(Self.table(summaries, now: now).csv())
+        } else if summaries.isEmpty {
+            print("No runs in \(global.db)\(filter != nil || status != nil || !tags.isEmpty ? " match" : ""). Start one with: nnreg train")
+        } else {
+            print(Self.table(summaries, now: now).rendered())
+        }
+    }
+
+    static func table(_ runs: [RunSummary], now: Date) -> Table {
+        var table = Table([
+            ("ID", .right), ("NAME", .left), ("STATUS", .left), ("STEPS", .right), ("LOSS", .right),
+            ("ACC", .right), ("TEST ACC", .right), ("TIME", .right), ("CREATED", .left),
+        ])
+        for run in runs {
+            table.append([
+                String(run.id), run.name, run.status.rawValue, "\(run.stepsDone)/\(run.targetSteps)",
+                Formatting.loss(run.loss), Formatting.accuracy(run.accuracy), Formatting.accuracy(run.testAccuracy),
+                Formatting.seconds(RunFields.duration(of: run, now: now)), Formatting.time(run.createdAt),
+            ])
+        }
+        return table
+    }
+}
+
+/// One run in `list --json`.
+struct RunListing: Encodable {
+    let runID: Int64
+    let name: String
+    let status: String
+    let stepsDone: Int
+    let targetSteps: Int
+    let loss: Double?
+    let accuracy: Double?
+    let testAccuracy: Double?
+    let durationSeconds: Double?
+    let created: Date
+    let params: [String: ParamValue]
+    let tags: [String: String]
+
+    init(_ run: RunSummary, now: Date) {
+        runID = run.id
+        name = run.name
+        status = run.status.rawValue
+        stepsDone = run.stepsDone
+        targetSteps = run.targetSteps
+        loss = run.loss
+        accuracy = run.accuracy
+        testAccuracy = run.testAccuracy
+        durationSeconds = RunFields.duration(of: run, now: now)
+        created = run.createdAt
+        params = run.params
+        tags = run.tags
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case runID = "run_id", name, status, stepsDone = "steps_done", targetSteps = "target_steps", loss, accuracy
+        case testAccuracy = "test_accuracy", durationSeconds = "duration_s", created, params, tags
+    }
+}

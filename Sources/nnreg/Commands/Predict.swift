@@ -1,0 +1,68 @@
+import ArgumentParser
+import Foundation
+import Trainer
+
+struct Predict: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Draw test images with their true and predicted labels, as the seed's last cell does.")
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "RUN or RUN@STEP (default: the run's latest checkpoint).") var reference: String
+    @Option(help: "How many test images, from the first.") var count = 5
+    @Option(name: .customLong("index"), parsing: .upToNextOption, help: "Test image indices to predict instead.")
+    var indices: [Int] = []
+    @Option(name: .customLong("png"), help: ArgumentHelp("Also write each image as PNG into this directory.", valueName: "dir"))
+    var pngDirectory: String?
+    @Flag(help: "Print JSON.") var json = false
+
+    func validate() throws {
+        do { _ = try CheckpointReference(parsing: reference) } catch { throw ValidationError("\(error)") }
+        guard count > 0 else { throw ValidationError("--count must be at least 1 (got \(count)).") }
+        if let negative = indices.first(where: { $0 < 0 }) { throw ValidationError("--index \(negative) is negative.") }
+    }
+
+    struct Entry: Encodable {
+        let index: Int
+        let label: Int
+        let predicted: Int
+        let probability: Float
+        let probabilities: [Float]
+        let png: String?
+    }
+
+    func run() throws {
+        let dataset = try DatasetLoading.load(global.data)
+        let chosen = indices.isEmpty ? Array(0..<min(count, dataset.test.count)) : indices
+        if let outside = chosen.first(where: { $0 >= dataset.test.count }) {
+            throw CLIError("--index \(outside) is outside the test set (0…\(dataset.test.count - 1))")
+        }
+        let store = try StoreOpening.openForReading(global.db)
+        let (run, checkpoint) = try store.existingCheckpoint(try CheckpointReference(parsing: reference))
+        let network = try NetworkLoading.network(from: checkpoint, run: run)
+        try NetworkLoading.checkShape(network, dataset: dataset)
+        let predictions = network.predict(dataset.test, indices: chosen)
+        var written: [Int: String] = [:]
+        if let pngDirectory {
+            do {
+                try FileManager.default.createDirectory(atPath: pngDirectory, withIntermediateDirectories: true)
+                for prediction in predictions {
+                    let path = "\(pngDirectory)/test-\(prediction.index)-label\(prediction.label)-pred\(prediction.predicted).png"
+                    let png = PredictionRendering.picture(of: prediction.index, in: dataset.test).png()
+                    try Data(png).write(to: URL(fileURLWithPath: path), options: .atomic)
+                    written[prediction.index] = path
+                }
+            } catch {
+                throw CLIError("cannot write PNG files into '\(pngDirectory)': \(error.localizedDescription)")
+            }
+        }
+        if json {
+            return try Terminal.printJSON(predictions.map {
+                Entry(index: $0.index, label: $0.label, predicted: $0.predicted, probability: $0.probability,
+                      probabilities: $0.probabilities, png: written[$0.index])
+            })
+        }
+        print("Run \(run.id) \(run.name) @ step \(checkpoint.info.step)\n")
+        print(PredictionRendering.render(predictions, split: dataset.test))
+        if !written.isEmpty { print("\nWrote \(written.count) PNG files to \(pngDirectory!)") }
+    }
+}

@@ -1,0 +1,92 @@
+import ArgumentParser
+import Foundation
+import Store
+import Trainer
+
+struct Resume: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Continue an interrupted or crashed run from its latest checkpoint, bit-exactly; or fork a new run from it.")
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The run (id or name); with --fork, RUN@STEP picks the checkpoint to start from.") var reference: String
+    @Option(help: "Train up to this total step count (default: the run's target).") var steps: Int?
+    @Flag(help: "Start a new run from the checkpoint, linked to its parent, instead of continuing this one.")
+    var fork = false
+    @Option(help: "Name of the forked run (with --fork).") var name: String?
+    @Option(help: "Write a checkpoint every N steps (default: the run's setting).") var checkpointEvery: Int?
+    @Flag(help: "Print one JSON object with the outcome instead of text.") var json = false
+
+    func validate() throws {
+        do { _ = try CheckpointReference(parsing: reference) } catch { throw ValidationError("\(error)") }
+        if let steps, steps <= 0 { throw ValidationError("--steps must be at least 1 (got \(steps)).") }
+        if let checkpointEvery, checkpointEvery <= 0 { throw ValidationError("--checkpoint-every must be at least 1.") }
+        if name != nil && !fork { throw ValidationError("--name needs --fork: a resumed run keeps its name.") }
+        if let name { try Train.validateName(name) }
+    }
+
+    func run() throws {
+        let parsed = try CheckpointReference(parsing: reference)
+        if parsed.step != nil && !fork {
+            throw CLIError("resume continues from the latest checkpoint; to start from \(parsed) use --fork")
+        }
+        let store = try StoreOpening.openForReading(global.db)
+        let parent = try store.existingRun(parsed.run)
+        if !fork { try Self.checkResumable(parent, steps: steps) }
+        let (_, checkpoint) = try store.existingCheckpoint(parsed)
+        let dataset = try DatasetLoading.load(global.data)
+        if let trained = parent.datasetSHA256, trained != dataset.identity.sha256 {
+            throw CLIError("run \(parent.name) was trained on \(parent.datasetName ?? "another dataset") (sha256 \(trained.prefix(12))…), but --data holds \(dataset.identity.name) (\(dataset.identity.sha256.prefix(12))…); pass the same --data")
+        }
+        let trainer: Trainer
+        do {
+            trainer = try Trainer(restoring: [UInt8](checkpoint.trainerState), dataset: dataset)
+        } catch {
+            throw CLIError("checkpoint \(parent.name)@\(checkpoint.info.step) cannot be restored: \(error)")
+        }
+        let params = try store.params(runID: parent.id)
+        let every = checkpointEvery ?? params["checkpoint_every"].flatMap { if case .int(let n) = $0 { Int(n) } else { nil } } ?? 500
+        let target = steps ?? parent.targetSteps
+        guard target > trainer.step else {
+            throw CLIError("run \(parent.name)'s checkpoint is at step \(trainer.step), already at --steps \(target); pass a larger --steps")
+        }
+        let run: Run
+        if fork {
+            var forkParams = params
+            forkParams["steps"] = .int(Int64(target))
+            forkParams["checkpoint_every"] = .int(Int64(every))
+            run = try store.createRun(NewRun(
+                name: name, seed: parent.seed, targetSteps: target, datasetName: dataset.identity.name,
+                datasetSHA256: dataset.identity.sha256, nnregVersion: NNReg.version, parentRunID: parent.id,
+                parentStep: checkpoint.info.step, notes: nil, params: forkParams, tags: try store.tags(runID: parent.id)))
+            try store.updateRun(runID: run.id, stepsDone: trainer.step)
+        } else {
+            try store.inTransaction {
+                try store.claimRun(runID: parent.id)
+                try store.updateRun(runID: parent.id, stepsDone: trainer.step, targetSteps: target)
+            }
+            run = try store.run(id: parent.id)
+        }
+        if !json {
+            let action = fork ? "Forked run \(run.id) \(run.name) from \(parent.name)@\(checkpoint.info.step)" : "Resuming run \(run.id) \(run.name) from step \(trainer.step)"
+            Terminal.diagnostic("\(action) to step \(target)")
+        }
+        let session = TrainingSession(
+            store: store, run: run, trainer: trainer, dataset: dataset, target: target, checkpointEvery: every,
+            isJSON: json, lastCheckpointStep: fork ? nil : checkpoint.info.step)
+        let outcome = try session.execute()
+        if json { try Terminal.printJSON(outcome) } else { print(outcome.humanSummary) }
+    }
+
+    /// A run can be continued when its process is gone; a finished one only to a larger --steps.
+    static func checkResumable(_ run: Run, steps: Int?) throws {
+        switch run.status {
+        case .interrupted, .crashed, .failed: return
+        case .running:
+            throw CLIError("run \(run.name) is still running (pid \(run.pid.map(String.init) ?? "?") on \(run.host ?? "?")); stop it first, or use --fork")
+        case .finished:
+            guard let steps, steps > run.stepsDone else {
+                throw CLIError("run \(run.name) is finished at step \(run.stepsDone); pass --steps TOTAL above \(run.stepsDone) to train it further, or use --fork")
+            }
+        }
+    }
+}

@@ -1,0 +1,129 @@
+import ArgumentParser
+import Foundation
+import Store
+import Trainer
+
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train the network and record the run: params, every display step, checkpoints, test evaluation.")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(help: "Training steps (SGD updates).") var steps = 3000
+    @Option(help: "Examples per batch.") var batchSize = 256
+    @Option(help: "SGD learning rate.") var learningRate: Float = 0.001
+    @Option(help: "Record loss and accuracy every N steps.") var displayStep = 100
+    @Option(help: "Neurons in the first hidden layer.") var hidden1 = 128
+    @Option(help: "Neurons in the second hidden layer.") var hidden2 = 256
+    @Option(help: "Elements in the shuffle buffer.") var shuffleBuffer = 5000
+    @Option(help: "Seed of the one random generator (weights and shuffling).") var seed: UInt64 = 1
+    @Option(help: "A unique name for the run (default: generated).") var name: String?
+    @Option(name: .customLong("tag"), help: ArgumentHelp("A tag KEY=VALUE (repeatable).", valueName: "key=value"))
+    var tags: [String] = []
+    @Option(help: "Free text stored with the run.") var notes: String?
+    @Option(help: "Write a checkpoint every N steps (and always at the end).") var checkpointEvery = 500
+    @Option(help: "Test predictions to draw at the end, as the seed does.") var predictions = 5
+    @Flag(help: "Print one JSON object with the outcome instead of text.") var json = false
+
+    var hyperparameters: Hyperparameters {
+        var hyperparameters = Hyperparameters()
+        hyperparameters.steps = steps
+        hyperparameters.batchSize = batchSize
+        hyperparameters.learningRate = learningRate
+        hyperparameters.displayStep = displayStep
+        hyperparameters.hidden1 = hidden1
+        hyperparameters.hidden2 = hidden2
+        hyperparameters.shuffleBufferSize = shuffleBuffer
+        hyperparameters.seed = seed
+        return hyperparameters
+    }
+
+    func validate() throws {
+        guard steps > 0 else { throw ValidationError("--steps must be at least 1 (got \(steps)).") }
+        guard batchSize > 0 else { throw ValidationError("--batch-size must be at least 1 (got \(batchSize)).") }
+        guard learningRate.isFinite, learningRate > 0 else {
+            throw ValidationError("--learning-rate must be a finite number above 0 (got \(learningRate)).")
+        }
+        guard displayStep > 0 else { throw ValidationError("--display-step must be at least 1 (got \(displayStep)).") }
+        guard hidden1 > 0, hidden2 > 0 else { throw ValidationError("--hidden1 and --hidden2 must be at least 1.") }
+        guard shuffleBuffer > 0 else { throw ValidationError("--shuffle-buffer must be at least 1.") }
+        guard checkpointEvery > 0 else {
+            throw ValidationError("--checkpoint-every must be at least 1 (got \(checkpointEvery)).")
+        }
+        guard predictions >= 0 else { throw ValidationError("--predictions must be 0 or more.") }
+        _ = try parsedTags()
+        if let name { try Self.validateName(name) }
+    }
+
+    static func validateName(_ name: String) throws {
+        guard !name.isEmpty, Int(name) == nil, !name.contains("@"), !name.contains(where: \.isWhitespace) else {
+            throw ValidationError("--name '\(name)' must be non-empty, not a number, without '@' or spaces.")
+        }
+    }
+
+    func parsedTags() throws -> [String: String] {
+        var result: [String: String] = [:]
+        for tag in tags {
+            guard let equals = tag.firstIndex(of: "="), equals != tag.startIndex else {
+                throw ValidationError("--tag '\(tag)' must look like KEY=VALUE.")
+            }
+            result[String(tag[..<equals])] = String(tag[tag.index(after: equals)...])
+        }
+        return result
+    }
+
+    func run() throws {
+        let dataset = try DatasetLoading.load(global.data)
+        let hyperparameters = hyperparameters
+        do {
+            try hyperparameters.validate(trainingCount: dataset.train.count)
+        } catch {
+            throw CLIError("\(error)")
+        }
+        let trainer = try Trainer(hyperparameters: hyperparameters, dataset: dataset)
+        let store = try StoreOpening.open(global.db)
+        let run = try store.createRun(NewRun(
+            name: name, seed: Int64(bitPattern: seed), targetSteps: steps,
+            datasetName: dataset.identity.name, datasetSHA256: dataset.identity.sha256,
+            nnregVersion: NNReg.version, notes: notes,
+            params: hyperparameters.params(checkpointEvery: checkpointEvery), tags: try parsedTags()))
+        if !json { Terminal.diagnostic("Run \(run.id) \(run.name): \(steps) steps on \(dataset.identity.name) into \(global.db)") }
+        let session = TrainingSession(
+            store: store, run: run, trainer: trainer, dataset: dataset, target: steps,
+            checkpointEvery: checkpointEvery, isJSON: json)
+        let outcome = try session.execute()
+        if json {
+            try Terminal.printJSON(outcome)
+        } else {
+            print(outcome.humanSummary)
+            if predictions > 0 {
+                let count = min(predictions, dataset.test.count)
+                print(PredictionRendering.render(trainer.network.predict(dataset.test, indices: Array(0..<count)), split: dataset.test))
+            }
+        }
+    }
+}
+
+extension Hyperparameters {
+    /// The run's params as recorded: every hyperparameter, with decimal values as typed by a person.
+    func params(checkpointEvery: Int) -> [String: ParamValue] {
+        [
+            "steps": .int(Int64(steps)), "batch_size": .int(Int64(batchSize)),
+            "learning_rate": .real(Double("\(learningRate)") ?? Double(learningRate)),
+            "display_step": .int(Int64(displayStep)), "hidden1": .int(Int64(hidden1)), "hidden2": .int(Int64(hidden2)),
+            "seed": .int(Int64(bitPattern: seed)), "shuffle_buffer": .int(Int64(shuffleBufferSize)),
+            "init_stddev": .real(Double("\(initStddev)") ?? Double(initStddev)),
+            "checkpoint_every": .int(Int64(checkpointEvery)),
+        ]
+    }
+}
+
+extension TrainingSession.Outcome {
+    var humanSummary: String {
+        var lines = [String(format: "Test Accuracy: %@", Formatting.accuracy(testAccuracy))]
+        lines.append("Run \(runID) \(name) \(status): \(steps)/\(targetSteps) steps in \(Formatting.seconds(seconds))"
+            + String(format: " (%.0f steps/s)", stepsPerSecond))
+        if let checkpointSHA256 { lines.append("Final checkpoint \(name)@\(steps) sha256 \(checkpointSHA256)") }
+        return lines.joined(separator: "\n")
+    }
+}

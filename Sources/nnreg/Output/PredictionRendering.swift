@@ -1,0 +1,23 @@
+import Foundation
+import Trainer
+
+/// The seed's last cell: each test image drawn in the terminal with its true and predicted label.
+enum PredictionRendering {
+    static func picture(of index: Int, in split: Split) -> DigitPicture {
+        let side = Int(Double(split.features).squareRoot())
+        let start = index * split.features
+        return DigitPicture(
+            width: side, height: split.features / side,
+            pixels: Array(split.images[start..<(start + split.features)]))
+    }
+
+    static func render(_ predictions: [Prediction], split: Split) -> String {
+        predictions.map { prediction in
+            let mark = prediction.label == prediction.predicted ? "✓" : "✗"
+            let header = String(
+                format: "Test image %d: true label %d, model prediction %d (p = %.3f) %@",
+                prediction.index, prediction.label, prediction.predicted, prediction.probability, mark)
+            return header + "\n" + picture(of: prediction.index, in: split).shaded()
+        }.joined(separator: "\n\n")
+    }
+}
