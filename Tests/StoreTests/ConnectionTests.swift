@@ -1,0 +1,85 @@
+import Foundation
+import Testing
+
+@testable import Store
+
+@Suite struct ConnectionTests {
+    @Test func walForeignKeysAndSynchronousAreOn() throws {
+        try withTemporaryStore { store, _ throws in
+            #expect(try store.database.string(sql: "PRAGMA journal_mode") == "wal")
+            #expect(try store.database.int64(sql: "PRAGMA foreign_keys") == 1)
+            #expect(try store.database.int64(sql: "PRAGMA synchronous") == 1)  // NORMAL
+            #expect(try store.database.string(sql: "PRAGMA integrity_check") == "ok")
+        }
+    }
+
+    @Test func rollbackLeavesNothing() throws {
+        struct Boom: Error {}
+        try withTemporaryStore { store, _ throws in
+            #expect(throws: Boom.self) {
+                try store.inTransaction {
+                    let run = try store.createRun(NewRun(targetSteps: 10, params: ["lr": .real(0.1)]))
+                    try store.logMetrics(runID: run.id, step: 1, values: [("loss", 1.5)])
+                    throw Boom()
+                }
+            }
+            #expect(try count(store.database, "runs") == 0)
+            #expect(try count(store.database, "params") == 0)
+            #expect(try count(store.database, "metrics") == 0)
+            #expect(try count(store.database, "metric_keys") == 0)
+            // The key cache was cleared with the rollback, so logging works again.
+            let run = try store.createRun(NewRun(targetSteps: 10))
+            try store.logMetrics(runID: run.id, step: 1, values: [("loss", 1.5)])
+            #expect(try store.metricHistory(runID: run.id, key: "loss").map(\.value) == [1.5])
+        }
+    }
+
+    @Test func nestedTransactionRollsBackToItsSavepoint() throws {
+        struct Boom: Error {}
+        try withTemporaryStore { store, _ throws in
+            try store.inTransaction {
+                _ = try store.createRun(NewRun(name: "outer", targetSteps: 1))
+                #expect(throws: Boom.self) {
+                    try store.inTransaction {
+                        _ = try store.createRun(NewRun(name: "inner", targetSteps: 1))
+                        throw Boom()
+                    }
+                }
+                _ = try store.createRun(NewRun(name: "after", targetSteps: 1))
+            }
+            #expect(try store.listRuns().map(\.name).sorted() == ["after", "outer"])
+        }
+    }
+
+    @Test func errorCarriesCodeMessageAndSQLButNotBoundValues() throws {
+        try withTemporaryStore { store, _ throws in
+            let insert = "INSERT INTO metric_keys (key) VALUES (?)"
+            let statement = try store.database.makeStatement(sql: insert)
+            try statement.bind("secret-value-42", at: 1)
+            try statement.execute()
+            try statement.bind("secret-value-42", at: 1)
+            let error = try #require(throws: SQLiteError.self) { try statement.execute() }
+            #expect(error.extendedCode == 2067)  // SQLITE_CONSTRAINT_UNIQUE
+            #expect(error.code == 19)  // SQLITE_CONSTRAINT
+            #expect(error.message.contains("UNIQUE constraint failed: metric_keys.key"))
+            #expect(error.sql == insert)
+            #expect(!error.description.contains("secret-value-42"))
+            #expect(error.description.contains(insert))
+
+            let syntax = try #require(throws: SQLiteError.self) {
+                _ = try store.database.makeStatement(sql: "SELEKT 1")
+            }
+            #expect(syntax.code == 1)
+            #expect(syntax.sql == "SELEKT 1")
+        }
+    }
+
+    @Test func foreignKeysAreEnforced() throws {
+        try withTemporaryStore { store, _ throws in
+            let error = try #require(throws: SQLiteError.self) {
+                try store.logMetrics(runID: 999, step: 1, values: [("loss", 1)])
+            }
+            #expect(error.extendedCode == 787)  // SQLITE_CONSTRAINT_FOREIGNKEY
+        }
+    }
+}

@@ -1,0 +1,165 @@
+import Foundation
+import Testing
+
+@testable import Store
+
+@Suite struct RegistryTests {
+    @Test func runsAreFoundByIDAndName() throws {
+        try withTemporaryStore { store, _ throws in
+            let named = try store.createRun(NewRun(name: "first-run", seed: 7, targetSteps: 3000))
+            let generated = try store.createRun(NewRun(targetSteps: 10))
+            #expect(generated.name.split(separator: "-").count == 3)
+            #expect(try store.run(reference: "first-run") == named)
+            #expect(try store.run(reference: String(named.id)) == named)
+            #expect(try store.run(reference: generated.name).id == generated.id)
+            #expect(named.status == .running)
+            #expect(named.pid == getpid())
+            #expect(named.seed == 7)
+            #expect(throws: StoreError.runNotFound("nope")) { try store.run(reference: "nope") }
+            #expect(throws: StoreError.runNotFound("4242")) { try store.run(reference: "4242") }
+            #expect(throws: StoreError.duplicateRunName("first-run")) {
+                try store.createRun(NewRun(name: "first-run", targetSteps: 1))
+            }
+            #expect(throws: StoreError.invalidRunName("123")) {
+                try store.createRun(NewRun(name: "123", targetSteps: 1))
+            }
+        }
+    }
+
+    @Test func paramsKeepTheirTypes() throws {
+        try withTemporaryStore { store, _ throws in
+            let params: [String: ParamValue] = ["batch": .int(256), "lr": .real(0.001), "opt": .text("sgd")]
+            let run = try store.createRun(NewRun(targetSteps: 1, params: params, tags: ["team": "a"]))
+            #expect(try store.params(runID: run.id) == params)
+            try store.addTags(["goal": "baseline"], runID: run.id)
+            #expect(try store.tags(runID: run.id) == ["team": "a", "goal": "baseline"])
+            let json = try JSONEncoder().encode(params)
+            #expect(try JSONDecoder().decode([String: ParamValue].self, from: json) == params)
+        }
+    }
+
+    @Test func metricsAreStoredInFullAndInOrder() throws {
+        try withTemporaryStore { store, _ throws in
+            let run = try store.createRun(NewRun(targetSteps: 300))
+            for step in stride(from: 300, through: 100, by: -100) {
+                try store.logMetrics(runID: run.id, step: step, values: ["loss": Double(step), "accuracy": 0.5])
+            }
+            let history = try store.metricHistory(runID: run.id, key: "loss")
+            #expect(history.map(\.step) == [100, 200, 300])
+            #expect(history.map(\.value) == [100, 200, 300])
+            #expect(try store.metricHistory(runID: run.id, key: "unknown").isEmpty)
+            #expect(try store.metricKeys(runID: run.id) == ["accuracy", "loss"])
+        }
+    }
+
+    @Test func checkpointsRoundTripAndCorruptionNamesRunAndStep() throws {
+        try withTemporaryStore { store, _ throws in
+            let run = try store.createRun(NewRun(targetSteps: 200))
+            let weights = Data((0..<10_000).map { UInt8(truncatingIfNeeded: $0 * 7) })
+            let state = Data([1, 2, 3])
+            try store.saveCheckpoint(runID: run.id, step: 100, weights: weights, trainerState: state)
+            try store.saveCheckpoint(runID: run.id, step: 200, weights: weights, trainerState: Data())
+            #expect(try store.checkpoints(runID: run.id).map(\.step) == [100, 200])
+            let loaded = try #require(try store.checkpoint(runID: run.id, step: 100))
+            #expect(loaded.weights == weights)
+            #expect(loaded.trainerState == state)
+            #expect(loaded.info.weightsSize == 10_000)
+            #expect(try store.latestCheckpoint(runID: run.id)?.info.step == 200)
+            #expect(try store.latestCheckpoint(runID: run.id)?.trainerState == Data())
+            #expect(try store.checkpoint(runID: run.id, step: 150) == nil)
+            #expect(try store.verifyAllBlobs().isEmpty)
+
+            // Flip one byte of the stored weights behind the store's back.
+            var flipped = weights
+            flipped[99] ^= 0x01
+            let update = try store.database.makeStatement(
+                sql: "UPDATE checkpoints SET weights = ? WHERE run_id = ? AND step = 100")
+            try flipped.withUnsafeBytes { try update.bindNoCopy($0, at: 1); try update.bind(run.id, at: 2); try update.execute() }
+            let size = try store.database.int64(sql: "SELECT length(weights) FROM checkpoints WHERE step = 100")
+            #expect(size == 10_000)
+            #expect(throws: StoreError.corruptCheckpoint(runID: run.id, step: 100)) {
+                try store.checkpoint(runID: run.id, step: 100)
+            }
+            #expect(try store.verifyAllBlobs() == [CorruptBlob(runID: run.id, step: 100, column: "weights")])
+            #expect(try store.latestCheckpoint(runID: run.id)?.info.step == 200)
+        }
+    }
+
+    @Test func logStepIsAllOrNothing() throws {
+        try withTemporaryStore { store, _ throws in
+            let run = try store.createRun(NewRun(targetSteps: 200))
+            let info = try store.logStep(
+                runID: run.id, step: 100, metrics: [("loss", 3), ("accuracy", 0.4)],
+                checkpoint: (Data([9, 9]), Data([1])))
+            #expect(info?.step == 100)
+            #expect(try store.run(id: run.id).stepsDone == 100)
+            // A failing step (run does not exist) stores none of its metrics or its checkpoint.
+            #expect(throws: (any Error).self) {
+                try store.logStep(runID: 999, step: 100, metrics: [("loss", 1)], checkpoint: (Data(), Data()))
+            }
+            #expect(try count(store.database, "metrics") == 2)
+            #expect(try count(store.database, "checkpoints") == 1)
+        }
+    }
+
+    @Test func listRunsShowsLatestFiguresAndTestAccuracy() throws {
+        try withTemporaryStore { store, _ throws in
+            let a = try store.createRun(NewRun(name: "a", targetSteps: 200, params: ["lr": .real(0.1)]))
+            let b = try store.createRun(NewRun(name: "b", targetSteps: 200, tags: ["kind": "fork"]))
+            try store.logStep(runID: a.id, step: 100, metrics: [("loss", 5), ("accuracy", 0.5)])
+            try store.logStep(
+                runID: a.id, step: 200, metrics: [("loss", 2), ("accuracy", 0.8)],
+                checkpoint: (Data([1]), Data([2])))
+            try store.finishRun(runID: a.id, status: .finished)
+            try store.addEvaluation(
+                NewEvaluation(
+                    runID: a.id, step: 200, datasetName: "mnist", datasetSHA256: "ab", split: "test",
+                    accuracy: 0.93, loss: 0.2, confusionJSON: "[[1,0],[0,1]]"))
+            #expect(throws: StoreError.checkpointNotFound(runID: b.id, step: 5)) {
+                try store.addEvaluation(
+                    NewEvaluation(runID: b.id, step: 5, datasetName: "m", datasetSHA256: "x", split: "test", accuracy: 1))
+            }
+            let runs = try store.listRuns()
+            #expect(runs.map(\.name) == ["b", "a"])
+            let summary = runs[1]
+            #expect(summary.status == .finished)
+            #expect(summary.stepsDone == 200)
+            #expect(summary.loss == 2)
+            #expect(summary.accuracy == 0.8)
+            #expect(summary.testAccuracy == 0.93)
+            #expect(summary.params == ["lr": .real(0.1)])
+            #expect(summary.endedAt != nil)
+            #expect(runs[0].loss == nil)
+            #expect(runs[0].tags == ["kind": "fork"])
+            #expect(try store.listRuns(status: .finished).map(\.id) == [a.id])
+            #expect(try store.evaluations(runID: a.id).first?.confusionJSON == "[[1,0],[0,1]]")
+        }
+    }
+
+    @Test func deadRunsAreMarkedCrashed() throws {
+        try withTemporaryStore { store, _ throws in
+            let alive = try store.createRun(NewRun(name: "alive", targetSteps: 1))
+            let deadPID = try store.createRun(NewRun(name: "dead-pid", targetSteps: 1))
+            let remoteSilent = try store.createRun(NewRun(name: "remote-silent", targetSteps: 1))
+            let remoteFresh = try store.createRun(NewRun(name: "remote-fresh", targetSteps: 1))
+            let done = try store.createRun(NewRun(name: "done", targetSteps: 1))
+            try store.finishRun(runID: done.id, status: .finished)
+            let now = Date().timeIntervalSince1970
+            try store.database.execute(
+                sql: """
+                    UPDATE runs SET pid = 2000000000 WHERE id = \(deadPID.id);
+                    UPDATE runs SET host = 'elsewhere', heartbeat_at = \(now - 600) WHERE id = \(remoteSilent.id);
+                    UPDATE runs SET host = 'elsewhere', heartbeat_at = \(now - 5) WHERE id = \(remoteFresh.id);
+                    UPDATE runs SET pid = 2000000000 WHERE id = \(done.id);
+                    """)
+            let crashed = try store.markCrashedRuns(heartbeatTimeout: 60)
+            #expect(Set(crashed) == [deadPID.id, remoteSilent.id])
+            #expect(try store.run(id: alive.id).status == .running)
+            #expect(try store.run(id: deadPID.id).status == .crashed)
+            #expect(try store.run(id: remoteSilent.id).status == .crashed)
+            #expect(try store.run(id: remoteFresh.id).status == .running)
+            #expect(try store.run(id: done.id).status == .finished)
+            #expect(try store.markCrashedRuns().isEmpty)
+        }
+    }
+}
