@@ -1,4 +1,101 @@
-/// The seed network and its training loop. (Skeleton: filled in by the Trainer issue.)
-public enum TrainerInfo {
-    public static let name = "mlp"
+/// Progress of one display step: loss (batch SUM of clipped cross-entropy) and accuracy on that
+/// step's batch, recomputed after the step's update.
+public struct StepReport: Sendable, Equatable {
+    public let step: Int
+    public let loss: Float
+    public let accuracy: Float
+
+    public init(step: Int, loss: Float, accuracy: Float) {
+        self.step = step
+        self.loss = loss
+        self.accuracy = accuracy
+    }
+}
+
+/// Receives the progress of `Trainer.train(until:observer:)`.
+public protocol TrainingObserver: AnyObject {
+    /// After the update at every display step (and only when the loss is finite).
+    func trainer(_ trainer: Trainer, didReport report: StepReport) throws
+    /// After every step; return false to stop after this step. May call `trainer.serializedState()`.
+    func trainer(_ trainer: Trainer, didFinishStep step: Int) throws -> Bool
+}
+
+/// Trains the seed network with plain SGD on batches from a tf.data-style shuffle buffer.
+///
+/// All randomness (initial weights and the buffer's slot choices) comes from one xoshiro256**
+/// generator seeded by SplitMix64 from `hyperparameters.seed`; BLAS runs with fixed thread counts.
+/// So the same seed, settings and data give bit-identical weights, and a restored state continues
+/// exactly as if training had never stopped.
+public final class Trainer {
+    public let hyperparameters: Hyperparameters
+    /// Completed steps.
+    public private(set) var step: Int
+    let dataset: Dataset
+    var generator: Generator
+    var buffer: ShuffleBuffer
+    let parameters: Parameters
+    let workspace: Workspace
+
+    /// A fresh run: weights N(0, initStddev²) in the order W1, W2, W3, biases zero.
+    public convenience init(hyperparameters: Hyperparameters, dataset: Dataset) throws {
+        try hyperparameters.validate(trainingCount: dataset.train.count)
+        var generator = Generator(seed: hyperparameters.seed)
+        let h = hyperparameters
+        var w1 = [Float](repeating: 0, count: dataset.train.features * h.hidden1)
+        var w2 = [Float](repeating: 0, count: h.hidden1 * h.hidden2)
+        var w3 = [Float](repeating: 0, count: h.hidden2 * dataset.classes)
+        generator.fillNormal(&w1, stddev: h.initStddev)
+        generator.fillNormal(&w2, stddev: h.initStddev)
+        generator.fillNormal(&w3, stddev: h.initStddev)
+        let network = Network(inputs: dataset.train.features, hidden1: h.hidden1, hidden2: h.hidden2, classes: dataset.classes,
+                              w1: w1, b1: .init(repeating: 0, count: h.hidden1), w2: w2, b2: .init(repeating: 0, count: h.hidden2),
+                              w3: w3, b3: .init(repeating: 0, count: dataset.classes))
+        self.init(hyperparameters: h, dataset: dataset, step: 0, generator: generator,
+                  buffer: ShuffleBuffer(count: dataset.train.count, capacity: h.shuffleBufferSize), network: network)
+    }
+
+    init(hyperparameters: Hyperparameters, dataset: Dataset, step: Int, generator: Generator, buffer: ShuffleBuffer, network: Network) {
+        self.hyperparameters = hyperparameters
+        self.dataset = dataset
+        self.step = step
+        self.generator = generator
+        self.buffer = buffer
+        parameters = Parameters(network)
+        workspace = Workspace(capacity: hyperparameters.batchSize, parameters: parameters)
+    }
+
+    /// A copy of the current weights.
+    public var network: Network { parameters.network }
+
+    /// Trains until `step == target` or the observer returns false.
+    /// Throws `TrainerError.nonFiniteLoss(step:)` as soon as a batch loss is NaN or infinite; the
+    /// update of that step is then not applied.
+    public func train(until target: Int, observer: TrainingObserver?) throws {
+        let h = hyperparameters
+        let rows = h.batchSize
+        let ws = workspace
+        while step < target {
+            buffer.fill(ws.indices, count: rows, using: &generator)
+            ws.gather(dataset.train, rows: rows)
+            let (loss, _) = parameters.forward(ws, rows: rows, withDelta: true)
+            guard loss.isFinite else { throw TrainerError.nonFiniteLoss(step: step + 1) }
+            parameters.backward(ws, rows: rows, into: parameters, alpha: -h.learningRate, beta: 1)
+            step += 1
+            if step % h.displayStep == 0 {
+                let (loss, correct) = parameters.forward(ws, rows: rows, withDelta: false)
+                guard loss.isFinite else { throw TrainerError.nonFiniteLoss(step: step) }
+                try observer?.trainer(self, didReport: StepReport(step: step, loss: Float(loss), accuracy: Float(correct) / Float(rows)))
+            }
+            if let observer, try !observer.trainer(self, didFinishStep: step) { break }
+        }
+    }
+
+    /// Loss (batch SUM) and accuracy of the current weights on the training examples at `indices`,
+    /// without changing anything. For tests and diagnostics.
+    func batchLoss(indices: [Int]) -> (loss: Double, correct: Int) {
+        let ws = Workspace(capacity: indices.count, parameters: parameters)
+        for (r, i) in indices.enumerated() { ws.indices[r] = Int32(i) }
+        ws.gather(dataset.train, rows: indices.count)
+        return parameters.forward(ws, rows: indices.count, withDelta: false)
+    }
 }

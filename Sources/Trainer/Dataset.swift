@@ -1,0 +1,109 @@
+import Crypto
+import Foundation
+
+/// One split of a dataset: `count` images of `features` unsigned-byte pixels, row-major, and labels.
+public struct Split: Sendable {
+    public let count: Int
+    public let features: Int
+    public let images: [UInt8]
+    public let labels: [UInt8]
+
+    /// Precondition: `images.count == count * features`, `labels.count == count`.
+    public init(count: Int, features: Int, images: [UInt8], labels: [UInt8]) {
+        precondition(images.count == count * features && labels.count == count,
+                     "split shape: \(images.count) pixels and \(labels.count) labels for \(count)x\(features)")
+        self.count = count
+        self.features = features
+        self.images = images
+        self.labels = labels
+    }
+}
+
+/// What a dataset is: the SHA-256 of each decompressed file and of them all.
+public struct DatasetIdentity: Sendable, Equatable, Codable {
+    /// The four standard file names, in the order their hashes are combined.
+    public static let fileNames = [
+        "train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte",
+    ]
+    /// SHA-256 of the official MNIST files, decompressed.
+    public static let officialMNIST: [String: String] = [
+        "train-images-idx3-ubyte": "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+        "train-labels-idx1-ubyte": "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+        "t10k-images-idx3-ubyte": "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+        "t10k-labels-idx1-ubyte": "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
+    ]
+
+    /// "mnist" for the official files, otherwise the directory's last path component.
+    public let name: String
+    /// Hex SHA-256 of the four files' hex hashes concatenated in `fileNames` order.
+    public let sha256: String
+    /// Standard file name (without .gz) → hex SHA-256 of its decompressed bytes.
+    public let files: [String: String]
+
+    public var isOfficialMNIST: Bool { files == Self.officialMNIST }
+
+    /// Identity of files with the given hashes, found in `directory`.
+    public init(files: [String: String], directory: String) {
+        self.files = files
+        let joined = Self.fileNames.map { files[$0] ?? "" }.joined()
+        sha256 = SHA256.hash(data: Data(joined.utf8)).map { String(format: "%02x", $0) }.joined()
+        if files == Self.officialMNIST {
+            name = "mnist"
+        } else {
+            let last = URL(fileURLWithPath: directory).standardizedFileURL.lastPathComponent
+            name = last.isEmpty ? "dataset" : last
+        }
+    }
+}
+
+/// A training and a test split read from a directory of four IDX files.
+public struct Dataset: Sendable {
+    public let train: Split
+    public let test: Split
+    public let identity: DatasetIdentity
+    public let classes: Int
+
+    public init(train: Split, test: Split, identity: DatasetIdentity, classes: Int = 10) {
+        self.train = train
+        self.test = test
+        self.identity = identity
+        self.classes = classes
+    }
+
+    /// Loads `directory`/{train,t10k}-{images-idx3,labels-idx1}-ubyte, each raw or with `.gz`,
+    /// validating every header, count and label. Throws `DatasetError`.
+    public static func load(directory: String) throws -> Dataset {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw DatasetError.notADirectory(path: directory)
+        }
+        func path(_ name: String) throws -> String {
+            let base = (directory as NSString).appendingPathComponent(name)
+            if FileManager.default.fileExists(atPath: base) { return base }
+            if FileManager.default.fileExists(atPath: base + ".gz") { return base + ".gz" }
+            throw DatasetError.missingFile(directory: directory, name: name)
+        }
+        let names = DatasetIdentity.fileNames
+        let paths = try names.map(path)
+        var hashes: [String: String] = [:]
+        func split(images imagesPath: String, labels labelsPath: String, imagesName: String, labelsName: String) throws -> Split {
+            let images = try IDX.read(path: imagesPath, magic: IDX.imagesMagic)
+            let labels = try IDX.read(path: labelsPath, magic: IDX.labelsMagic)
+            guard images.count == labels.count else {
+                throw DatasetError.countMismatch(images: imagesPath, imageCount: images.count, labels: labelsPath, labelCount: labels.count)
+            }
+            if let index = labels.bytes.firstIndex(where: { $0 >= 10 }) {
+                throw DatasetError.labelOutOfRange(file: labelsPath, index: index, label: Int(labels.bytes[index]), classes: 10)
+            }
+            hashes[imagesName] = images.sha256
+            hashes[labelsName] = labels.sha256
+            return Split(count: images.count, features: images.rows * images.columns, images: images.bytes, labels: labels.bytes)
+        }
+        let train = try split(images: paths[0], labels: paths[1], imagesName: names[0], labelsName: names[1])
+        let test = try split(images: paths[2], labels: paths[3], imagesName: names[2], labelsName: names[3])
+        guard train.features == test.features else {
+            throw DatasetError.featureMismatch(train: train.features, test: test.features)
+        }
+        return Dataset(train: train, test: test, identity: DatasetIdentity(files: hashes, directory: directory))
+    }
+}

@@ -1,0 +1,129 @@
+import CKernels
+
+/// The weights of the network in buffers allocated once (row-major W[in][out]).
+final class Parameters {
+    let inputs: Int, hidden1: Int, hidden2: Int, classes: Int
+    let w1: UnsafeMutablePointer<Float>, b1: UnsafeMutablePointer<Float>
+    let w2: UnsafeMutablePointer<Float>, b2: UnsafeMutablePointer<Float>
+    let w3: UnsafeMutablePointer<Float>, b3: UnsafeMutablePointer<Float>
+
+    var tensors: [(pointer: UnsafeMutablePointer<Float>, count: Int)] {
+        [(w1, inputs * hidden1), (b1, hidden1), (w2, hidden1 * hidden2), (b2, hidden2), (w3, hidden2 * classes), (b3, classes)]
+    }
+
+    init(inputs: Int, hidden1: Int, hidden2: Int, classes: Int) {
+        self.inputs = inputs
+        self.hidden1 = hidden1
+        self.hidden2 = hidden2
+        self.classes = classes
+        func make(_ n: Int) -> UnsafeMutablePointer<Float> {
+            let p = UnsafeMutablePointer<Float>.allocate(capacity: n)
+            p.initialize(repeating: 0, count: n)
+            return p
+        }
+        w1 = make(inputs * hidden1); b1 = make(hidden1)
+        w2 = make(hidden1 * hidden2); b2 = make(hidden2)
+        w3 = make(hidden2 * classes); b3 = make(classes)
+    }
+
+    convenience init(_ network: Network) {
+        self.init(inputs: network.inputs, hidden1: network.hidden1, hidden2: network.hidden2, classes: network.classes)
+        for (tensor, values) in zip(tensors, network.tensors) {
+            values.withUnsafeBufferPointer { tensor.pointer.update(from: $0.baseAddress!, count: tensor.count) }
+        }
+    }
+
+    deinit {
+        for tensor in tensors { tensor.pointer.deallocate() }
+    }
+
+    var network: Network {
+        let t = tensors.map { Array(UnsafeBufferPointer(start: $0.pointer, count: $0.count)) }
+        return Network(inputs: inputs, hidden1: hidden1, hidden2: hidden2, classes: classes,
+                       w1: t[0], b1: t[1], w2: t[2], b2: t[3], w3: t[4], b3: t[5])
+    }
+
+    /// Forward pass over the first `rows` rows of `workspace.x`. Leaves sigmoid activations in h1/h2,
+    /// probabilities in p, and (when `withDelta`) dLoss/dlogits in d3. Returns the summed clipped
+    /// cross-entropy and the number of correct argmaxes.
+    func forward(_ ws: Workspace, rows: Int, withDelta: Bool) -> (loss: Double, correct: Int) {
+        precondition(rows <= ws.capacity && ws.inputs == inputs, "forward: \(rows) rows of \(ws.inputs) into \(ws.capacity) x \(inputs)")
+        BLAS.gemm(m: rows, n: hidden1, k: inputs, alpha: 1, a: ws.x, lda: inputs, b: w1, ldb: hidden1, beta: 0, c: ws.h1, ldc: hidden1)
+        nn_bias_sigmoid(ws.h1, b1, Int32(rows), Int32(hidden1))
+        BLAS.gemm(m: rows, n: hidden2, k: hidden1, alpha: 1, a: ws.h1, lda: hidden1, b: w2, ldb: hidden2, beta: 0, c: ws.h2, ldc: hidden2)
+        nn_bias_sigmoid(ws.h2, b2, Int32(rows), Int32(hidden2))
+        BLAS.gemm(m: rows, n: classes, k: hidden2, alpha: 1, a: ws.h2, lda: hidden2, b: w3, ldb: classes, beta: 0, c: ws.p, ldc: classes)
+        var correct: Int32 = 0
+        let loss = nn_softmax_loss(ws.p, b3, ws.labels, Int32(rows), Int32(classes), withDelta ? ws.d3 : nil, &correct)
+        return (loss, Int(correct))
+    }
+
+    /// Backward pass after `forward(withDelta: true)`: for every tensor T of `target`,
+    /// T = beta * T + alpha * dLoss/dT. With target === self, alpha = -lr and beta = 1 this is the SGD
+    /// update; each layer's input gradient is taken before that layer's weights change.
+    func backward(_ ws: Workspace, rows: Int, into target: Parameters, alpha: Float, beta: Float) {
+        BLAS.gemm(transposeB: true, m: rows, n: hidden2, k: classes, alpha: 1, a: ws.d3, lda: classes, b: w3, ldb: classes, beta: 0, c: ws.d2, ldc: hidden2)
+        BLAS.gemm(transposeA: true, m: hidden2, n: classes, k: rows, alpha: alpha, a: ws.h2, lda: hidden2, b: ws.d3, ldb: classes, beta: beta, c: target.w3, ldc: classes)
+        nn_bias_gradient(target.b3, ws.d3, Int32(rows), Int32(classes), alpha, beta, ws.columnSums)
+        nn_sigmoid_backward(ws.d2, ws.h2, rows * hidden2)
+        BLAS.gemm(transposeB: true, m: rows, n: hidden1, k: hidden2, alpha: 1, a: ws.d2, lda: hidden2, b: w2, ldb: hidden2, beta: 0, c: ws.d1, ldc: hidden1)
+        BLAS.gemm(transposeA: true, m: hidden1, n: hidden2, k: rows, alpha: alpha, a: ws.h1, lda: hidden1, b: ws.d2, ldb: hidden2, beta: beta, c: target.w2, ldc: hidden2)
+        nn_bias_gradient(target.b2, ws.d2, Int32(rows), Int32(hidden2), alpha, beta, ws.columnSums)
+        nn_sigmoid_backward(ws.d1, ws.h1, rows * hidden1)
+        BLAS.gemm(transposeA: true, m: inputs, n: hidden1, k: rows, alpha: alpha, a: ws.x, lda: inputs, b: ws.d1, ldb: hidden1, beta: beta, c: target.w1, ldc: hidden1)
+        nn_bias_gradient(target.b1, ws.d1, Int32(rows), Int32(hidden1), alpha, beta, ws.columnSums)
+    }
+}
+
+/// Activation and gradient buffers for up to `capacity` rows, allocated once per run.
+final class Workspace {
+    let capacity: Int, inputs: Int
+    let x: UnsafeMutablePointer<Float>
+    let h1: UnsafeMutablePointer<Float>, h2: UnsafeMutablePointer<Float>, p: UnsafeMutablePointer<Float>
+    let d1: UnsafeMutablePointer<Float>, d2: UnsafeMutablePointer<Float>, d3: UnsafeMutablePointer<Float>
+    let columnSums: UnsafeMutablePointer<Float>
+    let labels: UnsafeMutablePointer<UInt8>
+    let indices: UnsafeMutablePointer<Int32>
+    private let floatBuffers: [UnsafeMutablePointer<Float>]
+    /// Exact `Float(i) / 255` for every byte value.
+    static let pixelTable: [Float] = (0..<256).map { Float($0) / 255 }
+
+    init(capacity: Int, parameters p: Parameters, withGradients: Bool = true) {
+        self.capacity = capacity
+        inputs = p.inputs
+        func make(_ n: Int) -> UnsafeMutablePointer<Float> {
+            let b = UnsafeMutablePointer<Float>.allocate(capacity: max(n, 1))
+            b.initialize(repeating: 0, count: max(n, 1))
+            return b
+        }
+        let g = withGradients ? 1 : 0
+        x = make(capacity * p.inputs)
+        h1 = make(capacity * p.hidden1); h2 = make(capacity * p.hidden2); self.p = make(capacity * p.classes)
+        d1 = make(g * capacity * p.hidden1); d2 = make(g * capacity * p.hidden2); d3 = make(g * capacity * p.classes)
+        columnSums = make(max(p.hidden1, p.hidden2, p.classes))
+        floatBuffers = [x, h1, h2, self.p, d1, d2, d3, columnSums]
+        labels = .allocate(capacity: capacity)
+        labels.initialize(repeating: 0, count: capacity)
+        indices = .allocate(capacity: capacity)
+        indices.initialize(repeating: 0, count: capacity)
+    }
+
+    deinit {
+        for b in floatBuffers { b.deallocate() }
+        labels.deallocate()
+        indices.deallocate()
+    }
+
+    /// Loads the examples at `indices[0..<rows]` of `split` as Float/255 pixels and labels.
+    func gather(_ split: Split, rows: Int) {
+        precondition(split.features == inputs, "gather: split has \(split.features) features, network \(inputs)")
+        split.images.withUnsafeBufferPointer { images in
+            split.labels.withUnsafeBufferPointer { labelBytes in
+                Self.pixelTable.withUnsafeBufferPointer { table in
+                    nn_gather(x, images.baseAddress!, indices, Int32(rows), Int32(inputs), table.baseAddress!)
+                    nn_gather_labels(labels, labelBytes.baseAddress!, indices, Int32(rows))
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,28 @@
+/// Errors of training, checkpoints and weight blobs.
+public enum TrainerError: Error, Equatable, CustomStringConvertible {
+    case invalidHyperparameter(name: String, reason: String)
+    case corruptState(String)
+    case corruptWeights(String)
+    case nonFiniteLoss(step: Int)
+    /// The state was saved while training on another dataset.
+    case datasetMismatch(expected: String, actual: String)
+    /// The weights do not fit the dataset (features or classes differ).
+    case shapeMismatch(String)
+
+    public var description: String {
+        switch self {
+        case let .invalidHyperparameter(name, reason):
+            return "invalid hyperparameter \(name): \(reason)"
+        case let .corruptState(reason):
+            return "the trainer state is corrupt (\(reason)); resume from an earlier checkpoint or start a new run"
+        case let .corruptWeights(reason):
+            return "the weights blob is corrupt (\(reason)); use another checkpoint or retrain"
+        case let .nonFiniteLoss(step):
+            return "the loss became NaN or infinite at step \(step); lower the learning rate or change the seed"
+        case let .datasetMismatch(expected, actual):
+            return "the state was saved for dataset \(expected) but dataset \(actual) was given; pass the run's original data directory"
+        case let .shapeMismatch(reason):
+            return "the network does not fit the data (\(reason)); evaluate on the dataset it was trained on"
+        }
+    }
+}
