@@ -3,6 +3,11 @@ struct CheckpointReference: Equatable, CustomStringConvertible {
     let run: String
     let step: Int?
 
+    init(run: String, step: Int?) {
+        self.run = run
+        self.step = step
+    }
+
     init(parsing text: String) throws {
         let parts = text.split(separator: "@", omittingEmptySubsequences: false)
         guard parts.count <= 2, let first = parts.first, !first.isEmpty else {

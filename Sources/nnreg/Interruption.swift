@@ -10,6 +10,12 @@ enum Interruption {
     static var signal: Int32 { signalNumber.load(ordering: .relaxed) }
 
     static func install() {
+        // A parent may have started us with these signals blocked (e.g. from a dispatch worker thread).
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        sigaddset(&set, SIGTERM)
+        sigprocmask(SIG_UNBLOCK, &set, nil)
         for number in [SIGINT, SIGTERM] {
             _ = Foundation.signal(number) { received in
                 Interruption.signalNumber.store(received, ordering: .relaxed)

@@ -19,8 +19,8 @@ struct List: ParsableCommand {
     var tags: [String] = []
     @Option(name: .customLong("where"), help: "A filter on fields and params, e.g. \"test_accuracy > 0.93\".")
     var filter: String?
-    @Option(help: "Sort by a field; prefix with - for descending (default: -id, newest first).")
-    var sort = "-id"
+    @Option(help: "Sort by a field, then optionally asc or desc: \"test_accuracy desc\" (default: newest first).")
+    var sort = "id desc"
     @Option(help: "Show at most N runs.") var limit: Int?
     @Flag(help: "Print JSON.") var json = false
     @Flag(help: "Print CSV.") var csv = false
@@ -35,6 +35,10 @@ struct List: ParsableCommand {
         if let filter {
             do { _ = try WhereParser.parse(filter) } catch { throw ValidationError("\(error)") }
         }
+        let sortParts = sort.split(whereSeparator: { $0 == " " || $0 == ":" })
+        guard (1...2).contains(sortParts.count), sortParts.count == 1 || ["asc", "desc"].contains(sortParts[1].lowercased()) else {
+            throw ValidationError("--sort takes a field, then optionally asc or desc, e.g. \"test_accuracy desc\".")
+        }
     }
 
     func run() throws {
@@ -43,14 +47,13 @@ struct List: ParsableCommand {
         var runs = try store.listRuns(status: status.flatMap(RunStatus.init(rawValue:)))
             .map { (summary: $0, row: RunFields.row($0, now: now)) }
         let expression = try filter.map(WhereParser.parse)
-        let sortField = sort.hasPrefix("-") ? String(sort.dropFirst()) : sort
+        let (sortField, isDescending) = Self.parseSort(sort)
         try RunFields.checkKnown((expression?.fields ?? []) + [sortField], option: "--where/--sort", in: runs.map(\.row))
         for tag in tags {
             let parts = tag.split(separator: "=", maxSplits: 1).map(String.init)
             runs = runs.filter { $0.summary.tags[parts[0]] == (parts.count > 1 ? parts[1] : "") }
         }
         if let expression { runs = runs.filter { expression.matches($0.row) } }
-        let isDescending = sort.hasPrefix("-")
         runs.sort { lhs, rhs in
             // Runs without the field go last either way.
             switch (lhs.row[sortField], rhs.row[sortField]) {
@@ -71,6 +74,14 @@ struct List: ParsableCommand {
         } else {
             print(Self.table(summaries, now: now).rendered())
         }
+    }
+
+    /// `FIELD`, `FIELD asc|desc`, `FIELD:desc` or `-FIELD` (descending).
+    static func parseSort(_ text: String) -> (field: String, isDescending: Bool) {
+        let parts = text.split(whereSeparator: { $0 == " " || $0 == ":" }).map(String.init)
+        guard let first = parts.first else { return ("id", true) }
+        if first.hasPrefix("-") { return (String(first.dropFirst()), true) }
+        return (first, parts.count > 1 && parts[1].lowercased() == "desc")
     }
 
     static func table(_ runs: [RunSummary], now: Date) -> Table {

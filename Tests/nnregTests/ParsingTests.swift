@@ -1,0 +1,49 @@
+import ArgumentParser
+import Testing
+@testable import nnreg
+
+/// Every validation rejects what it should and accepts the seed's defaults.
+@Suite struct ParsingTests {
+    @Test func seedDefaults() throws {
+        let train = try Train.parse([])
+        let hyperparameters = train.hyperparameters
+        #expect(hyperparameters.steps == 3000 && hyperparameters.batchSize == 256 && hyperparameters.displayStep == 100)
+        #expect(hyperparameters.learningRate == 0.001 && hyperparameters.hidden1 == 128 && hyperparameters.hidden2 == 256)
+        #expect(train.checkpointEvery == 500)
+    }
+
+    @Test(arguments: [
+        ["--steps", "0"], ["--steps", "-3"], ["--batch-size", "0"], ["--learning-rate", "0"], ["--learning-rate", "-1"],
+        ["--learning-rate", "nan"], ["--learning-rate", "inf"], ["--display-step", "0"], ["--hidden1", "0"],
+        ["--checkpoint-every", "0"], ["--tag", "x"], ["--tag", "=v"], ["--name", "12"], ["--name", "a@b"], ["--shuffle-buffer", "0"],
+    ])
+    func trainRejects(arguments: [String]) {
+        #expect(throws: (any Error).self) { try Train.parse(arguments) }
+    }
+
+    @Test func otherCommandsValidate() {
+        #expect(throws: (any Error).self) { try List.parse(["--status", "odd"]) }
+        #expect(throws: (any Error).self) { try List.parse(["--limit", "0"]) }
+        #expect(throws: (any Error).self) { try List.parse(["--sort", "loss sideways"]) }
+        #expect(List.parseSort("test_accuracy desc") == ("test_accuracy", true))
+        #expect(List.parseSort("-loss") == ("loss", true))
+        #expect(List.parseSort("loss") == ("loss", false))
+        #expect(throws: (any Error).self) { try List.parse(["--json", "--csv"]) }
+        #expect(throws: (any Error).self) { try List.parse(["--where", "a = "]) }
+        #expect(throws: (any Error).self) { try Compare.parse(["1"]) }
+        #expect(throws: (any Error).self) { try Eval.parse(["run@step"]) }
+        #expect(throws: (any Error).self) { try Eval.parse(["@3"]) }
+        #expect(throws: (any Error).self) { try Predict.parse(["1", "--count", "0"]) }
+        #expect(throws: (any Error).self) { try Resume.parse(["1", "--steps", "0"]) }
+        #expect(throws: (any Error).self) { try Resume.parse(["1", "--name", "x"]) }
+        #expect(throws: Never.self) { try Resume.parse(["1@200", "--fork", "--name", "x"]) }
+        #expect(throws: Never.self) { try List.parse(["--where", "test_accuracy > 0.93 and batch_size = 256", "--sort", "test_accuracy desc"]) }
+    }
+
+    @Test func checkpointReferences() throws {
+        #expect(try CheckpointReference(parsing: "brisk-otter@500") == CheckpointReference(run: "brisk-otter", step: 500))
+        #expect(try CheckpointReference(parsing: "3").step == nil)
+        #expect(throws: CLIError.self) { try CheckpointReference(parsing: "3@") }
+        #expect(throws: CLIError.self) { try CheckpointReference(parsing: "a@b@c") }
+    }
+}
