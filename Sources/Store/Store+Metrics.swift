@@ -25,7 +25,16 @@ extension Store {
     static let insertMetricSQL =
         "INSERT OR REPLACE INTO metrics (run_id, key_id, step, value, wall_time) VALUES (?, ?, ?, ?, ?)"
 
+    /// Throws `StoreError.runNotFound` unless the run exists (metrics has no foreign keys, for speed).
+    func requireRun(_ runID: Int64) throws {
+        let statement = try database.cachedStatement(sql: "SELECT 1 FROM runs WHERE id = ?")
+        try statement.bind(runID, at: 1)
+        defer { statement.reset() }
+        guard try statement.step() else { throw StoreError.runNotFound(String(runID)) }
+    }
+
     func insertMetrics(runID: Int64, step: Int, values: [(String, Double)], wallTime: Date) throws {
+        try requireRun(runID)
         let insert = try database.cachedStatement(sql: Self.insertMetricSQL)
         let time = wallTime.timeIntervalSince1970
         for (key, value) in values {
@@ -52,23 +61,38 @@ extension Store {
             wallTime: wallTime)
     }
 
+    /// Rows per statement in the bulk path: many rows per `sqlite3_step` amortize the statement overhead.
+    static let metricChunk = 100
+    static let insertMetricChunkSQL =
+        "INSERT OR REPLACE INTO metrics (run_id, key_id, step, value, wall_time) VALUES "
+        + Array(repeating: "(?, ?, ?, ?, ?)", count: metricChunk).joined(separator: ", ")
+
     /// Logs many points of one run in one transaction (the fast path for bulk imports).
     public func logMetrics(runID: Int64, samples: [MetricSample]) throws {
         try inTransaction {
-            let insert = try database.cachedStatement(sql: Self.insertMetricSQL)
-            var lastKey = ""
-            var lastKeyID: Int64 = -1
-            for sample in samples {
-                if sample.key != lastKey || lastKeyID < 0 {
-                    lastKeyID = try metricKeyID(sample.key)!
-                    lastKey = sample.key
+            try requireRun(runID)
+            // Resolve keys once; per row only compare against the few keys seen (usually 1-3).
+            var keys: [(key: String, id: Int64)] = []
+            for sample in samples where !keys.contains(where: { $0.key == sample.key }) {
+                keys.append((sample.key, try metricKeyID(sample.key)!))
+            }
+            let chunked = try database.cachedStatement(sql: Self.insertMetricChunkSQL)
+            let single = try database.cachedStatement(sql: Self.insertMetricSQL)
+            var index = 0
+            while index < samples.count {
+                let statement = samples.count - index >= Self.metricChunk ? chunked : single
+                let rows = statement === chunked ? Self.metricChunk : 1
+                var parameter: Int32 = 1
+                for sample in samples[index..<(index + rows)] {
+                    try statement.bind(runID, at: parameter)
+                    try statement.bind(keys.first { $0.key == sample.key }!.id, at: parameter + 1)
+                    try statement.bind(sample.step, at: parameter + 2)
+                    try statement.bind(sample.value, at: parameter + 3)
+                    try statement.bind(sample.wallTime.timeIntervalSince1970, at: parameter + 4)
+                    parameter += 5
                 }
-                try insert.bind(runID, at: 1)
-                try insert.bind(lastKeyID, at: 2)
-                try insert.bind(sample.step, at: 3)
-                try insert.bind(sample.value, at: 4)
-                try insert.bind(sample.wallTime.timeIntervalSince1970, at: 5)
-                try insert.execute()
+                try statement.execute()
+                index += rows
             }
         }
     }

@@ -77,9 +77,16 @@ import Testing
     @Test func foreignKeysAreEnforced() throws {
         try withTemporaryStore { store, _ throws in
             let error = try #require(throws: SQLiteError.self) {
-                try store.logMetrics(runID: 999, step: 1, values: [("loss", 1)])
+                try store.saveCheckpoint(runID: 999, step: 1, weights: Data(), trainerState: Data())
             }
             #expect(error.extendedCode == 787)  // SQLITE_CONSTRAINT_FOREIGNKEY
+            // metrics has no foreign keys; the store checks the run itself.
+            #expect(throws: StoreError.runNotFound("999")) {
+                try store.logMetrics(runID: 999, step: 1, values: [("loss", 1)])
+            }
+            #expect(throws: StoreError.runNotFound("999")) {
+                try store.logMetrics(runID: 999, samples: [MetricSample(key: "loss", step: 1, value: 1, wallTime: Date())])
+            }
         }
     }
 }
