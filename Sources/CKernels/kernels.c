@@ -61,9 +61,66 @@ ATTR static void bias_gradient_##SUFFIX(float *bias, const float *delta, int row
     else { for (int c = 0; c < cols; c++) bias[c] = beta * bias[c] + alpha * sum[c]; }            \
 }
 
+#define CHUNK 64
+#define DEFINE_SPARSE(SUFFIX, ATTR)                                                               \
+ATTR static void sparse_forward_##SUFFIX(float *z, int rows, int n, const int32_t *row_start,    \
+                                         const int32_t *cols, const float *vals, const float *w) {\
+    for (int r = 0; r < rows; r++) {                                                              \
+        int begin = row_start[r], end = row_start[r + 1];                                         \
+        float *out = z + (long)r * n;                                                             \
+        int c0 = 0;                                                                               \
+        for (; c0 + CHUNK <= n; c0 += CHUNK) {                                                    \
+            float acc[CHUNK];                                                                     \
+            for (int j = 0; j < CHUNK; j++) acc[j] = 0.0f;                                        \
+            for (int i = begin; i < end; i++) {                                                   \
+                const float v = vals[i];                                                          \
+                const float *row = w + (long)cols[i] * n + c0;                                    \
+                for (int j = 0; j < CHUNK; j++) acc[j] = fmaf(v, row[j], acc[j]);                             \
+            }                                                                                     \
+            for (int j = 0; j < CHUNK; j++) out[c0 + j] = acc[j];                                 \
+        }                                                                                         \
+        for (int j = c0; j < n; j++) {                                                            \
+            float acc = 0.0f;                                                                     \
+            for (int i = begin; i < end; i++) acc = fmaf(vals[i], w[(long)cols[i] * n + j], acc);          \
+            out[j] = acc;                                                                         \
+        }                                                                                         \
+    }                                                                                             \
+}                                                                                                 \
+ATTR static void sparse_weight_gradient_##SUFFIX(float *w, int features, int n,                   \
+        const int32_t *col_start, const int32_t *row_index, const float *tvals, const float *d,   \
+        float alpha, float beta) {                                                                \
+    for (int k = 0; k < features; k++) {                                                          \
+        int begin = col_start[k], end = col_start[k + 1];                                         \
+        float *out = w + (long)k * n;                                                             \
+        if (begin == end) {                                                                       \
+            if (beta == 0.0f) for (int j = 0; j < n; j++) out[j] = 0.0f;                          \
+            continue;                                                                             \
+        }                                                                                         \
+        int c0 = 0;                                                                               \
+        for (; c0 + CHUNK <= n; c0 += CHUNK) {                                                    \
+            float acc[CHUNK];                                                                     \
+            for (int j = 0; j < CHUNK; j++) acc[j] = 0.0f;                                        \
+            for (int i = begin; i < end; i++) {                                                   \
+                const float v = tvals[i];                                                         \
+                const float *row = d + (long)row_index[i] * n + c0;                               \
+                for (int j = 0; j < CHUNK; j++) acc[j] = fmaf(v, row[j], acc[j]);                             \
+            }                                                                                     \
+            if (beta == 0.0f) for (int j = 0; j < CHUNK; j++) out[c0 + j] = alpha * acc[j];       \
+            else for (int j = 0; j < CHUNK; j++) out[c0 + j] = beta * out[c0 + j] + alpha * acc[j]; \
+        }                                                                                         \
+        for (int j = c0; j < n; j++) {                                                            \
+            float acc = 0.0f;                                                                     \
+            for (int i = begin; i < end; i++) acc = fmaf(tvals[i], d[(long)row_index[i] * n + j], acc);    \
+            out[j] = beta == 0.0f ? alpha * acc : beta * out[j] + alpha * acc;                    \
+        }                                                                                         \
+    }                                                                                             \
+}
+
 DEFINE_KERNELS(base, )
+DEFINE_SPARSE(base, )
 #if NN_HAS_DISPATCH
 DEFINE_KERNELS(avx2, NN_AVX2)
+DEFINE_SPARSE(avx2, NN_AVX2)
 static int use_avx2(void) {
     static int cached = -1;
     if (cached < 0) {
@@ -90,6 +147,65 @@ void nn_sigmoid_backward(float *delta, const float *h, long n) {
 void nn_bias_gradient(float *bias, const float *delta, int rows, int cols, float alpha, float beta,
                       float *scratch) {
     DISPATCH(bias_gradient, bias, delta, rows, cols, alpha, beta, scratch);
+}
+
+void nn_sparse_forward(float *z, int rows, int n, const int32_t *row_start, const int32_t *cols,
+                       const float *vals, const float *w) {
+    DISPATCH(sparse_forward, z, rows, n, row_start, cols, vals, w);
+}
+void nn_sparse_weight_gradient(float *w, int features, int n, const int32_t *col_start, const int32_t *row_index,
+                               const float *tvals, const float *d, float alpha, float beta) {
+    DISPATCH(sparse_weight_gradient, w, features, n, col_start, row_index, tvals, d, alpha, beta);
+}
+
+#define DEFINE_GATHER(SUFFIX, ATTR)                                                                \
+ATTR static long sparse_rows_##SUFFIX(const uint8_t *images, const int32_t *indices, int rows,     \
+        int features, const float *table, int32_t *row_start, int32_t *cols, float *vals,          \
+        int32_t *counts) {                                                                         \
+    long nnz = 0;                                                                                  \
+    for (int k = 0; k < features; k++) counts[k] = 0;                                              \
+    for (int r = 0; r < rows; r++) {                                                               \
+        row_start[r] = (int32_t)nnz;                                                               \
+        const uint8_t *src = images + (long)indices[r] * features;                                 \
+        for (int f = 0; f < features; f++) counts[f] += src[f] != 0;                               \
+        for (int f = 0; f < features; f++) {                                                       \
+            uint8_t b = src[f];                                                                    \
+            cols[nnz] = f;                                                                         \
+            vals[nnz] = table[b];                                                                  \
+            nnz += b != 0;                                                                         \
+        }                                                                                          \
+    }                                                                                              \
+    row_start[rows] = (int32_t)nnz;                                                                \
+    return nnz;                                                                                    \
+}
+DEFINE_GATHER(base, )
+#if NN_HAS_DISPATCH
+DEFINE_GATHER(avx2, NN_AVX2)
+#endif
+
+long nn_sparse_gather(const uint8_t *images, const int32_t *indices, int rows, int features, const float *table,
+                      int32_t *row_start, int32_t *cols, float *vals,
+                      int32_t *col_start, int32_t *row_index, float *tvals) {
+    long nnz;
+#if NN_HAS_DISPATCH
+    if (use_avx2()) nnz = sparse_rows_avx2(images, indices, rows, features, table, row_start, cols, vals, col_start + 1);
+    else
+#endif
+    nnz = sparse_rows_base(images, indices, rows, features, table, row_start, cols, vals, col_start + 1);
+    col_start[0] = 0;
+    for (int k = 0; k < features; k++) col_start[k + 1] += col_start[k];
+    /* Scatter in row order so each pixel's list is sorted by row; col_start[k] serves as the cursor
+       and is restored afterwards by shifting. */
+    for (int r = 0; r < rows; r++) {
+        for (int i = row_start[r]; i < row_start[r + 1]; i++) {
+            int32_t slot = col_start[cols[i]]++;
+            row_index[slot] = r;
+            tvals[slot] = vals[i];
+        }
+    }
+    for (int k = features; k > 0; k--) col_start[k] = col_start[k - 1];
+    col_start[0] = 0;
+    return nnz;
 }
 
 void nn_gather_labels(uint8_t *out, const uint8_t *labels, const int32_t *indices, int rows) {

@@ -1,4 +1,5 @@
 import CBLAS
+import Foundation
 
 /// Row-major `cblas_sgemm` with a deliberate thread count per call.
 ///
@@ -8,7 +9,13 @@ import CBLAS
 enum BLAS {
     /// Threads for GEMMs whose output has at least `wideColumns` columns; narrow (class-sized)
     /// products stay on one thread, where they are fastest.
-    nonisolated(unsafe) static var wideThreads: Int32 = 2
+    /// NNREG_BLAS_THREADS (1 or 2) overrides the choice, for measurements.
+    nonisolated(unsafe) static var wideThreads: Int32 = {
+        if let value = getenv("NNREG_BLAS_THREADS").flatMap({ Int32(String(cString: $0)) }), (1...64).contains(value) {
+            return value
+        }
+        return 2
+    }()
     static let wideColumns = 32
     nonisolated(unsafe) private static var current: Int32 = -1
 

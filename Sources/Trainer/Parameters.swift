@@ -43,12 +43,12 @@ final class Parameters {
                        w1: t[0], b1: t[1], w2: t[2], b2: t[3], w3: t[4], b3: t[5])
     }
 
-    /// Forward pass over the first `rows` rows of `workspace.x`. Leaves sigmoid activations in h1/h2,
+    /// Forward pass over the first `rows` gathered rows. Reads the batch from the workspace's sparse pixels; leaves sigmoid activations in h1/h2,
     /// probabilities in p, and (when `withDelta`) dLoss/dlogits in d3. Returns the summed clipped
     /// cross-entropy and the number of correct argmaxes.
     func forward(_ ws: Workspace, rows: Int, withDelta: Bool) -> (loss: Double, correct: Int) {
         precondition(rows <= ws.capacity && ws.inputs == inputs, "forward: \(rows) rows of \(ws.inputs) into \(ws.capacity) x \(inputs)")
-        BLAS.gemm(m: rows, n: hidden1, k: inputs, alpha: 1, a: ws.x, lda: inputs, b: w1, ldb: hidden1, beta: 0, c: ws.h1, ldc: hidden1)
+        nn_sparse_forward(ws.h1, Int32(rows), Int32(hidden1), ws.rowStart, ws.columns, ws.values, w1)
         nn_bias_sigmoid(ws.h1, b1, Int32(rows), Int32(hidden1))
         BLAS.gemm(m: rows, n: hidden2, k: hidden1, alpha: 1, a: ws.h1, lda: hidden1, b: w2, ldb: hidden2, beta: 0, c: ws.h2, ldc: hidden2)
         nn_bias_sigmoid(ws.h2, b2, Int32(rows), Int32(hidden2))
@@ -70,7 +70,8 @@ final class Parameters {
         BLAS.gemm(transposeA: true, m: hidden1, n: hidden2, k: rows, alpha: alpha, a: ws.h1, lda: hidden1, b: ws.d2, ldb: hidden2, beta: beta, c: target.w2, ldc: hidden2)
         nn_bias_gradient(target.b2, ws.d2, Int32(rows), Int32(hidden2), alpha, beta, ws.columnSums)
         nn_sigmoid_backward(ws.d1, ws.h1, rows * hidden1)
-        BLAS.gemm(transposeA: true, m: inputs, n: hidden1, k: rows, alpha: alpha, a: ws.x, lda: inputs, b: ws.d1, ldb: hidden1, beta: beta, c: target.w1, ldc: hidden1)
+        nn_sparse_weight_gradient(target.w1, Int32(inputs), Int32(hidden1), ws.columnStart, ws.rowIndex, ws.transposedValues,
+                                  ws.d1, alpha, beta)
         nn_bias_gradient(target.b1, ws.d1, Int32(rows), Int32(hidden1), alpha, beta, ws.columnSums)
     }
 }
@@ -78,13 +79,17 @@ final class Parameters {
 /// Activation and gradient buffers for up to `capacity` rows, allocated once per run.
 final class Workspace {
     let capacity: Int, inputs: Int
-    let x: UnsafeMutablePointer<Float>
+    /// The batch's pixels as sparse rows (CSR) and sparse columns (CSC); MNIST is about 80% zeros,
+    /// so the first layer's two products run on the nonzeros only.
+    let rowStart: UnsafeMutablePointer<Int32>, columns: UnsafeMutablePointer<Int32>, values: UnsafeMutablePointer<Float>
+    let columnStart: UnsafeMutablePointer<Int32>, rowIndex: UnsafeMutablePointer<Int32>, transposedValues: UnsafeMutablePointer<Float>
     let h1: UnsafeMutablePointer<Float>, h2: UnsafeMutablePointer<Float>, p: UnsafeMutablePointer<Float>
     let d1: UnsafeMutablePointer<Float>, d2: UnsafeMutablePointer<Float>, d3: UnsafeMutablePointer<Float>
     let columnSums: UnsafeMutablePointer<Float>
     let labels: UnsafeMutablePointer<UInt8>
     let indices: UnsafeMutablePointer<Int32>
     private let floatBuffers: [UnsafeMutablePointer<Float>]
+    private let intBuffers: [UnsafeMutablePointer<Int32>]
     /// Exact `Float(i) / 255` for every byte value.
     static let pixelTable: [Float] = (0..<256).map { Float($0) / 255 }
 
@@ -97,11 +102,18 @@ final class Workspace {
             return b
         }
         let g = withGradients ? 1 : 0
-        x = make(capacity * p.inputs)
+        func makeInts(_ n: Int) -> UnsafeMutablePointer<Int32> {
+            let b = UnsafeMutablePointer<Int32>.allocate(capacity: n)
+            b.initialize(repeating: 0, count: n)
+            return b
+        }
+        rowStart = makeInts(capacity + 1); columns = makeInts(capacity * p.inputs); values = make(capacity * p.inputs)
+        columnStart = makeInts(p.inputs + 1); rowIndex = makeInts(capacity * p.inputs); transposedValues = make(capacity * p.inputs)
+        intBuffers = [rowStart, columns, columnStart, rowIndex]
         h1 = make(capacity * p.hidden1); h2 = make(capacity * p.hidden2); self.p = make(capacity * p.classes)
         d1 = make(g * capacity * p.hidden1); d2 = make(g * capacity * p.hidden2); d3 = make(g * capacity * p.classes)
         columnSums = make(max(p.hidden1, p.hidden2, p.classes))
-        floatBuffers = [x, h1, h2, self.p, d1, d2, d3, columnSums]
+        floatBuffers = [values, transposedValues, h1, h2, self.p, d1, d2, d3, columnSums]
         labels = .allocate(capacity: capacity)
         labels.initialize(repeating: 0, count: capacity)
         indices = .allocate(capacity: capacity)
@@ -110,6 +122,7 @@ final class Workspace {
 
     deinit {
         for b in floatBuffers { b.deallocate() }
+        for b in intBuffers { b.deallocate() }
         labels.deallocate()
         indices.deallocate()
     }
@@ -120,7 +133,8 @@ final class Workspace {
         split.images.withUnsafeBufferPointer { images in
             split.labels.withUnsafeBufferPointer { labelBytes in
                 Self.pixelTable.withUnsafeBufferPointer { table in
-                    nn_gather(x, images.baseAddress!, indices, Int32(rows), Int32(inputs), table.baseAddress!)
+                    _ = nn_sparse_gather(images.baseAddress!, indices, Int32(rows), Int32(inputs), table.baseAddress!,
+                                         rowStart, columns, values, columnStart, rowIndex, transposedValues)
                     nn_gather_labels(labels, labelBytes.baseAddress!, indices, Int32(rows))
                 }
             }

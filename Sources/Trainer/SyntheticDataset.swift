@@ -1,4 +1,5 @@
 import CZlib
+import Crypto
 import Foundation
 
 /// Small generated datasets in the MNIST IDX layout, for tests and demos: 28x28 images of ten
@@ -29,15 +30,26 @@ public enum SyntheticDataset {
         }
     }
 
-    /// The same data in memory, without files.
+    /// The same data in memory, without files; its identity is that of the written files, named
+    /// "synthetic".
     public static func make(trainCount: Int, testCount: Int, seed: UInt64 = 1) -> Dataset {
         var generator = Generator(seed: seed)
         let (trainImages, trainLabels) = make(count: trainCount, using: &generator)
         let (testImages, testLabels) = make(count: testCount, using: &generator)
         let features = side * side
+        let encoded = [
+            IDX.encode(magic: IDX.imagesMagic, dimensions: [trainCount, side, side], body: trainImages),
+            IDX.encode(magic: IDX.labelsMagic, dimensions: [trainCount], body: trainLabels),
+            IDX.encode(magic: IDX.imagesMagic, dimensions: [testCount, side, side], body: testImages),
+            IDX.encode(magic: IDX.labelsMagic, dimensions: [testCount], body: testLabels),
+        ]
+        var files: [String: String] = [:]
+        for (name, bytes) in zip(DatasetIdentity.fileNames, encoded) {
+            files[name] = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+        }
         return Dataset(train: Split(count: trainCount, features: features, images: trainImages, labels: trainLabels),
                        test: Split(count: testCount, features: features, images: testImages, labels: testLabels),
-                       identity: DatasetIdentity(files: ["synthetic": "\(seed)-\(trainCount)-\(testCount)"], directory: "synthetic"))
+                       identity: DatasetIdentity(files: files, directory: "synthetic"))
     }
 
     /// Stroke segments (x0, y0, x1, y1) on a 0...10 grid, one list per class.

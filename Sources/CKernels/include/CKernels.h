@@ -20,6 +20,19 @@ void nn_sigmoid_backward(float *delta, const float *h, long n);
 /// bias = beta * bias + alpha * column sums of delta (rows x cols).
 void nn_bias_gradient(float *bias, const float *delta, int rows, int cols, float alpha, float beta,
                       float *scratch);
+/// Sparse batch (most MNIST pixels are 0): row r of the gathered batch has its nonzero pixels at
+/// cols[row_start[r] ..< row_start[r+1]] with values vals[...] = table[byte]. Also builds the
+/// transposed (per pixel) lists col_start/row_index/tvals. Returns the number of nonzeros.
+/// Capacities: row_start rows+1, col_start features+1, the others rows*features.
+long nn_sparse_gather(const uint8_t *images, const int32_t *indices, int rows, int features, const float *table,
+                      int32_t *row_start, int32_t *cols, float *vals,
+                      int32_t *col_start, int32_t *row_index, float *tvals);
+/// Z (rows x n) = X W for the sparse batch X and dense W (features x n, row-major).
+void nn_sparse_forward(float *z, int rows, int n, const int32_t *row_start, const int32_t *cols,
+                       const float *vals, const float *w);
+/// W (features x n) = beta * W + alpha * X^T D for the sparse batch X (transposed lists) and D (rows x n).
+void nn_sparse_weight_gradient(float *w, int features, int n, const int32_t *col_start, const int32_t *row_index,
+                               const float *tvals, const float *d, float alpha, float beta);
 /// Labels of a batch: out[r] = labels[indices[r]].
 void nn_gather_labels(uint8_t *out, const uint8_t *labels, const int32_t *indices, int rows);
 /// Whether every value is finite.
