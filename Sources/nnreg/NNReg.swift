@@ -27,13 +27,10 @@ struct NNReg: ParsableCommand {
         } catch let error as CLIError {
             if !error.isQuiet { Terminal.printError(error.description) }
             Foundation.exit(error.exitCode)
-        } catch let error as ExitCode {
-            exit(withError: error)
-        } catch let error as ValidationError {
-            exit(withError: error)
         } catch {
-            Terminal.printError(String(describing: error))
-            Foundation.exit(1)
+            // Argument-parser's own errors and exits keep its usage output and codes; any other
+            // error prints as one `Error: …` line with exit 1.
+            exit(withError: error)
         }
     }
 }

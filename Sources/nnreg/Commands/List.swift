@@ -42,29 +42,20 @@ struct List: ParsableCommand {
     }
 
     func run() throws {
-        let store = try StoreOpening.openForReading(global.db)
+        let store = try StoreOpening.open(global.db)
         let now = Date()
-        var runs = try store.listRuns(status: status.flatMap(RunStatus.init(rawValue:)))
-            .map { (summary: $0, row: RunFields.row($0, now: now)) }
-        let expression = try filter.map(WhereParser.parse)
-        let (sortField, isDescending) = Self.parseSort(sort)
-        try RunFields.checkKnown((expression?.fields ?? []) + [sortField], option: "--where/--sort", in: runs.map(\.row))
+        // listRuns marks dead runs crashed and returns newest first, the default order.
+        var summaries = try store.listRuns(status: status.flatMap(RunStatus.init(rawValue:)))
         for tag in tags {
             let parts = tag.split(separator: "=", maxSplits: 1).map(String.init)
-            runs = runs.filter { $0.summary.tags[parts[0]] == (parts.count > 1 ? parts[1] : "") }
+            summaries = summaries.filter { $0.tags[parts[0]] == (parts.count > 1 ? parts[1] : "") }
         }
-        if let expression { runs = runs.filter { expression.matches($0.row) } }
-        runs.sort { lhs, rhs in
-            // Runs without the field go last either way.
-            switch (lhs.row[sortField], rhs.row[sortField]) {
-            case (nil, nil): return lhs.summary.id > rhs.summary.id
-            case (nil, _): return false
-            case (_, nil): return true
-            case (let a?, let b?): return a == b ? lhs.summary.id > rhs.summary.id : (isDescending ? a > b : a < b)
-            }
+        let expression = try filter.map(WhereParser.parse)
+        let (sortField, isDescending) = Self.parseSort(sort)
+        if expression != nil || sortField != "id" || !isDescending {
+            summaries = try Self.filterAndSort(summaries, expression: expression, field: sortField, isDescending: isDescending, now: now)
         }
-        if let limit { runs = Array(runs.prefix(limit)) }
-        let summaries = runs.map(\.summary)
+        if let limit { summaries = Array(summaries.prefix(limit)) }
         if json {
             try Terminal.printJSON(summaries.map { RunListing($0, now: now) })
         } else if csv {
@@ -74,6 +65,24 @@ struct List: ParsableCommand {
         } else {
             print(Self.table(summaries, now: now).rendered())
         }
+    }
+
+    static func filterAndSort(
+        _ summaries: [RunSummary], expression: WhereExpression?, field: String, isDescending: Bool, now: Date
+    ) throws -> [RunSummary] {
+        var runs = summaries.map { (summary: $0, row: RunFields.row($0, now: now)) }
+        try RunFields.checkKnown((expression?.fields ?? []) + [field], option: "--where/--sort", in: runs.map(\.row))
+        if let expression { runs = runs.filter { expression.matches($0.row) } }
+        runs.sort { lhs, rhs in
+            // Runs without the field go last either way; ties newest first.
+            switch (lhs.row[field], rhs.row[field]) {
+            case (nil, nil): return lhs.summary.id > rhs.summary.id
+            case (nil, _): return false
+            case (_, nil): return true
+            case (let a?, let b?): return a == b ? lhs.summary.id > rhs.summary.id : (isDescending ? a > b : a < b)
+            }
+        }
+        return runs.map(\.summary)
     }
 
     /// `FIELD`, `FIELD asc|desc`, `FIELD:desc` or `-FIELD` (descending).

@@ -3,16 +3,33 @@ import Foundation
 /// Number and time formats shared by every command, so the same figure reads the same everywhere.
 enum Formatting {
     static func accuracy(_ value: Double?) -> String {
-        value.map { String(format: "%.4f", $0) } ?? "-"
+        value.map { fixed($0, decimals: 4) } ?? "-"
     }
 
     static func loss(_ value: Double?) -> String {
-        value.map { String(format: "%.2f", $0) } ?? "-"
+        value.map { fixed($0, decimals: 2) } ?? "-"
+    }
+
+    /// `value` rounded to `decimals` places, like `%.Nf` but without Foundation's formatter (list prints thousands).
+    static func fixed(_ value: Double, decimals: Int) -> String {
+        guard value.isFinite, abs(value) < 1e15 else { return "\(value)" }
+        var scale = 1.0
+        for _ in 0..<decimals { scale *= 10 }
+        let scaled = Int64((abs(value) * scale).rounded())
+        let digits = String(scaled)
+        let padded = digits.count <= decimals ? String(repeating: "0", count: decimals + 1 - digits.count) + digits : digits
+        let sign = value < 0 && scaled != 0 ? "-" : ""
+        guard decimals > 0 else { return sign + padded }
+        return sign + padded.dropLast(decimals) + "." + padded.suffix(decimals)
+    }
+
+    private static func twoDigits(_ value: Int32) -> String {
+        value < 10 ? "0\(value)" : String(value)
     }
 
     static func seconds(_ value: Double?) -> String {
         guard let value else { return "-" }
-        if value < 60 { return String(format: "%.1fs", value) }
+        if value < 60 { return fixed(value, decimals: 1) + "s" }
         if value < 3600 { return String(format: "%dm%02ds", Int(value) / 60, Int(value) % 60) }
         return String(format: "%dh%02dm", Int(value) / 3600, (Int(value) % 3600) / 60)
     }
@@ -25,8 +42,10 @@ enum Formatting {
     /// Times as `2026-11-29 12:46:31` in local time; ISO 8601 in JSON.
     static func time(_ date: Date?) -> String {
         guard let date else { return "-" }
-        let formatter = DateFormatter()
-        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss"
-        return formatter.string(from: date)
+        var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
+        var parts = tm()
+        localtime_r(&seconds, &parts)
+        return "\(parts.tm_year + 1900)-\(twoDigits(parts.tm_mon + 1))-\(twoDigits(parts.tm_mday)) "
+            + "\(twoDigits(parts.tm_hour)):\(twoDigits(parts.tm_min)):\(twoDigits(parts.tm_sec))"
     }
 }

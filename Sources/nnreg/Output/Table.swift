@@ -18,27 +18,34 @@ struct Table {
 
     /// Columns padded to their widest cell, two spaces apart; cells too wide for `maxWidth` are cut with `…`.
     func rendered(maxWidth: Int = 100) -> String {
-        var widths = headers.indices.map { column in
-            ([headers] + rows).map { $0[column].count }.max() ?? 0
-        }
+        let all = [headers] + rows
+        let lengths = all.map { $0.map(\.count) }
+        var widths = Array(repeating: 0, count: headers.count)
+        for row in lengths { for column in row.indices { widths[column] = max(widths[column], row[column]) } }
         // Shrink the widest column until the table fits.
         while widths.reduce(0, +) + 2 * (widths.count - 1) > maxWidth,
               let widest = widths.indices.max(by: { widths[$0] < widths[$1] }), widths[widest] > 8 {
             widths[widest] -= 1
         }
-        func line(_ cells: [String]) -> String {
-            cells.indices.map { column in
+        var output = ""
+        for (cells, cellLengths) in zip(all, lengths) {
+            if !output.isEmpty { output += "\n" }
+            for column in cells.indices {
                 var cell = cells[column]
-                if cell.count > widths[column] { cell = String(cell.prefix(widths[column] - 1)) + "…" }
-                let padding = String(repeating: " ", count: widths[column] - cell.count)
-                let isLast = column == cells.count - 1
-                switch alignments[column] {
-                case .left: return isLast ? cell : cell + padding
-                case .right: return padding + cell
+                var length = cellLengths[column]
+                if length > widths[column] {
+                    cell = String(cell.prefix(widths[column] - 1)) + "…"
+                    length = widths[column]
                 }
-            }.joined(separator: "  ")
+                let padding = String(repeating: " ", count: widths[column] - length)
+                if column > 0 { output += "  " }
+                switch alignments[column] {
+                case .left: output += column == cells.count - 1 ? cell : cell + padding
+                case .right: output += padding + cell
+                }
+            }
         }
-        return ([line(headers)] + rows.map(line)).joined(separator: "\n")
+        return output
     }
 
     /// RFC 4180 CSV with a header line.
