@@ -18,7 +18,8 @@ build:
 	swift build -c release --product nnreg
 
 bench: deps data
-	swift run -c release nnreg-bench all --data $(NNREG_DATA)
+	swift build -c release
+	.build/release/nnreg-bench all --data $(NNREG_DATA)
 
 data:
 	scripts/fetch-mnist.sh $(NNREG_DATA)
