@@ -37,16 +37,17 @@ let package = Package(
             name: "Trainer",
             dependencies: ["CBLAS", "CKernels", "CZlib", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
+        .target(name: "RunFilter"),
         .executableTarget(
             name: "nnreg",
             dependencies: [
-                "Store", "Trainer", "CZlib",
+                "Store", "Trainer", "RunFilter", "CZlib",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "nnreg-bench", dependencies: ["Store", "Trainer"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "TrainerTests", dependencies: ["Trainer"]),
-        .testTarget(name: "nnregTests", dependencies: ["nnreg", "Store", "Trainer"]),
+        .testTarget(name: "nnregTests", dependencies: ["nnreg", "Store", "Trainer", "RunFilter"]),
     ],
     swiftLanguageModes: [.v6]
 )

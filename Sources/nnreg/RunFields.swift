@@ -1,4 +1,5 @@
 import Foundation
+import RunFilter
 import Store
 
 /// The fields of a run that `--where` and `--sort` name: the summary's own figures, every param by

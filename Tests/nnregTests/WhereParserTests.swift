@@ -1,5 +1,5 @@
 import Testing
-@testable import nnreg
+import RunFilter
 
 @Suite struct WhereParserTests {
     let row: [String: FieldValue] = [

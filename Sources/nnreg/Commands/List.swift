@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import RunFilter
 import Store
 
 struct List: ParsableCommand {

@@ -1,13 +1,13 @@
 /// Why a `--where` expression could not be parsed, with the 1-based column of the problem.
-struct WhereSyntaxError: Error, Equatable, CustomStringConvertible {
-    let column: Int
-    let message: String
-    var description: String { "invalid --where expression at column \(column): \(message)" }
+public struct WhereSyntaxError: Error, Equatable, CustomStringConvertible {
+    public let column: Int
+    public let message: String
+    public var description: String { "invalid --where expression at column \(column): \(message)" }
 }
 
 /// Recursive-descent parser for `--where`:
 /// `expr := and ('or' and)*`, `and := unary ('and' unary)*`, `unary := 'not' unary | '(' expr ')' | field op value`.
-struct WhereParser {
+public struct WhereParser {
     private enum Token: Equatable {
         case word(String), number(Double), string(String), op(ComparisonOperator), open, close, end
     }
@@ -15,7 +15,7 @@ struct WhereParser {
     private var tokens: [(token: Token, column: Int)] = []
     private var position = 0
 
-    static func parse(_ text: String) throws -> WhereExpression {
+    public static func parse(_ text: String) throws -> WhereExpression {
         var parser = WhereParser()
         parser.tokens = try tokenize(text)
         let expression = try parser.parseOr()

@@ -1,13 +1,13 @@
 /// A parsed `--where` filter: comparisons on run fields joined by `and`, `or`, `not` and parentheses,
 /// e.g. `test_accuracy > 0.93 and (batch_size = 256 or name = 'seed-1')`.
-indirect enum WhereExpression: Equatable {
+public indirect enum WhereExpression: Equatable {
     case comparison(field: String, op: ComparisonOperator, value: FieldValue)
     case and(WhereExpression, WhereExpression)
     case or(WhereExpression, WhereExpression)
     case not(WhereExpression)
 
     /// Every field the expression names, so callers can reject unknown ones before filtering.
-    var fields: [String] {
+    public var fields: [String] {
         switch self {
         case .comparison(let field, _, _): [field]
         case .and(let lhs, let rhs), .or(let lhs, let rhs): lhs.fields + rhs.fields
@@ -16,7 +16,7 @@ indirect enum WhereExpression: Equatable {
     }
 
     /// Whether a row matches; a field the row lacks makes its comparison false.
-    func matches(_ row: [String: FieldValue]) -> Bool {
+    public func matches(_ row: [String: FieldValue]) -> Bool {
         switch self {
         case .comparison(let field, let op, let value):
             guard let actual = row[field] else { return false }
@@ -29,18 +29,18 @@ indirect enum WhereExpression: Equatable {
 }
 
 /// A value a run field holds or a filter compares against.
-enum FieldValue: Equatable, Comparable, CustomStringConvertible {
+public enum FieldValue: Equatable, Comparable, CustomStringConvertible {
     case number(Double)
     case text(String)
 
-    var description: String {
+    public var description: String {
         switch self {
         case .number(let value): value.formatted()
         case .text(let text): text
         }
     }
 
-    static func < (lhs: FieldValue, rhs: FieldValue) -> Bool {
+    public static func < (lhs: FieldValue, rhs: FieldValue) -> Bool {
         switch (lhs, rhs) {
         case (.number(let a), .number(let b)): a < b
         default: lhs.description < rhs.description
@@ -48,10 +48,10 @@ enum FieldValue: Equatable, Comparable, CustomStringConvertible {
     }
 }
 
-enum ComparisonOperator: String, CaseIterable {
+public enum ComparisonOperator: String, CaseIterable {
     case equal = "=", notEqual = "!=", lessOrEqual = "<=", greaterOrEqual = ">=", less = "<", greater = ">"
 
-    func holds(_ lhs: FieldValue, _ rhs: FieldValue) -> Bool {
+    public func holds(_ lhs: FieldValue, _ rhs: FieldValue) -> Bool {
         let (a, b) = Self.coerce(lhs, rhs)
         switch self {
         case .equal: return a == b
@@ -76,7 +76,7 @@ enum ComparisonOperator: String, CaseIterable {
     }
 }
 
-extension Double {
+public extension Double {
     /// Shortest text that reads back as the same value: `0.93`, `256`, `1e-05`.
     func formatted() -> String {
         if self == rounded(), abs(self) < 1e15 { return String(Int64(self)) }
