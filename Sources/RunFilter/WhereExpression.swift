@@ -1,6 +1,6 @@
 /// A parsed `--where` filter: comparisons on run fields joined by `and`, `or`, `not` and parentheses,
 /// e.g. `test_accuracy > 0.93 and (batch_size = 256 or name = 'seed-1')`.
-public indirect enum WhereExpression: Equatable {
+public indirect enum WhereExpression: Equatable, Sendable {
     case comparison(field: String, op: ComparisonOperator, value: FieldValue)
     case and(WhereExpression, WhereExpression)
     case or(WhereExpression, WhereExpression)
@@ -29,7 +29,7 @@ public indirect enum WhereExpression: Equatable {
 }
 
 /// A value a run field holds or a filter compares against.
-public enum FieldValue: Equatable, Comparable, CustomStringConvertible {
+public enum FieldValue: Equatable, Comparable, Sendable, CustomStringConvertible {
     case number(Double)
     case text(String)
 
@@ -48,7 +48,7 @@ public enum FieldValue: Equatable, Comparable, CustomStringConvertible {
     }
 }
 
-public enum ComparisonOperator: String, CaseIterable {
+public enum ComparisonOperator: String, CaseIterable, Sendable {
     case equal = "=", notEqual = "!=", lessOrEqual = "<=", greaterOrEqual = ">=", less = "<", greater = ">"
 
     public func holds(_ lhs: FieldValue, _ rhs: FieldValue) -> Bool {

@@ -10,7 +10,7 @@ struct NNReg: ParsableCommand {
         commandName: "nnreg",
         abstract: "Train a neural network and keep a complete, trustworthy record of every run.",
         version: version,
-        subcommands: [Train.self, List.self, Show.self, Compare.self, Resume.self, Eval.self, Predict.self])
+        subcommands: [Train.self, List.self, Show.self, Compare.self, Resume.self, Eval.self, Predict.self, Check.self])
 
     /// Runs the command; runtime failures print one `Error: …` line on stderr and exit non-zero,
     /// argument errors get argument-parser's usage (exit 64).

@@ -1,0 +1,84 @@
+import Foundation
+
+/// One thing wrong with a store, found by `Store.check()`.
+public struct StoreProblem: Sendable, Equatable, Codable, CustomStringConvertible {
+    /// `integrity`, `foreign_key`, `orphaned_metrics`, `unknown_metric_key`, `corrupt_blob`, `size_mismatch`,
+    /// `missing_final_checkpoint`.
+    public let kind: String
+    public let detail: String
+
+    public var description: String { "\(kind): \(detail)" }
+}
+
+/// What `Store.check()` looked at, for a one-line verdict.
+public struct StoreCheckReport: Sendable, Equatable, Codable {
+    public let runs: Int
+    public let metricPoints: Int
+    public let checkpoints: Int
+    public let blobBytes: Int
+    public let problems: [StoreProblem]
+    public var isHealthy: Bool { problems.isEmpty }
+}
+
+extension Store {
+    /// Reads the whole store and reports every problem: SQLite's `integrity_check` and
+    /// `foreign_key_check`, metric points of runs or keys that do not exist, every checkpoint blob
+    /// against its SHA-256 and recorded size, and finished runs without their final checkpoint.
+    /// Writes nothing.
+    public func check() throws -> StoreCheckReport {
+        var problems: [StoreProblem] = []
+        let integrity = try database.makeStatement(sql: "PRAGMA integrity_check")
+        while try integrity.step() {
+            let line = integrity.string(at: 0)
+            if line != "ok" { problems.append(StoreProblem(kind: "integrity", detail: line)) }
+        }
+        let foreignKeys = try database.makeStatement(sql: "PRAGMA foreign_key_check")
+        while try foreignKeys.step() {
+            problems.append(StoreProblem(
+                kind: "foreign_key",
+                detail: "\(foreignKeys.string(at: 0)) row \(foreignKeys.int64(at: 1)) points at a missing \(foreignKeys.string(at: 2)) row"))
+        }
+        let orphans = try database.makeStatement(sql: """
+            SELECT run_id, count(*) FROM metrics WHERE run_id NOT IN (SELECT id FROM runs) GROUP BY run_id
+            """)
+        while try orphans.step() {
+            problems.append(StoreProblem(
+                kind: "orphaned_metrics", detail: "\(orphans.int64(at: 1)) metric points belong to missing run \(orphans.int64(at: 0))"))
+        }
+        let unknownKeys = try database.makeStatement(sql: """
+            SELECT key_id, count(*) FROM metrics WHERE key_id NOT IN (SELECT id FROM metric_keys) GROUP BY key_id
+            """)
+        while try unknownKeys.step() {
+            problems.append(StoreProblem(
+                kind: "unknown_metric_key", detail: "\(unknownKeys.int64(at: 1)) metric points use missing key id \(unknownKeys.int64(at: 0))"))
+        }
+        for blob in try verifyAllBlobs() {
+            problems.append(StoreProblem(
+                kind: "corrupt_blob",
+                detail: "checkpoint of run \(blob.runID) at step \(blob.step): \(blob.column) does not match its SHA-256"))
+        }
+        let sizes = try database.makeStatement(sql: """
+            SELECT run_id, step FROM checkpoints
+            WHERE length(weights) != weights_size OR length(trainer_state) != trainer_state_size
+            """)
+        while try sizes.step() {
+            problems.append(StoreProblem(
+                kind: "size_mismatch", detail: "checkpoint of run \(sizes.int64(at: 0)) at step \(sizes.int64(at: 1)) has a blob of the wrong size"))
+        }
+        let unfinished = try database.makeStatement(sql: """
+            SELECT id, name, steps_done FROM runs r WHERE status = 'finished'
+              AND NOT EXISTS (SELECT 1 FROM checkpoints c WHERE c.run_id = r.id AND c.step = r.steps_done)
+            """)
+        while try unfinished.step() {
+            problems.append(StoreProblem(
+                kind: "missing_final_checkpoint",
+                detail: "run \(unfinished.int64(at: 0)) \(unfinished.string(at: 1)) is finished but has no checkpoint at step \(unfinished.int64(at: 2))"))
+        }
+        func count(_ sql: String) throws -> Int { Int(try database.int64(sql: sql) ?? 0) }
+        return StoreCheckReport(
+            runs: try count("SELECT count(*) FROM runs"), metricPoints: try count("SELECT count(*) FROM metrics"),
+            checkpoints: try count("SELECT count(*) FROM checkpoints"),
+            blobBytes: try count("SELECT coalesce(sum(weights_size + trainer_state_size), 0) FROM checkpoints"),
+            problems: problems)
+    }
+}
