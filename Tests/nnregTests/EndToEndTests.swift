@@ -109,6 +109,8 @@ import Testing
         let branch = try cli.run(["show", "branch", "--json"]).object
         #expect((branch["parent"] as? [String: Any])?["step"] as? Int == 500)
         #expect((branch["parent"] as? [String: Any])?["name"] as? String == "straight")
+        let parent = try cli.run(["show", "straight", "--json"]).object
+        #expect((parent["forks"] as? [[String: Any]])?.map { $0["name"] as? String } == ["branch"])
     }
 
     @Test func badInputEndsInOneLineAndLeavesTheStoreUnchanged() throws {

@@ -20,10 +20,11 @@ struct Show: ParsableCommand {
         let checkpoints = try store.checkpoints(runID: run.id)
         let evaluations = try store.evaluations(runID: run.id)
         let parent = try run.parentRunID.map { try store.run(id: $0) }
+        let forks = try store.forks(of: run.id)
         if json {
             try Terminal.printJSON(RunDetail(
                 run: run, params: params, tags: tags, metrics: metrics, checkpoints: checkpoints,
-                evaluations: evaluations, parentName: parent?.name))
+                evaluations: evaluations, parentName: parent?.name, forks: forks))
             return
         }
         var lines = [Terminal.bold("Run \(run.id) \(run.name)") + "  \(run.status.rawValue)  \(run.stepsDone)/\(run.targetSteps) steps"]
@@ -36,6 +37,7 @@ struct Show: ParsableCommand {
         if let parent, let step = run.parentStep {
             lines.append("forked from run \(parent.id) \(parent.name) at step \(step)")
         }
+        for fork in forks { lines.append("forked into run \(fork.id) \(fork.name) at step \(fork.parentStep ?? 0)") }
         if let notes = run.notes { lines.append("notes \(notes)") }
         if !tags.isEmpty { lines.append("tags " + tags.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")) }
         print(lines.joined(separator: "\n"))
@@ -84,11 +86,12 @@ struct RunDetail: Encodable {
     let checkpoints: [CheckpointInfo]
     let evaluations: [EvaluationRecord]
     let parentName: String?
+    let forks: [Run]
 
     enum CodingKeys: String, CodingKey {
         case runID = "run_id", name, status, stepsDone = "steps_done", targetSteps = "target_steps", seed
         case created, started, ended, heartbeat, pid, host, dataset, nnregVersion = "nnreg_version", notes
-        case parent, params, tags, metrics, checkpoints, evaluations
+        case parent, forks, params, tags, metrics, checkpoints, evaluations
     }
 
     struct Parent: Encodable { let runID: Int64; let name: String?; let step: Int?
@@ -126,6 +129,7 @@ struct RunDetail: Encodable {
         if let parentID = run.parentRunID {
             try container.encode(Parent(runID: parentID, name: parentName, step: run.parentStep), forKey: .parent)
         }
+        try container.encode(forks.map { Parent(runID: $0.id, name: $0.name, step: $0.parentStep) }, forKey: .forks)
         try container.encode(params, forKey: .params)
         try container.encode(tags, forKey: .tags)
         try container.encode(metrics.mapValues { $0.map { [Double($0.step), $0.value] } }, forKey: .metrics)
