@@ -50,6 +50,9 @@ public final class Store {
     public func inTransaction<T>(_ body: () throws -> T) throws -> T {
         do {
             return try database.inTransaction(body)
+        } catch let error as SQLiteError {
+            metricKeyIDs.removeAll()
+            throw Self.translateWrite(error, path: path)
         } catch {
             metricKeyIDs.removeAll()
             throw error
@@ -62,6 +65,19 @@ public final class Store {
         case 26: return StoreError.notADatabase(path: path)  // SQLITE_NOTADB
         case 8: return StoreError.readOnly(path: path)  // SQLITE_READONLY
         case 14: return StoreError.cannotCreate(path: path, reason: error.message)  // SQLITE_CANTOPEN
+        default: return translateWrite(error, path: path)
+        }
+    }
+
+    /// Maps the codes a write can hit under contention or on a full disk to `StoreError`s, so that
+    /// neither "database is locked" nor "database or disk is full" reaches a user as raw SQLite text.
+    static func translateWrite(_ error: SQLiteError, path: String) -> Error {
+        switch error.code {
+        case 5, 6:  // SQLITE_BUSY (after the busy timeout), SQLITE_LOCKED
+            return StoreError.busy(path: path, seconds: Double(Database.busyTimeoutMilliseconds) / 1000)
+        case 13: return StoreError.diskFull(path: path)  // SQLITE_FULL
+        case 10 where error.message.localizedCaseInsensitiveContains("no space"):  // SQLITE_IOERR from ENOSPC
+            return StoreError.diskFull(path: path)
         default: return error
         }
     }

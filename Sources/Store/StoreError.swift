@@ -26,6 +26,10 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible, Loc
     case duplicateRunName(String)
     /// The run has no checkpoint at this step.
     case checkpointNotFound(runID: Int64, step: Int)
+    /// Another process held the store's write lock longer than the busy timeout.
+    case busy(path: String, seconds: Double)
+    /// The disk (or file system) holding the store is full; the write that hit it was rolled back.
+    case diskFull(path: String)
 
     public var description: String {
         switch self {
@@ -56,6 +60,12 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible, Loc
             return "A run named '\(name)' already exists. Choose another name."
         case .checkpointNotFound(let runID, let step):
             return "Run \(runID) has no checkpoint at step \(step)."
+        case .busy(let path, let seconds):
+            return "\(path) stayed locked by another process for \(String(format: "%.0f s", seconds)); nothing was written. "
+                + "Retry; if it persists, look for a hung process holding the store ('nnreg list --status running')."
+        case .diskFull(let path):
+            return "The disk holding \(path) is full; the last write was rolled back and earlier records are intact. "
+                + "Free some space (or move the store), then retry."
         }
     }
 

@@ -50,6 +50,8 @@ struct TrainingSession {
             try? store.finishRun(runID: run.id, status: .failed)
             let last = recorder.lastCheckpointStep.map { "; its last good checkpoint is \(run.name)@\($0)" } ?? ""
             throw CLIError("run \(run.name) failed: \(error)\(last)")
+        } catch let error as StoreError {
+            throw failure(error, recorder: recorder)
         } catch {
             Terminal.endProgress()
             try? store.finishRun(runID: run.id, status: .failed)
@@ -57,7 +59,11 @@ struct TrainingSession {
         }
         Terminal.endProgress()
         let seconds = recorder.elapsed
-        try recorder.saveCheckpoint(trainer)
+        do {
+            try recorder.saveCheckpoint(trainer)
+        } catch let error as StoreError {
+            throw failure(error, recorder: recorder)
+        }
         var outcome = Outcome(
             runID: run.id, name: run.name, status: RunStatus.interrupted.rawValue, steps: trainer.step,
             targetSteps: target, loss: recorder.lastReport?.loss, accuracy: recorder.lastReport?.accuracy,
@@ -74,10 +80,14 @@ struct TrainingSession {
         }
         let network = trainer.network
         let evaluation = network.evaluate(dataset.test)
-        try store.inTransaction {
-            _ = try store.addEvaluation(
-                NewEvaluation(evaluation, runID: run.id, step: trainer.step, dataset: dataset.identity, split: "test"))
-            try store.finishRun(runID: run.id, status: .finished)
+        do {
+            try store.inTransaction {
+                _ = try store.addEvaluation(
+                    NewEvaluation(evaluation, runID: run.id, step: trainer.step, dataset: dataset.identity, split: "test"))
+                try store.finishRun(runID: run.id, status: .finished)
+            }
+        } catch let error as StoreError {
+            throw failure(error, recorder: recorder)
         }
         outcome = Outcome(
             runID: outcome.runID, name: outcome.name, status: RunStatus.finished.rawValue, steps: outcome.steps,
@@ -85,6 +95,19 @@ struct TrainingSession {
             testAccuracy: evaluation.accuracy, testLoss: evaluation.loss, seconds: seconds,
             stepsPerSecond: outcome.stepsPerSecond, checkpointSHA256: outcome.checkpointSHA256)
         return outcome
+    }
+
+    /// Ends the run as `failed` after the store refused a write (full disk, lock held too long) and
+    /// returns the one line telling the user what happened and how to continue.
+    private func failure(_ error: StoreError, recorder: RunRecorder) -> CLIError {
+        Terminal.endProgress()
+        // The failed transaction was rolled back; this small update usually still fits.
+        let isMarked = (try? store.finishRun(runID: run.id, status: .failed)) != nil
+        var line = "run \(run.name) failed at step \(trainer.step): \(error)"
+        if let step = recorder.lastCheckpointStep { line += " Its last good checkpoint is \(run.name)@\(step);" }
+        line += " continue with 'nnreg resume \(run.name)'"
+        if !isMarked { line += " (the run shows as crashed until then)" }
+        return CLIError(line)
     }
 }
 

@@ -29,24 +29,40 @@ struct Resume: ParsableCommand {
         if parsed.step != nil && !fork {
             throw CLIError("resume continues from the latest checkpoint; to start from \(parsed) use --fork")
         }
+        Interruption.install()
         let store = try StoreOpening.openForReading(global.db)
         let parent = try store.existingRun(parsed.run)
         if !fork { try Self.checkResumable(parent, steps: steps) }
-        let (_, checkpoint) = try store.existingCheckpoint(parsed)
+        let params = try store.params(runID: parent.id)
+        // A run that died before its first checkpoint starts again from its recorded seed (or its
+        // fork point), which gives the same weights bit for bit.
+        let start: Checkpoint?
+        if !fork, try store.checkpoints(runID: parent.id).isEmpty {
+            start = try Self.startOver(parent, store: store)
+        } else {
+            start = try store.existingCheckpoint(parsed).checkpoint
+        }
         let dataset = try DatasetLoading.load(global.data)
         if let trained = parent.datasetSHA256, trained != dataset.identity.sha256 {
             throw CLIError("run \(parent.name) was trained on \(parent.datasetName ?? "another dataset") (sha256 \(trained.prefix(12))…), but --data holds \(dataset.identity.name) (\(dataset.identity.sha256.prefix(12))…); pass the same --data")
         }
         let trainer: Trainer
         do {
-            trainer = try Trainer(restoring: [UInt8](checkpoint.trainerState), dataset: dataset)
+            if let checkpoint = start {
+                trainer = try Trainer(restoring: [UInt8](checkpoint.trainerState), dataset: dataset)
+            } else {
+                trainer = try Trainer(hyperparameters: try Hyperparameters(recorded: params, of: parent), dataset: dataset)
+            }
+        } catch let error as CLIError {
+            throw error
         } catch {
-            throw CLIError("checkpoint \(parent.name)@\(checkpoint.info.step) cannot be restored: \(error)")
+            let origin = start.map { "checkpoint \(parent.name)@\($0.info.step)" } ?? "run \(parent.name)'s recorded params"
+            throw CLIError("\(origin) cannot be restored: \(error)")
         }
-        let params = try store.params(runID: parent.id)
         let every = checkpointEvery ?? params["checkpoint_every"].flatMap { if case .int(let n) = $0 { Int(n) } else { nil } } ?? 500
         let target = steps ?? parent.targetSteps
-        guard target > trainer.step else {
+        // Continuing a run whose last checkpoint is at its target only evaluates and finishes it.
+        guard target > trainer.step || (!fork && target == trainer.step && parent.status != .finished) else {
             throw CLIError("run \(parent.name)'s checkpoint is at step \(trainer.step), already at --steps \(target); pass a larger --steps")
         }
         let run: Run
@@ -57,7 +73,7 @@ struct Resume: ParsableCommand {
             run = try store.createRun(NewRun(
                 name: name, seed: parent.seed, targetSteps: target, datasetName: dataset.identity.name,
                 datasetSHA256: dataset.identity.sha256, nnregVersion: NNReg.version, parentRunID: parent.id,
-                parentStep: checkpoint.info.step, notes: nil, params: forkParams, tags: try store.tags(runID: parent.id)))
+                parentStep: trainer.step, notes: nil, params: forkParams, tags: try store.tags(runID: parent.id)))
             try store.updateRun(runID: run.id, stepsDone: trainer.step)
         } else {
             try store.inTransaction {
@@ -67,14 +83,25 @@ struct Resume: ParsableCommand {
             run = try store.run(id: parent.id)
         }
         if !json {
-            let action = fork ? "Forked run \(run.id) \(run.name) from \(parent.name)@\(checkpoint.info.step)" : "Resuming run \(run.id) \(run.name) from step \(trainer.step)"
+            let origin = start == nil ? "step 0 (it had no checkpoint; same seed, same weights)" : "step \(trainer.step)"
+            let action = fork ? "Forked run \(run.id) \(run.name) from \(parent.name)@\(trainer.step)" : "Resuming run \(run.id) \(run.name) from \(origin)"
             Terminal.diagnostic("\(action) to step \(target)")
         }
         let session = TrainingSession(
             store: store, run: run, trainer: trainer, dataset: dataset, target: target, checkpointEvery: every,
-            isJSON: json, lastCheckpointStep: fork ? nil : checkpoint.info.step)
+            isJSON: json, lastCheckpointStep: fork ? nil : start?.info.step)
         let outcome = try session.execute()
         if json { try Terminal.printJSON(outcome) } else { print(outcome.humanSummary) }
+    }
+
+    /// Where a run without a checkpoint of its own starts again: its parent's checkpoint at the fork
+    /// point, or nil for a fresh trainer built from the recorded params.
+    static func startOver(_ run: Run, store: Store) throws -> Checkpoint? {
+        guard let parentID = run.parentRunID, let parentStep = run.parentStep else { return nil }
+        guard let checkpoint = try store.checkpoint(runID: parentID, step: parentStep) else {
+            throw CLIError("run \(run.name) has no checkpoint and its parent's checkpoint at step \(parentStep) is gone; fork again with 'nnreg resume --fork PARENT@STEP'")
+        }
+        return checkpoint
     }
 
     /// A run can be continued when its process is gone; a finished one only to a larger --steps.

@@ -73,6 +73,8 @@ struct Train: ParsableCommand {
     }
 
     func run() throws {
+        // From here on SIGINT/SIGTERM never kill the process mid-write: the run ends `interrupted`.
+        Interruption.install()
         let dataset = try DatasetLoading.load(global.data)
         let hyperparameters = hyperparameters
         do {
@@ -82,6 +84,9 @@ struct Train: ParsableCommand {
         }
         let trainer = try Trainer(hyperparameters: hyperparameters, dataset: dataset)
         let store = try StoreOpening.open(global.db)
+        if Interruption.isRequested {
+            throw CLIError("interrupted before the run was created; nothing was recorded", exitCode: 130)
+        }
         let run = try store.createRun(NewRun(
             name: name, seed: Int64(bitPattern: seed), targetSteps: steps,
             datasetName: dataset.identity.name, datasetSHA256: dataset.identity.sha256,
