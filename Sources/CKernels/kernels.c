@@ -158,40 +158,61 @@ void nn_sparse_weight_gradient(float *w, int features, int n, const int32_t *col
     DISPATCH(sparse_weight_gradient, w, features, n, col_start, row_index, tvals, d, alpha, beta);
 }
 
-#define DEFINE_GATHER(SUFFIX, ATTR)                                                                \
-ATTR static long sparse_rows_##SUFFIX(const uint8_t *images, const int32_t *indices, int rows,     \
-        int features, const float *table, int32_t *row_start, int32_t *cols, float *vals,          \
-        int32_t *counts) {                                                                         \
-    long nnz = 0;                                                                                  \
-    for (int k = 0; k < features; k++) counts[k] = 0;                                              \
-    for (int r = 0; r < rows; r++) {                                                               \
-        row_start[r] = (int32_t)nnz;                                                               \
-        const uint8_t *src = images + (long)indices[r] * features;                                 \
-        for (int f = 0; f < features; f++) counts[f] += src[f] != 0;                               \
-        for (int f = 0; f < features; f++) {                                                       \
-            uint8_t b = src[f];                                                                    \
-            cols[nnz] = f;                                                                         \
-            vals[nnz] = table[b];                                                                  \
-            nnz += b != 0;                                                                         \
-        }                                                                                          \
-    }                                                                                              \
-    row_start[rows] = (int32_t)nnz;                                                                \
-    return nnz;                                                                                    \
-}
-DEFINE_GATHER(base, )
-#if NN_HAS_DISPATCH
-DEFINE_GATHER(avx2, NN_AVX2)
+#if defined(__SSE2__)
+#include <emmintrin.h>
 #endif
+
+/* CSR rows of the batch: 16 pixels at a time, a movemask of the nonzero bytes, then one store per
+   set bit. counts[f] receives the number of rows in which pixel f is nonzero. */
+static long sparse_rows(const uint8_t *images, const int32_t *indices, int rows, int features,
+                        const float *table, int32_t *row_start, int32_t *cols, float *vals, int32_t *counts) {
+    long nnz = 0;
+    for (int k = 0; k < features; k++) counts[k] = 0;
+    /* Rows are scattered over the training set: prefetch a few rows ahead. */
+    for (int r = 0; r < rows && r < 8; r++) {
+        const uint8_t *ahead = images + (long)indices[r] * features;
+        for (int b = 0; b < features; b += 64) __builtin_prefetch(ahead + b);
+    }
+    for (int r = 0; r < rows; r++) {
+        row_start[r] = (int32_t)nnz;
+        const uint8_t *src = images + (long)indices[r] * features;
+        if (r + 8 < rows) {
+            const uint8_t *ahead = images + (long)indices[r + 8] * features;
+            for (int b = 0; b < features; b += 64) __builtin_prefetch(ahead + b);
+        }
+        int f = 0;
+#if defined(__SSE2__)
+        const __m128i zero = _mm_setzero_si128();
+        for (; f + 16 <= features; f += 16) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(src + f));
+            unsigned mask = (~(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, zero))) & 0xFFFFu;
+            while (mask) {
+                int j = f + __builtin_ctz(mask);
+                mask &= mask - 1;
+                cols[nnz] = j;
+                vals[nnz] = table[src[j]];
+                counts[j]++;
+                nnz++;
+            }
+        }
+#endif
+        for (; f < features; f++) {
+            if (src[f]) {
+                cols[nnz] = f;
+                vals[nnz] = table[src[f]];
+                counts[f]++;
+                nnz++;
+            }
+        }
+    }
+    row_start[rows] = (int32_t)nnz;
+    return nnz;
+}
 
 long nn_sparse_gather(const uint8_t *images, const int32_t *indices, int rows, int features, const float *table,
                       int32_t *row_start, int32_t *cols, float *vals,
                       int32_t *col_start, int32_t *row_index, float *tvals) {
-    long nnz;
-#if NN_HAS_DISPATCH
-    if (use_avx2()) nnz = sparse_rows_avx2(images, indices, rows, features, table, row_start, cols, vals, col_start + 1);
-    else
-#endif
-    nnz = sparse_rows_base(images, indices, rows, features, table, row_start, cols, vals, col_start + 1);
+    long nnz = sparse_rows(images, indices, rows, features, table, row_start, cols, vals, col_start + 1);
     col_start[0] = 0;
     for (int k = 0; k < features; k++) col_start[k + 1] += col_start[k];
     /* Scatter in row order so each pixel's list is sorted by row; col_start[k] serves as the cursor

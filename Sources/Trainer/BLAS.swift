@@ -1,39 +1,39 @@
 import CBLAS
+import CKernels
 import Foundation
 
-/// Row-major `cblas_sgemm` with a deliberate thread count per call.
+/// Row-major SGEMM, always on one OpenBLAS thread.
 ///
-/// Thread counts are fixed per GEMM shape (never "whatever the machine has"): OpenBLAS splits the
-/// output among threads without splitting the K sum, so each element is summed in the same order
-/// whatever the count, and a fixed count makes runs bit-identical on a machine.
+/// Both cores are used by our own fork/join (CKernels' `nn_parallel_*`): each large product is
+/// split at a fixed row or column boundary and each half is a one-thread OpenBLAS call, so every
+/// output element is summed in the same order on every run: results are bit-identical run to run.
+/// Measured on this 2-core machine this beats OpenBLAS's own two threads (whose spinning worker
+/// also fights any second compute thread) and BLIS. NNREG_PARALLEL=0 runs both halves on the
+/// calling thread (same bits, one core).
 enum BLAS {
-    /// Threads for GEMMs whose output has at least `wideColumns` columns; narrow (class-sized)
-    /// products stay on one thread, where they are fastest.
-    /// NNREG_BLAS_THREADS (1 or 2) overrides the choice, for measurements.
-    nonisolated(unsafe) static var wideThreads: Int32 = {
-        if let value = getenv("NNREG_BLAS_THREADS").flatMap({ Int32(String(cString: $0)) }), (1...64).contains(value) {
-            return value
-        }
-        return 2
+    /// Sets OpenBLAS to one thread and reads NNREG_PARALLEL; evaluated once.
+    static let configured: Bool = {
+        openblas_set_num_threads(1)
+        let parallel = getenv("NNREG_PARALLEL").map { String(cString: $0) != "0" } ?? true
+        nn_set_parallel(parallel ? 1 : 0)
+        return parallel
     }()
-    static let wideColumns = 32
-    nonisolated(unsafe) private static var current: Int32 = -1
 
-    @inline(__always)
-    static func setThreads(_ n: Int32) {
-        if n != current {
-            openblas_set_num_threads(n)
-            current = n
-        }
-    }
-
-    /// C = alpha * op(A) * op(B) + beta * C, C is m x n.
+    /// C = alpha * op(A) * op(B) + beta * C, C is m x n; on the calling thread.
     @inline(__always)
     static func gemm(transposeA: Bool = false, transposeB: Bool = false, m: Int, n: Int, k: Int, alpha: Float,
                      a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int, beta: Float,
                      c: UnsafeMutablePointer<Float>, ldc: Int) {
-        setThreads(n >= wideColumns && m >= wideColumns ? wideThreads : 1)
         cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
                     blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
+    }
+
+    /// The same product split in two halves (of m, or of n when `splitColumns`) run on both cores.
+    @inline(__always)
+    static func parallelGemm(transposeA: Bool = false, transposeB: Bool = false, m: Int, n: Int, k: Int, alpha: Float,
+                             a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int, beta: Float,
+                             c: UnsafeMutablePointer<Float>, ldc: Int, splitColumns: Bool = false) {
+        nn_parallel_sgemm(transposeA ? 1 : 0, transposeB ? 1 : 0, Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda),
+                          b, Int32(ldb), beta, c, Int32(ldc), splitColumns ? 1 : 0)
     }
 }

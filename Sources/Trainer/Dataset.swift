@@ -89,15 +89,10 @@ public struct Dataset: Sendable {
         func split(images imagesPath: String, labels labelsPath: String, imagesName: String, labelsName: String) throws -> Split {
             let images = try IDX.read(path: imagesPath, magic: IDX.imagesMagic)
             let labels = try IDX.read(path: labelsPath, magic: IDX.labelsMagic)
-            guard images.count == labels.count else {
-                throw DatasetError.countMismatch(images: imagesPath, imageCount: images.count, labels: labelsPath, labelCount: labels.count)
-            }
-            if let index = labels.bytes.firstIndex(where: { $0 >= 10 }) {
-                throw DatasetError.labelOutOfRange(file: labelsPath, index: index, label: Int(labels.bytes[index]), classes: 10)
-            }
+            let split = try makeSplit(images: images, imagesPath: imagesPath, labels: labels, labelsPath: labelsPath)
             hashes[imagesName] = images.sha256
             hashes[labelsName] = labels.sha256
-            return Split(count: images.count, features: images.rows * images.columns, images: images.bytes, labels: labels.bytes)
+            return split
         }
         let train = try split(images: paths[0], labels: paths[1], imagesName: names[0], labelsName: names[1])
         let test = try split(images: paths[2], labels: paths[3], imagesName: names[2], labelsName: names[3])
@@ -105,5 +100,23 @@ public struct Dataset: Sendable {
             throw DatasetError.featureMismatch(train: train.features, test: test.features)
         }
         return Dataset(train: train, test: test, identity: DatasetIdentity(files: hashes, directory: directory))
+    }
+
+    /// Decodes one split from the raw bytes of an IDX image file and an IDX label file, with the same
+    /// checks as `load(directory:)`; the names stand for the files in errors. Throws `DatasetError`.
+    package static func decodeSplit(images: [UInt8], labels: [UInt8],
+                                    imagesName: String = "images", labelsName: String = "labels") throws -> Split {
+        try makeSplit(images: IDX.read(bytes: images, name: imagesName, magic: IDX.imagesMagic), imagesPath: imagesName,
+                      labels: IDX.read(bytes: labels, name: labelsName, magic: IDX.labelsMagic), labelsPath: labelsName)
+    }
+
+    private static func makeSplit(images: IDX.File, imagesPath: String, labels: IDX.File, labelsPath: String) throws -> Split {
+        guard images.count == labels.count else {
+            throw DatasetError.countMismatch(images: imagesPath, imageCount: images.count, labels: labelsPath, labelCount: labels.count)
+        }
+        if let index = labels.bytes.firstIndex(where: { $0 >= 10 }) {
+            throw DatasetError.labelOutOfRange(file: labelsPath, index: index, label: Int(labels.bytes[index]), classes: 10)
+        }
+        return Split(count: images.count, features: images.rows * images.columns, images: images.bytes, labels: labels.bytes)
     }
 }

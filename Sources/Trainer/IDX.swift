@@ -18,11 +18,14 @@ enum IDX {
         var sha256: String
     }
 
-    /// A sequential byte source over a raw or gzip file.
+    /// A sequential byte source over a raw or gzip file, or over bytes in memory.
     final class Source {
         let path: String
+        /// Total bytes available when known up front (raw files, memory), to refuse short inputs before allocating.
+        private(set) var knownSize: Int?
         private var raw: UnsafeMutablePointer<FILE>?
         private var gz: gzFile?
+        private var memory: [UInt8] = []
         private var hasher = SHA256()
         private(set) var consumed = 0
 
@@ -39,7 +42,15 @@ enum IDX {
                     throw DatasetError.unreadable(file: path, reason: String(cString: strerror(errno)))
                 }
                 raw = handle
+                knownSize = (try? FileManager.default.attributesOfItem(atPath: path)[.size]) as? Int
             }
+        }
+
+        /// Reads `bytes` as if they were the raw file `name`.
+        init(bytes: [UInt8], name: String) {
+            path = name
+            memory = bytes
+            knownSize = bytes.count
         }
 
         deinit {
@@ -66,6 +77,9 @@ enum IDX {
                         let message = gzerror(gz, &code)
                         if code != Z_OK { throw DatasetError.corruptGzip(file: path, reason: message.map { String(cString: $0) } ?? "error \(code)") }
                     }
+                } else if raw == nil {
+                    got = min(want, memory.count - consumed - total)
+                    memory.withUnsafeBytes { buffer.advanced(by: total).copyMemory(from: $0.baseAddress! + consumed + total, byteCount: got) }
                 } else {
                     got = fread(buffer + total, 1, want, raw)
                     if got < want, ferror(raw) != 0 {
@@ -87,7 +101,16 @@ enum IDX {
 
     /// Reads a whole IDX file of unsigned bytes with the given magic (images: 3 dims, labels: 1).
     static func read(path: String, magic: UInt32) throws -> File {
-        let source = try Source(path: path)
+        try read(try Source(path: path), magic: magic)
+    }
+
+    /// Reads an IDX file held in memory; `name` stands for its path in errors.
+    static func read(bytes: [UInt8], name: String, magic: UInt32) throws -> File {
+        try read(Source(bytes: bytes, name: name), magic: magic)
+    }
+
+    static func read(_ source: Source, magic: UInt32) throws -> File {
+        let path = source.path
         let headerSize = magic == imagesMagic ? 16 : 8
         var header = [UInt8](repeating: 0, count: headerSize)
         let got = try header.withUnsafeMutableBytes { try source.read(into: $0.baseAddress!, count: headerSize) }
@@ -114,8 +137,7 @@ enum IDX {
             throw DatasetError.badDimensions(file: path, reason: "\(count) images of \(rows)x\(columns) is too large")
         }
         // Refuse before allocating when a raw file is visibly shorter than its header promises.
-        if !path.hasSuffix(".gz"), let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size]) as? Int,
-           size < headerSize + bodySize {
+        if let size = source.knownSize, size < headerSize + bodySize {
             throw DatasetError.truncated(file: path, expectedBytes: headerSize + bodySize, actualBytes: size)
         }
         var readCount = 0

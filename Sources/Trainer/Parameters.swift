@@ -48,10 +48,10 @@ final class Parameters {
     /// cross-entropy and the number of correct argmaxes.
     func forward(_ ws: Workspace, rows: Int, withDelta: Bool) -> (loss: Double, correct: Int) {
         precondition(rows <= ws.capacity && ws.inputs == inputs, "forward: \(rows) rows of \(ws.inputs) into \(ws.capacity) x \(inputs)")
-        nn_sparse_forward(ws.h1, Int32(rows), Int32(hidden1), ws.rowStart, ws.columns, ws.values, w1)
-        nn_bias_sigmoid(ws.h1, b1, Int32(rows), Int32(hidden1))
-        BLAS.gemm(m: rows, n: hidden2, k: hidden1, alpha: 1, a: ws.h1, lda: hidden1, b: w2, ldb: hidden2, beta: 0, c: ws.h2, ldc: hidden2)
-        nn_bias_sigmoid(ws.h2, b2, Int32(rows), Int32(hidden2))
+        nn_parallel_sparse_forward(ws.h1, Int32(rows), Int32(hidden1), ws.rowStart, ws.columns, ws.values, w1)
+        nn_parallel_bias_sigmoid(ws.h1, b1, Int32(rows), Int32(hidden1))
+        BLAS.parallelGemm(m: rows, n: hidden2, k: hidden1, alpha: 1, a: ws.h1, lda: hidden1, b: w2, ldb: hidden2, beta: 0, c: ws.h2, ldc: hidden2)
+        nn_parallel_bias_sigmoid(ws.h2, b2, Int32(rows), Int32(hidden2))
         BLAS.gemm(m: rows, n: classes, k: hidden2, alpha: 1, a: ws.h2, lda: hidden2, b: w3, ldb: classes, beta: 0, c: ws.p, ldc: classes)
         var correct: Int32 = 0
         let loss = nn_softmax_loss(ws.p, b3, ws.labels, Int32(rows), Int32(classes), withDelta ? ws.d3 : nil, &correct)
@@ -65,12 +65,12 @@ final class Parameters {
         BLAS.gemm(transposeB: true, m: rows, n: hidden2, k: classes, alpha: 1, a: ws.d3, lda: classes, b: w3, ldb: classes, beta: 0, c: ws.d2, ldc: hidden2)
         BLAS.gemm(transposeA: true, m: hidden2, n: classes, k: rows, alpha: alpha, a: ws.h2, lda: hidden2, b: ws.d3, ldb: classes, beta: beta, c: target.w3, ldc: classes)
         nn_bias_gradient(target.b3, ws.d3, Int32(rows), Int32(classes), alpha, beta, ws.columnSums)
-        nn_sigmoid_backward(ws.d2, ws.h2, rows * hidden2)
-        BLAS.gemm(transposeB: true, m: rows, n: hidden1, k: hidden2, alpha: 1, a: ws.d2, lda: hidden2, b: w2, ldb: hidden2, beta: 0, c: ws.d1, ldc: hidden1)
-        BLAS.gemm(transposeA: true, m: hidden1, n: hidden2, k: rows, alpha: alpha, a: ws.h1, lda: hidden1, b: ws.d2, ldb: hidden2, beta: beta, c: target.w2, ldc: hidden2)
+        nn_parallel_sigmoid_backward(ws.d2, ws.h2, rows * hidden2)
+        BLAS.parallelGemm(transposeB: true, m: rows, n: hidden1, k: hidden2, alpha: 1, a: ws.d2, lda: hidden2, b: w2, ldb: hidden2, beta: 0, c: ws.d1, ldc: hidden1)
+        BLAS.parallelGemm(transposeA: true, m: hidden1, n: hidden2, k: rows, alpha: alpha, a: ws.h1, lda: hidden1, b: ws.d2, ldb: hidden2, beta: beta, c: target.w2, ldc: hidden2, splitColumns: true)
         nn_bias_gradient(target.b2, ws.d2, Int32(rows), Int32(hidden2), alpha, beta, ws.columnSums)
-        nn_sigmoid_backward(ws.d1, ws.h1, rows * hidden1)
-        nn_sparse_weight_gradient(target.w1, Int32(inputs), Int32(hidden1), ws.columnStart, ws.rowIndex, ws.transposedValues,
+        nn_parallel_sigmoid_backward(ws.d1, ws.h1, rows * hidden1)
+        nn_parallel_sparse_weight_gradient(target.w1, Int32(inputs), Int32(hidden1), ws.columnStart, ws.rowIndex, ws.transposedValues,
                                   ws.d1, alpha, beta)
         nn_bias_gradient(target.b1, ws.d1, Int32(rows), Int32(hidden1), alpha, beta, ws.columnSums)
     }
@@ -94,6 +94,7 @@ final class Workspace {
     static let pixelTable: [Float] = (0..<256).map { Float($0) / 255 }
 
     init(capacity: Int, parameters p: Parameters, withGradients: Bool = true) {
+        _ = BLAS.configured
         self.capacity = capacity
         inputs = p.inputs
         func make(_ n: Int) -> UnsafeMutablePointer<Float> {

@@ -2,7 +2,7 @@ import Foundation
 import Trainer
 
 /// Trainer figures (issue 3): the seed's 3000-step run on `dataDirectory`.
-/// NNREG_SEED overrides the seed; the display-step curve goes to stderr.
+/// NNREG_SEED overrides the seed, NNREG_STEPS the steps (figures scaled to 3000); the display-step curve goes to stderr.
 func runTrainBenchmarks(dataDirectory: String) throws {
     func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
     let loadStart = now()
@@ -11,6 +11,7 @@ func runTrainBenchmarks(dataDirectory: String) throws {
 
     var hyperparameters = Hyperparameters()
     if let seed = ProcessInfo.processInfo.environment["NNREG_SEED"].flatMap(UInt64.init) { hyperparameters.seed = seed }
+    if let steps = ProcessInfo.processInfo.environment["NNREG_STEPS"].flatMap(Int.init) { hyperparameters.steps = steps }
     let trainer = try Trainer(hyperparameters: hyperparameters, dataset: dataset)
     let curve = CurveObserver()
     let trainStart = now()

@@ -33,6 +33,20 @@ void nn_sparse_forward(float *z, int rows, int n, const int32_t *row_start, cons
 /// W (features x n) = beta * W + alpha * X^T D for the sparse batch X (transposed lists) and D (rows x n).
 void nn_sparse_weight_gradient(float *w, int features, int n, const int32_t *col_start, const int32_t *row_index,
                                const float *tvals, const float *d, float alpha, float beta);
+/// Two-way parallel versions: the same work split at fixed points between the caller and one
+/// worker thread, each part on one thread, so the results are bit-identical to a serial run of the
+/// same split. `split_columns` splits a GEMM's N (else its M). OpenBLAS must run single-threaded.
+void nn_parallel_sgemm(int transa, int transb, int m, int n, int k, float alpha, const float *a, int lda,
+                       const float *b, int ldb, float beta, float *c, int ldc, int split_columns);
+void nn_parallel_bias_sigmoid(float *z, const float *bias, int rows, int cols);
+void nn_parallel_sigmoid_backward(float *delta, const float *h, long n);
+void nn_parallel_sparse_forward(float *z, int rows, int n, const int32_t *row_start, const int32_t *cols,
+                                const float *vals, const float *w);
+void nn_parallel_sparse_weight_gradient(float *w, int features, int n, const int32_t *col_start,
+                                        const int32_t *row_index, const float *tvals, const float *d,
+                                        float alpha, float beta);
+/// 0 runs every parallel kernel's two parts one after the other on the caller (same results).
+void nn_set_parallel(int enabled);
 /// Labels of a batch: out[r] = labels[indices[r]].
 void nn_gather_labels(uint8_t *out, const uint8_t *labels, const int32_t *indices, int rows);
 /// Whether every value is finite.

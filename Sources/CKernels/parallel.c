@@ -1,0 +1,188 @@
+/* Two-way fork/join for the hot loop on this 2-core machine. Every job is split at fixed points
+   (rows, columns or pixels), and each part is computed by a one-thread kernel, so results do not
+   depend on timing: the same inputs give the same bits. The worker spins briefly between jobs
+   (steps come every few hundred microseconds) and then sleeps on a condition variable. */
+#include "CKernels.h"
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#define CPU_RELAX() _mm_pause()
+#else
+#define CPU_RELAX() ((void)0)
+#endif
+
+typedef void (*job_fn)(void *ctx, int part);
+
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
+static _Atomic long generation = 0;
+static _Atomic long finished = 0;
+static _Atomic int sleeping = 0;
+static job_fn current_job;
+static void *current_ctx;
+static int worker_ok = 0;
+static int parallel_enabled = 1;
+
+static void *worker(void *unused) {
+    (void)unused;
+    long seen = 0;
+    for (;;) {
+        long spins = 0;
+        while (atomic_load(&generation) == seen) {
+            if (++spins < 20000) { CPU_RELAX(); continue; }
+            if (spins < 40000) { sched_yield(); continue; }
+            pthread_mutex_lock(&lock);
+            atomic_store(&sleeping, 1);
+            while (atomic_load(&generation) == seen) pthread_cond_wait(&wake, &lock);
+            atomic_store(&sleeping, 0);
+            pthread_mutex_unlock(&lock);
+        }
+        seen = atomic_load(&generation);
+        current_job(current_ctx, 1);
+        atomic_store(&finished, seen);
+    }
+    return 0;
+}
+
+static void start(void) {
+    pthread_t thread;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    worker_ok = pthread_create(&thread, &attr, worker, 0) == 0;
+    pthread_attr_destroy(&attr);
+}
+
+void nn_set_parallel(int enabled) { parallel_enabled = enabled; }
+
+/* Runs job(ctx, 0) here and job(ctx, 1) on the worker, and returns when both are done.
+   Not reentrant: one caller thread at a time (callers serialise on the mutex-free protocol, so the
+   trainer guards its use). */
+static pthread_mutex_t call_lock = PTHREAD_MUTEX_INITIALIZER;
+static void run2(job_fn job, void *ctx) {
+    if (parallel_enabled) pthread_once(&once, start);
+    if (!parallel_enabled || !worker_ok || pthread_mutex_trylock(&call_lock) != 0) {
+        job(ctx, 0);
+        job(ctx, 1);
+        return;
+    }
+    current_job = job;
+    current_ctx = ctx;
+    long next = atomic_load(&generation) + 1;
+    atomic_store(&generation, next);
+    if (atomic_load(&sleeping)) {
+        pthread_mutex_lock(&lock);
+        pthread_cond_signal(&wake);
+        pthread_mutex_unlock(&lock);
+    }
+    job(ctx, 0);
+    /* Spin briefly; yield when the worker is slow to finish (a busy machine), never burn a core
+       waiting for a thread that is not running. */
+    for (long spins = 0; atomic_load(&finished) != next; spins++) {
+        if (spins < 4000) CPU_RELAX(); else sched_yield();
+    }
+    pthread_mutex_unlock(&call_lock);
+}
+
+/* ---- jobs ---- */
+
+/* Declared here rather than through cblas.h; the Trainer target links OpenBLAS. Enums are ints. */
+void cblas_sgemm(int order, int transa, int transb, int m, int n, int k, float alpha, const float *a,
+                 int lda, const float *b, int ldb, float beta, float *c, int ldc);
+
+typedef struct {
+    int ta, tb, m, n, k, lda, ldb, ldc, split_n;
+    float alpha, beta;
+    const float *a, *b;
+    float *c;
+} gemm_job;
+
+static void gemm_part(void *p, int part) {
+    gemm_job *g = p;
+    if (g->split_n) {
+        int half = (g->n / 2 + 7) & ~7;
+        if (half > g->n) half = g->n;
+        int n0 = part ? half : 0, n1 = part ? g->n : half;
+        if (n1 <= n0) return;
+        const float *b = g->tb ? g->b + (long)n0 * g->ldb : g->b + n0;
+        cblas_sgemm(101, g->ta ? 112 : 111, g->tb ? 112 : 111, g->m, n1 - n0, g->k, g->alpha, g->a, g->lda,
+                    b, g->ldb, g->beta, g->c + n0, g->ldc);
+    } else {
+        int half = g->m / 2;
+        int m0 = part ? half : 0, m1 = part ? g->m : half;
+        if (m1 <= m0) return;
+        const float *a = g->ta ? g->a + m0 : g->a + (long)m0 * g->lda;
+        cblas_sgemm(101, g->ta ? 112 : 111, g->tb ? 112 : 111, m1 - m0, g->n, g->k, g->alpha, a, g->lda,
+                    g->b, g->ldb, g->beta, g->c + (long)m0 * g->ldc, g->ldc);
+    }
+}
+
+void nn_parallel_sgemm(int transa, int transb, int m, int n, int k, float alpha, const float *a, int lda,
+                       const float *b, int ldb, float beta, float *c, int ldc, int split_columns) {
+    gemm_job g = {transa, transb, m, n, k, lda, ldb, ldc, split_columns, alpha, beta, a, b, c};
+    run2(gemm_part, &g);
+}
+
+typedef struct {
+    float *z; const float *bias; int rows, cols;
+} sigmoid_job;
+static void sigmoid_part(void *p, int part) {
+    sigmoid_job *s = p;
+    int half = s->rows / 2, r0 = part ? half : 0, r1 = part ? s->rows : half;
+    if (r1 > r0) nn_bias_sigmoid(s->z + (long)r0 * s->cols, s->bias, r1 - r0, s->cols);
+}
+void nn_parallel_bias_sigmoid(float *z, const float *bias, int rows, int cols) {
+    sigmoid_job s = {z, bias, rows, cols};
+    run2(sigmoid_part, &s);
+}
+
+typedef struct {
+    float *delta; const float *h; long n;
+} backward_job;
+static void backward_part(void *p, int part) {
+    backward_job *b = p;
+    long half = (b->n / 2) & ~15L, i0 = part ? half : 0, i1 = part ? b->n : half;
+    if (i1 > i0) nn_sigmoid_backward(b->delta + i0, b->h + i0, i1 - i0);
+}
+void nn_parallel_sigmoid_backward(float *delta, const float *h, long n) {
+    backward_job b = {delta, h, n};
+    run2(backward_part, &b);
+}
+
+typedef struct {
+    float *z; int rows, n; const int32_t *row_start; const int32_t *cols; const float *vals; const float *w;
+} sparse_fwd_job;
+static void sparse_fwd_part(void *p, int part) {
+    sparse_fwd_job *s = p;
+    int half = s->rows / 2, r0 = part ? half : 0, r1 = part ? s->rows : half;
+    if (r1 > r0) nn_sparse_forward(s->z + (long)r0 * s->n, r1 - r0, s->n, s->row_start + r0, s->cols, s->vals, s->w);
+}
+void nn_parallel_sparse_forward(float *z, int rows, int n, const int32_t *row_start, const int32_t *cols,
+                                const float *vals, const float *w) {
+    sparse_fwd_job s = {z, rows, n, row_start, cols, vals, w};
+    run2(sparse_fwd_part, &s);
+}
+
+typedef struct {
+    float *w; int features, n; const int32_t *col_start; const int32_t *row_index; const float *tvals;
+    const float *d; float alpha, beta;
+} sparse_grad_job;
+static void sparse_grad_part(void *p, int part) {
+    sparse_grad_job *s = p;
+    /* Split the pixels so both halves hold about the same number of nonzeros. */
+    long total = s->col_start[s->features];
+    int half = 0;
+    while (half < s->features && s->col_start[half] < total / 2) half++;
+    int k0 = part ? half : 0, k1 = part ? s->features : half;
+    if (k1 > k0) nn_sparse_weight_gradient(s->w + (long)k0 * s->n, k1 - k0, s->n, s->col_start + k0, s->row_index,
+                                           s->tvals, s->d, s->alpha, s->beta);
+}
+void nn_parallel_sparse_weight_gradient(float *w, int features, int n, const int32_t *col_start,
+                                        const int32_t *row_index, const float *tvals, const float *d,
+                                        float alpha, float beta) {
+    sparse_grad_job s = {w, features, n, col_start, row_index, tvals, d, alpha, beta};
+    run2(sparse_grad_part, &s);
+}
