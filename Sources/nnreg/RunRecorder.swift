@@ -38,7 +38,7 @@ final class RunRecorder: TrainingObserver {
     }
 
     func trainer(_ trainer: Trainer, didReport report: StepReport) throws {
-        let checkpoint = isCheckpointDue(report.step) ? Self.blobs(of: trainer) : nil
+        let checkpoint = isCheckpointDue(report.step) ? try Self.blobs(of: trainer) : nil
         try store.logStep(
             runID: runID, step: report.step,
             metrics: [("loss", Double(report.loss)), ("accuracy", Double(report.accuracy))],
@@ -69,7 +69,7 @@ final class RunRecorder: TrainingObserver {
     /// Saves a checkpoint of the trainer's current step unless one exists already.
     func saveCheckpoint(_ trainer: Trainer) throws {
         guard lastCheckpointStep != trainer.step else { return }
-        let blobs = Self.blobs(of: trainer)
+        let blobs = try Self.blobs(of: trainer)
         try store.inTransaction {
             try store.saveCheckpoint(runID: runID, step: trainer.step, weights: blobs.weights, trainerState: blobs.trainerState)
             try store.heartbeat(runID: runID, step: trainer.step)
@@ -77,8 +77,11 @@ final class RunRecorder: TrainingObserver {
         lastCheckpointStep = trainer.step
     }
 
-    private static func blobs(of trainer: Trainer) -> (weights: Data, trainerState: Data) {
-        (Data(trainer.network.serialized()), Data(trainer.serializedState()))
+    /// Throws `nonFiniteLoss` rather than save weights an update has overflowed to NaN or infinity.
+    private static func blobs(of trainer: Trainer) throws -> (weights: Data, trainerState: Data) {
+        let network = trainer.network
+        guard network.isFinite else { throw TrainerError.nonFiniteLoss(step: trainer.step) }
+        return (Data(network.serialized()), Data(trainer.serializedState()))
     }
 
     private func progressLine(step: Int) -> String {
