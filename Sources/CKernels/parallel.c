@@ -21,6 +21,8 @@ static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
 static _Atomic long generation = 0;
 static _Atomic long finished = 0;
 static _Atomic int sleeping = 0;
+/* The last generation whose part 1 was taken, by the worker or by the caller itself. */
+static _Atomic long claimed = 0;
 static job_fn current_job;
 static void *current_ctx;
 static int worker_ok = 0;
@@ -41,8 +43,11 @@ static void *worker(void *unused) {
             pthread_mutex_unlock(&lock);
         }
         seen = atomic_load(&generation);
-        current_job(current_ctx, 1);
-        atomic_store(&finished, seen);
+        long expected = seen - 1;
+        if (atomic_compare_exchange_strong(&claimed, &expected, seen)) {
+            current_job(current_ctx, 1);
+            atomic_store(&finished, seen);
+        }
     }
     return 0;
 }
@@ -79,10 +84,15 @@ static void run2(job_fn job, void *ctx) {
         pthread_mutex_unlock(&lock);
     }
     job(ctx, 0);
-    /* Spin briefly; yield when the worker is slow to finish (a busy machine), never burn a core
-       waiting for a thread that is not running. */
-    for (long spins = 0; atomic_load(&finished) != next; spins++) {
-        if (spins < 4000) CPU_RELAX(); else sched_yield();
+    /* If the worker has not picked part 1 up yet (descheduled on a busy machine), do it here:
+       the split is the same, so are the results. Otherwise wait for it, yielding if it is slow. */
+    long expected = next - 1;
+    if (atomic_compare_exchange_strong(&claimed, &expected, next)) {
+        job(ctx, 1);
+    } else {
+        for (long spins = 0; atomic_load(&finished) != next; spins++) {
+            if (spins < 4000) CPU_RELAX(); else sched_yield();
+        }
     }
     pthread_mutex_unlock(&call_lock);
 }
