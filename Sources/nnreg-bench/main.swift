@@ -20,12 +20,13 @@ do {
     case "store": try runStoreBenchmarks()
     case "train": try runTrainBenchmarks(dataDirectory: dataDirectory)
     case "cli": try runCLIBenchmarks()
+    case "concurrency": try runConcurrencyBenchmarks()
     case "all":
         try runStoreBenchmarks()
         try runTrainBenchmarks(dataDirectory: dataDirectory)
         try runCLIBenchmarks()
     default:
-        FileHandle.standardError.write(Data("usage: nnreg-bench store|train|cli|all [--data DIR]\n".utf8))
+        FileHandle.standardError.write(Data("usage: nnreg-bench store|train|cli|concurrency|all [--data DIR]\n".utf8))
         exit(64)
     }
 } catch {
