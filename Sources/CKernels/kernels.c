@@ -164,7 +164,7 @@ void nn_sparse_weight_gradient(float *w, int features, int n, const int32_t *col
 
 /* CSR rows of the batch: 16 pixels at a time, a movemask of the nonzero bytes, then one store per
    set bit. counts[f] receives the number of rows in which pixel f is nonzero. */
-static long sparse_rows(const uint8_t *images, const int32_t *indices, int rows, int features,
+long nn_internal_sparse_rows(const uint8_t *images, const int32_t *indices, int rows, int features,
                         const float *table, int32_t *row_start, int32_t *cols, float *vals, int32_t *counts) {
     long nnz = 0;
     for (int k = 0; k < features; k++) counts[k] = 0;
@@ -209,10 +209,9 @@ static long sparse_rows(const uint8_t *images, const int32_t *indices, int rows,
     return nnz;
 }
 
-long nn_sparse_gather(const uint8_t *images, const int32_t *indices, int rows, int features, const float *table,
-                      int32_t *row_start, int32_t *cols, float *vals,
-                      int32_t *col_start, int32_t *row_index, float *tvals) {
-    long nnz = sparse_rows(images, indices, rows, features, table, row_start, cols, vals, col_start + 1);
+/* CSC lists from the CSR rows; col_start[k + 1] holds pixel k's count on entry. */
+void nn_internal_build_columns(int rows, int features, const int32_t *row_start, const int32_t *cols,
+                               const float *vals, int32_t *col_start, int32_t *row_index, float *tvals) {
     col_start[0] = 0;
     for (int k = 0; k < features; k++) col_start[k + 1] += col_start[k];
     /* Scatter in row order so each pixel's list is sorted by row; col_start[k] serves as the cursor
@@ -226,6 +225,13 @@ long nn_sparse_gather(const uint8_t *images, const int32_t *indices, int rows, i
     }
     for (int k = features; k > 0; k--) col_start[k] = col_start[k - 1];
     col_start[0] = 0;
+}
+
+long nn_sparse_gather(const uint8_t *images, const int32_t *indices, int rows, int features, const float *table,
+                      int32_t *row_start, int32_t *cols, float *vals,
+                      int32_t *col_start, int32_t *row_index, float *tvals) {
+    long nnz = nn_internal_sparse_rows(images, indices, rows, features, table, row_start, cols, vals, col_start + 1);
+    nn_internal_build_columns(rows, features, row_start, cols, vals, col_start, row_index, tvals);
     return nnz;
 }
 

@@ -5,6 +5,7 @@
 #include "CKernels.h"
 #include <pthread.h>
 #include <sched.h>
+#include <string.h>
 #include <stdatomic.h>
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -195,4 +196,42 @@ void nn_parallel_sparse_weight_gradient(float *w, int features, int n, const int
                                         float alpha, float beta) {
     sparse_grad_job s = {w, features, n, col_start, row_index, tvals, d, alpha, beta};
     run2(sparse_grad_part, &s);
+}
+
+long nn_internal_sparse_rows(const uint8_t *images, const int32_t *indices, int rows, int features,
+                             const float *table, int32_t *row_start, int32_t *cols, float *vals, int32_t *counts);
+void nn_internal_build_columns(int rows, int features, const int32_t *row_start, const int32_t *cols,
+                               const float *vals, int32_t *col_start, int32_t *row_index, float *tvals);
+
+typedef struct {
+    const uint8_t *images; const int32_t *indices; int rows, features; const float *table;
+    int32_t *row_start, *cols; float *vals; int32_t *col_start, *scratch; long nnz[2];
+} gather_job;
+static void gather_part(void *p, int part) {
+    gather_job *g = p;
+    int half = g->rows / 2, r0 = part ? half : 0, r1 = part ? g->rows : half;
+    long base = part ? (long)half * g->features : 0;
+    /* Part 1 writes its row starts and counts to scratch; they are merged after the join. */
+    int32_t *row_start = part ? g->scratch : g->row_start;
+    int32_t *counts = part ? g->scratch + g->rows + 1 : g->col_start + 1;
+    g->nnz[part] = nn_internal_sparse_rows(g->images, g->indices + r0, r1 - r0, g->features, g->table, row_start,
+                                           g->cols + base, g->vals + base, counts);
+}
+
+long nn_parallel_sparse_gather(const uint8_t *images, const int32_t *indices, int rows, int features,
+                               const float *table, int32_t *row_start, int32_t *cols, float *vals,
+                               int32_t *col_start, int32_t *row_index, float *tvals, int32_t *scratch) {
+    gather_job g = {images, indices, rows, features, table, row_start, cols, vals, col_start, scratch, {0, 0}};
+    run2(gather_part, &g);
+    int half = rows / 2;
+    long base = (long)half * features, n0 = g.nnz[0], n1 = g.nnz[1];
+    if (n0 != base) {
+        memmove(cols + n0, cols + base, (size_t)n1 * sizeof *cols);
+        memmove(vals + n0, vals + base, (size_t)n1 * sizeof *vals);
+    }
+    for (int r = 0; r <= rows - half; r++) row_start[half + r] = (int32_t)(n0 + scratch[r]);
+    const int32_t *counts1 = scratch + rows + 1;
+    for (int k = 0; k < features; k++) col_start[k + 1] += counts1[k];
+    nn_internal_build_columns(rows, features, row_start, cols, vals, col_start, row_index, tvals);
+    return n0 + n1;
 }

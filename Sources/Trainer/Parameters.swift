@@ -82,6 +82,7 @@ final class Workspace {
     /// The batch's pixels as sparse rows (CSR) and sparse columns (CSC); MNIST is about 80% zeros,
     /// so the first layer's two products run on the nonzeros only.
     let rowStart: UnsafeMutablePointer<Int32>, columns: UnsafeMutablePointer<Int32>, values: UnsafeMutablePointer<Float>
+    let gatherScratch: UnsafeMutablePointer<Int32>
     let columnStart: UnsafeMutablePointer<Int32>, rowIndex: UnsafeMutablePointer<Int32>, transposedValues: UnsafeMutablePointer<Float>
     let h1: UnsafeMutablePointer<Float>, h2: UnsafeMutablePointer<Float>, p: UnsafeMutablePointer<Float>
     let d1: UnsafeMutablePointer<Float>, d2: UnsafeMutablePointer<Float>, d3: UnsafeMutablePointer<Float>
@@ -110,7 +111,8 @@ final class Workspace {
         }
         rowStart = makeInts(capacity + 1); columns = makeInts(capacity * p.inputs); values = make(capacity * p.inputs)
         columnStart = makeInts(p.inputs + 1); rowIndex = makeInts(capacity * p.inputs); transposedValues = make(capacity * p.inputs)
-        intBuffers = [rowStart, columns, columnStart, rowIndex]
+        gatherScratch = makeInts(capacity + 1 + p.inputs)
+        intBuffers = [rowStart, columns, columnStart, rowIndex, gatherScratch]
         h1 = make(capacity * p.hidden1); h2 = make(capacity * p.hidden2); self.p = make(capacity * p.classes)
         d1 = make(g * capacity * p.hidden1); d2 = make(g * capacity * p.hidden2); d3 = make(g * capacity * p.classes)
         columnSums = make(max(p.hidden1, p.hidden2, p.classes))
@@ -134,8 +136,8 @@ final class Workspace {
         split.images.withUnsafeBufferPointer { images in
             split.labels.withUnsafeBufferPointer { labelBytes in
                 Self.pixelTable.withUnsafeBufferPointer { table in
-                    _ = nn_sparse_gather(images.baseAddress!, indices, Int32(rows), Int32(inputs), table.baseAddress!,
-                                         rowStart, columns, values, columnStart, rowIndex, transposedValues)
+                    _ = nn_parallel_sparse_gather(images.baseAddress!, indices, Int32(rows), Int32(inputs), table.baseAddress!,
+                                                  rowStart, columns, values, columnStart, rowIndex, transposedValues, gatherScratch)
                     nn_gather_labels(labels, labelBytes.baseAddress!, indices, Int32(rows))
                 }
             }

@@ -45,6 +45,10 @@ void nn_parallel_sparse_forward(float *z, int rows, int n, const int32_t *row_st
 void nn_parallel_sparse_weight_gradient(float *w, int features, int n, const int32_t *col_start,
                                         const int32_t *row_index, const float *tvals, const float *d,
                                         float alpha, float beta);
+/// nn_sparse_gather on both cores; scratch holds rows + 1 + features ints.
+long nn_parallel_sparse_gather(const uint8_t *images, const int32_t *indices, int rows, int features,
+                               const float *table, int32_t *row_start, int32_t *cols, float *vals,
+                               int32_t *col_start, int32_t *row_index, float *tvals, int32_t *scratch);
 /// 0 runs every parallel kernel's two parts one after the other on the caller (same results).
 void nn_set_parallel(int enabled);
 /// Labels of a batch: out[r] = labels[indices[r]].
