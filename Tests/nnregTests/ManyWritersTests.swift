@@ -7,7 +7,7 @@ import Testing
 @Suite(.serialized) struct ManyWritersTests {
     @Test func fourTrainersAndAListerOnOneStoreLoseNothing() throws {
         let cli = try CommandLineHarness()
-        let writers = 4, steps = 400, displayStep = 5, checkpointEvery = 20
+        let writers = 4, steps = 2000, displayStep = 5, checkpointEvery = 20
         let started = Date()
         let trainers = try (0..<writers).map { index in
             try cli.start(["train", "--name", "writer-\(index)", "--seed", "\(index + 1)", "--steps", "\(steps)",
