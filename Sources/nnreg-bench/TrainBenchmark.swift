@@ -35,7 +35,7 @@ func runTrainBenchmarks(dataDirectory: String) throws {
     report("train.data_load_ms", loadSeconds * 1000, "ms")
     report("train.peak_rss_mb", peakResidentMegabytes(), "MB")
     let curveText = curve.reports.map { "step \($0.step) loss \($0.loss) accuracy \($0.accuracy)" }.joined(separator: "\n")
-    FileHandle.standardError.write(Data("seed \(hyperparameters.seed) dataset \(dataset.identity.name)\n\(curveText)\n".utf8))
+    FileHandle.standardError.write(Data("seed \(hyperparameters.seed) dataset \(dataset.identity.name) test accuracy \(String(format: "%.4f", evaluation.accuracy))\n\(curveText)\n".utf8))
 }
 
 private final class CurveObserver: TrainingObserver {
