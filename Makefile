@@ -5,7 +5,7 @@ NNREG_DB ?= nnreg.sqlite
 APT_PACKAGES := libsqlite3-dev libopenblas-dev zlib1g-dev pkg-config sqlite3 curl python3-pip
 export NNREG_DATA
 
-.PHONY: demo test deps data build bench clean
+.PHONY: demo test deps data build bench torture clean
 
 demo: deps data build
 	.build/release/nnreg train --db $(NNREG_DB) --data $(NNREG_DATA)
@@ -20,6 +20,10 @@ build:
 bench: deps data
 	swift build -c release
 	.build/release/nnreg-bench all --data $(NNREG_DATA)
+
+# kill -9 a training run KILLS times (default 200), resuming each time; ends bit-exact or fails.
+torture: deps data build
+	scripts/torture.sh $(or $(KILLS),200)
 
 data:
 	scripts/fetch-mnist.sh $(NNREG_DATA)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Store
 
 /// The `nnreg` command: trains the seed network and keeps a complete record of every run in one SQLite file.
 @main
@@ -27,6 +28,10 @@ struct NNReg: ParsableCommand {
         } catch let error as CLIError {
             if !error.isQuiet { Terminal.printError(error.description) }
             Foundation.exit(error.exitCode)
+        } catch let error as SQLiteError where error.code == 5 || error.code == 6 {
+            // SQLITE_BUSY / SQLITE_LOCKED outside a write transaction: still one line with a hint.
+            Terminal.printError("the store is busy: another nnreg process held it longer than the wait allows; retry in a moment")
+            Foundation.exit(1)
         } catch {
             // Argument-parser's own errors and exits keep its usage output and codes; any other
             // error prints as one `Error: …` line with exit 1.
