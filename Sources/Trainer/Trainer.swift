@@ -23,9 +23,11 @@ public protocol TrainingObserver: AnyObject {
 /// Trains the seed network with plain SGD on batches from a tf.data-style shuffle buffer.
 ///
 /// All randomness (initial weights and the buffer's slot choices) comes from one xoshiro256**
-/// generator seeded by SplitMix64 from `hyperparameters.seed`; BLAS runs with fixed thread counts.
-/// So the same seed, settings and data give bit-identical weights, and a restored state continues
-/// exactly as if training had never stopped.
+/// generator seeded by SplitMix64 from `hyperparameters.seed`. OpenBLAS runs on one thread; the
+/// second core takes one half of each large product or kernel, split at fixed boundaries, so every
+/// value is computed the same way whichever thread computes it. So the same seed, settings and data
+/// give bit-identical weights on a machine, and a restored state continues exactly as if training
+/// had never stopped.
 public final class Trainer {
     public let hyperparameters: Hyperparameters
     /// Completed steps.

@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 import Testing
 @testable import Trainer
@@ -117,4 +118,16 @@ func saveAndRestoreContinuesBitExactly(first: Int, more: Int) throws {
     #expect(observer.reports[2].accuracy >= 0.6)
     try trainer.train(until: 600, observer: observer)
     #expect(observer.reports.last!.accuracy >= 0.8)
+}
+
+@Test func twoCoreAndOneCoreRunsAreBitIdentical() throws {
+    let h = smallHyperparameters()
+    let parallel = try Trainer(hyperparameters: h, dataset: synthetic)
+    try parallel.train(until: 25, observer: nil)
+    nn_set_parallel(0)
+    defer { nn_set_parallel(1) }
+    let serial = try Trainer(hyperparameters: h, dataset: synthetic)
+    try serial.train(until: 25, observer: nil)
+    #expect(parallel.serializedState() == serial.serializedState())
+    #expect(parallel.network.evaluate(synthetic.test) == serial.network.evaluate(synthetic.test))
 }
