@@ -68,9 +68,21 @@ void nn_set_parallel(int enabled) { parallel_enabled = enabled; }
    Not reentrant: one caller thread at a time (callers serialise on the mutex-free protocol, so the
    trainer guards its use). */
 static pthread_mutex_t call_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Adaptivity (timing only, never results): when the other core is busy with another process, the
+   worker is often not running when a job arrives, and waiting for it costs more than it saves. Out of
+   every 64 jobs, if more than 16 found the worker absent or slow, the next 4096 jobs run serially. */
+static int window_jobs = 0, window_misses = 0, serial_jobs = 0;
+
 static void run2(job_fn job, void *ctx) {
     if (parallel_enabled) pthread_once(&once, start);
     if (!parallel_enabled || !worker_ok || pthread_mutex_trylock(&call_lock) != 0) {
+        job(ctx, 0);
+        job(ctx, 1);
+        return;
+    }
+    if (serial_jobs > 0) {
+        serial_jobs--;
+        pthread_mutex_unlock(&call_lock);
         job(ctx, 0);
         job(ctx, 1);
         return;
@@ -87,13 +99,21 @@ static void run2(job_fn job, void *ctx) {
     job(ctx, 0);
     /* If the worker has not picked part 1 up yet (descheduled on a busy machine), do it here:
        the split is the same, so are the results. Otherwise wait for it, yielding if it is slow. */
+    int missed = 0;
     long expected = next - 1;
     if (atomic_compare_exchange_strong(&claimed, &expected, next)) {
         job(ctx, 1);
+        missed = 1;
     } else {
         for (long spins = 0; atomic_load(&finished) != next; spins++) {
-            if (spins < 4000) CPU_RELAX(); else sched_yield();
+            if (spins < 4000) CPU_RELAX(); else { sched_yield(); missed = 1; }
         }
+    }
+    window_misses += missed;
+    if (++window_jobs == 64) {
+        if (window_misses > 16) serial_jobs = 4096;
+        window_jobs = 0;
+        window_misses = 0;
     }
     pthread_mutex_unlock(&call_lock);
 }
