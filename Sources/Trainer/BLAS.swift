@@ -7,9 +7,11 @@ import Foundation
 /// Both cores are used by our own fork/join (CKernels' `nn_parallel_*`): each large product is
 /// split at a fixed row or column boundary and each half is a one-thread OpenBLAS call, so every
 /// output element is summed in the same order on every run: results are bit-identical run to run.
-/// Measured on this 2-core machine this beats OpenBLAS's own two threads (whose spinning worker
-/// also fights any second compute thread) and BLIS. NNREG_PARALLEL=0 runs both halves on the
-/// calling thread (same bits, one core).
+/// Measured here, OpenBLAS's own two threads were slower than one thread for this workload whenever
+/// the other core had any other work (its worker spins and sched_yields), BLIS (OpenMP build) was
+/// no faster on one thread and pathological on two, and the N=10 shapes are fastest on one thread.
+/// Our split keeps OpenBLAS single-threaded and falls back to running both halves on the caller
+/// when the other core is busy. NNREG_PARALLEL=0 forces one core (same bits).
 enum BLAS {
     /// Sets OpenBLAS to one thread and reads NNREG_PARALLEL; evaluated once.
     static let configured: Bool = {
