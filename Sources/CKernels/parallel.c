@@ -27,7 +27,7 @@ static _Atomic long claimed = 0;
 static job_fn current_job;
 static void *current_ctx;
 static int worker_ok = 0;
-static int parallel_enabled = 1;
+static _Atomic int parallel_enabled = 1;
 
 static void *worker(void *unused) {
     (void)unused;
