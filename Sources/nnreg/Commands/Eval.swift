@@ -78,8 +78,10 @@ enum NetworkLoading {
     }
 
     static func checkShape(_ network: Network, dataset: Dataset) throws {
-        guard network.inputs == dataset.test.features, network.classes >= dataset.classes else {
-            throw CLIError("the checkpoint expects \(network.inputs) features and \(network.classes) classes, but the dataset has \(dataset.test.features) and \(dataset.classes)")
+        do {
+            try network.validate(for: dataset.test)
+        } catch {
+            throw CLIError("this checkpoint does not fit the dataset in --data: \(error)")
         }
     }
 }
