@@ -5,7 +5,7 @@ NNREG_DB ?= nnreg.sqlite
 APT_PACKAGES := libsqlite3-dev libopenblas-dev zlib1g-dev pkg-config sqlite3 curl python3-pip
 export NNREG_DATA
 
-.PHONY: demo test deps data build bench torture clean
+.PHONY: demo test deps data build bench torture clean fuzz
 
 demo: deps data build
 	.build/release/nnreg train --db $(NNREG_DB) --data $(NNREG_DATA)
@@ -24,6 +24,10 @@ bench: deps data
 # kill -9 a training run KILLS times (default 200), resuming each time; ends bit-exact or fails.
 torture: deps data build
 	scripts/torture.sh $(or $(KILLS),200)
+
+# Builds the libFuzzer targets and runs each for FUZZ_SECONDS (default 30); see scripts/fuzz.sh.
+fuzz: deps
+	scripts/fuzz.sh $(FUZZ_SECONDS)
 
 data:
 	scripts/fetch-mnist.sh $(NNREG_DATA)

@@ -45,6 +45,10 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "nnreg-bench", dependencies: ["Store", "Trainer"]),
+        // libFuzzer targets; scripts/fuzz.sh builds them with the fuzzer flags, plain builds get a replay main.
+        .executableTarget(name: "fuzz-idx", dependencies: ["Trainer"]),
+        .executableTarget(name: "fuzz-trainer-state", dependencies: ["Trainer", "CZlib"]),
+        .executableTarget(name: "fuzz-where", dependencies: ["RunFilter"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "TrainerTests", dependencies: ["Trainer"]),
         .testTarget(name: "nnregTests", dependencies: ["nnreg", "Store", "Trainer", "RunFilter"]),

@@ -141,10 +141,25 @@ enum IDX {
             throw DatasetError.truncated(file: path, expectedBytes: headerSize + bodySize, actualBytes: size)
         }
         var readCount = 0
-        let bytes = try [UInt8](unsafeUninitializedCapacity: bodySize) { buffer, initialized in
-            readCount = try source.read(into: buffer.baseAddress!, count: bodySize)
-            if readCount < bodySize { buffer.baseAddress!.advanced(by: readCount).initialize(repeating: 0, count: bodySize - readCount) }
-            initialized = bodySize
+        var bytes: [UInt8]
+        if source.knownSize != nil {
+            bytes = try [UInt8](unsafeUninitializedCapacity: bodySize) { buffer, initialized in
+                readCount = try source.read(into: buffer.baseAddress!, count: bodySize)
+                if readCount < bodySize { buffer.baseAddress!.advanced(by: readCount).initialize(repeating: 0, count: bodySize - readCount) }
+                initialized = bodySize
+            }
+        } else {
+            // A gzip header can promise gigabytes in a few bytes: grow with the data actually read.
+            bytes = []
+            bytes.reserveCapacity(min(bodySize, 1 << 26))
+            var chunk = [UInt8](repeating: 0, count: min(bodySize, 1 << 22))
+            while readCount < bodySize {
+                let want = min(chunk.count, bodySize - readCount)
+                let got = try chunk.withUnsafeMutableBytes { try source.read(into: $0.baseAddress!, count: want) }
+                bytes += chunk[..<got]
+                readCount += got
+                if got < want { break }
+            }
         }
         guard readCount == bodySize else {
             throw DatasetError.truncated(file: path, expectedBytes: headerSize + bodySize, actualBytes: headerSize + readCount)

@@ -139,3 +139,31 @@ private extension DatasetError {
         return self
     }
 }
+
+/// Found by fuzz-idx: a 29-byte `.gz` file (gzip reads non-gzip files as they are) whose header
+/// promised 13,304,835 images of 2x554 pixels made the reader allocate and zero 14.7 GB.
+@Test func gzipHeaderPromisingGigabytesIsTruncatedWithoutAllocatingThem() throws {
+    let error = try loadError(gzip: true) { d in
+        let path = file(d, "train-images-idx3-ubyte.gz")
+        try FileManager.default.removeItem(atPath: path)
+        try write([0, 0, 8, 3, 0, 0xCB, 0, 3, 0, 0, 0, 2, 0, 0, 2, 0x2A, 0x76, 0, 0x1F, 0, 0x50, 0x64, 0x78, 0xA0, 0xB4, 0xC8, 0xDC, 0, 0], path)
+    }
+    guard case let .truncated(_, expected, actual) = error else { Issue.record("got \(String(describing: error))"); return }
+    #expect(expected == 16 + 13_304_835 * 2 * 554 && actual == 29)
+}
+
+/// The in-memory entry point the fuzzer uses checks what `load(directory:)` checks.
+@Test func decodeSplitFromMemory() throws {
+    let images = IDX.encode(magic: IDX.imagesMagic, dimensions: [3, 2, 2], body: Array(0..<12))
+    let split = try Dataset.decodeSplit(images: images, labels: IDX.encode(magic: IDX.labelsMagic, dimensions: [3], body: [1, 7, 9]))
+    #expect(split.count == 3 && split.features == 4 && split.images == Array(0..<12) && split.labels == [1, 7, 9])
+    #expect(throws: DatasetError.truncated(file: "images", expectedBytes: 28, actualBytes: 27)) {
+        try Dataset.decodeSplit(images: Array(images.dropLast()), labels: IDX.encode(magic: IDX.labelsMagic, dimensions: [3], body: [1, 7, 9]))
+    }
+    #expect(throws: DatasetError.countMismatch(images: "images", imageCount: 3, labels: "labels", labelCount: 2)) {
+        try Dataset.decodeSplit(images: images, labels: IDX.encode(magic: IDX.labelsMagic, dimensions: [2], body: [1, 7]))
+    }
+    #expect(throws: DatasetError.trailingData(file: "labels")) {
+        try Dataset.decodeSplit(images: images, labels: IDX.encode(magic: IDX.labelsMagic, dimensions: [3], body: [1, 7, 9, 0]))
+    }
+}

@@ -1,0 +1,76 @@
+import Foundation
+import Trainer
+
+// libFuzzer target for the IDX reader. scripts/fuzz.sh builds it with `-DFUZZING -sanitize=fuzzer,address`;
+// a plain build replays the inputs in the files named on the command line (a corpus or a crash).
+//
+// Input: byte 0 picks the path (0: in memory, 1: raw files, 2: gzip files), bytes 1-2 (little-endian,
+// reduced modulo what is left) are the length of the image file; the rest is the label file.
+// The file paths go through `Dataset.load`, whose test split is a fixed valid pair.
+
+let directory: String = {
+    let path = NSTemporaryDirectory() + "nnreg-fuzz-idx-\(getpid())"
+    try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    let test: [(String, [UInt8])] = [
+        ("t10k-images-idx3-ubyte", [0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0, 2] + [UInt8](repeating: 9, count: 8)),
+        ("t10k-labels-idx1-ubyte", [0, 0, 8, 1, 0, 0, 0, 2, 1, 7]),
+    ]
+    for (name, bytes) in test { FileManager.default.createFile(atPath: path + "/" + name, contents: Data(bytes)) }
+    atexit { try? FileManager.default.removeItem(atPath: NSTemporaryDirectory() + "nnreg-fuzz-idx-\(getpid())") }
+    return path
+}()
+
+/// Returns why the input was rejected, or nil when it decoded.
+func fuzzOne(_ bytes: [UInt8]) -> (any Error)? {
+    guard bytes.count >= 3 else { return CocoaError(.fileReadCorruptFile) }
+    let rest = bytes.count - 3
+    let split = rest == 0 ? 0 : (Int(bytes[1]) | Int(bytes[2]) << 8) % (rest + 1)
+    let images = Array(bytes[3..<3 + split]), labels = Array(bytes[(3 + split)...])
+    switch bytes[0] % 3 {
+    case 0:
+        let split: Split
+        do { split = try Dataset.decodeSplit(images: images, labels: labels) } catch { return error }
+        precondition(split.images.count == split.count * split.features && split.labels.allSatisfy { $0 < 10 })
+        return nil
+    default:
+        let suffix = bytes[0] % 3 == 2 ? ".gz" : ""
+        for name in ["train-images-idx3-ubyte", "train-labels-idx1-ubyte"] {
+            for stale in ["", ".gz"] { unlink(directory + "/" + name + stale) }
+        }
+        _ = FileManager.default.createFile(atPath: directory + "/train-images-idx3-ubyte" + suffix, contents: Data(images))
+        _ = FileManager.default.createFile(atPath: directory + "/train-labels-idx1-ubyte" + suffix, contents: Data(labels))
+        do { _ = try Dataset.load(directory: directory) } catch { return error }
+        return nil
+    }
+}
+
+#if FUZZING
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    _ = fuzzOne(Array(UnsafeBufferPointer(start: data, count: size)))
+    return 0
+}
+
+// libFuzzer's driver (it has C arguments only, so the Swift calling convention matches on Linux).
+@_silgen_name("LLVMFuzzerRunDriver")
+func runFuzzerDriver(_ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
+                     _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt) -> CInt
+#endif
+
+/// SwiftPM links every executable with its module's entry point as `main`, so the fuzz build keeps
+/// one too and hands over to libFuzzer's driver; the plain build replays the files it is given.
+@main
+enum Main {
+    static func main() throws {
+        #if FUZZING
+        var argc = CommandLine.argc, argv = CommandLine.unsafeArgv
+        exit(runFuzzerDriver(&argc, &argv, fuzz))
+        #else
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        for path in arguments {
+            let error = fuzzOne(Array(try Data(contentsOf: URL(fileURLWithPath: path))))
+            print("\(path): \(error.map { "rejected: \($0)" } ?? "decoded")")
+        }
+        #endif
+    }
+}

@@ -1,0 +1,90 @@
+import CZlib
+import Foundation
+import Trainer
+
+// libFuzzer target for the trainer-state and weights decoders. scripts/fuzz.sh builds it with
+// `-DFUZZING -sanitize=fuzzer,address`; a plain build replays the inputs in the files named on the
+// command line (a corpus or a crash), and `--write-seeds DIR` writes the seed corpus.
+//
+// Input: byte 0 picks the decoder, the rest is its input. 0: `Trainer(restoring:)`; 1: the same with
+// the trailing CRC-32 recomputed, so mutations reach past the checksum; 2: `Network(serialized:)`.
+// Whatever decodes must encode back to the same bytes, and a restored trainer must train one step.
+
+/// Eight 2x2 images, so that valid states stay a few hundred bytes long.
+let dataset = Dataset(
+    train: Split(count: 8, features: 4, images: (0..<32).map { UInt8($0 * 8) }, labels: [0, 1, 2, 3, 4, 5, 6, 7]),
+    test: Split(count: 2, features: 4, images: [UInt8](repeating: 128, count: 8), labels: [8, 9]),
+    identity: DatasetIdentity(files: [:], directory: "fuzz"))
+
+func withCRC(_ bytes: ArraySlice<UInt8>) -> [UInt8] {
+    guard bytes.count >= 4 else { return Array(bytes) }
+    var body = Array(bytes.dropLast(4))
+    let crc = UInt32(body.withUnsafeBufferPointer { crc32(0, $0.baseAddress, UInt32($0.count)) })
+    withUnsafeBytes(of: crc.littleEndian) { body.append(contentsOf: $0) }
+    return body
+}
+
+/// Returns why the input was rejected, or nil when it decoded.
+func fuzzOne(_ bytes: [UInt8]) -> (any Error)? {
+    guard let mode = bytes.first else { return CocoaError(.fileReadCorruptFile) }
+    let payload = bytes.dropFirst()
+    switch mode % 3 {
+    case 0, 1:
+        let state = mode % 3 == 0 ? Array(payload) : withCRC(payload)
+        let trainer: Trainer
+        do { trainer = try Trainer(restoring: state, dataset: dataset) } catch { return error }
+        precondition(trainer.serializedState() == state, "a restored state does not encode back to its bytes")
+        if trainer.step < Int.max { _ = try? trainer.train(until: trainer.step + 1, observer: nil) }
+        return nil
+    default:
+        let network: Network
+        do { network = try Network(serialized: Array(payload)) } catch { return error }
+        precondition(network.serialized() == Array(payload), "decoded weights do not encode back to their bytes")
+        return nil
+    }
+}
+
+/// Seeds: a state after three steps of a 4-2-3-10 network, with and without a valid CRC, and its weights.
+func writeSeeds(to directory: String) throws {
+    var h = Hyperparameters()
+    h.steps = 10; h.batchSize = 4; h.displayStep = 2; h.hidden1 = 2; h.hidden2 = 3; h.shuffleBufferSize = 5
+    let trainer = try Trainer(hyperparameters: h, dataset: dataset)
+    try trainer.train(until: 3, observer: nil)
+    let state = trainer.serializedState()
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    for (name, bytes) in [("state", [0] + state), ("state-crc", [1] + state), ("weights", [2] + trainer.network.serialized())] {
+        try Data(bytes).write(to: URL(fileURLWithPath: directory + "/" + name))
+    }
+}
+
+#if FUZZING
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    _ = fuzzOne(Array(UnsafeBufferPointer(start: data, count: size)))
+    return 0
+}
+
+// libFuzzer's driver (it has C arguments only, so the Swift calling convention matches on Linux).
+@_silgen_name("LLVMFuzzerRunDriver")
+func runFuzzerDriver(_ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
+                     _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt) -> CInt
+#endif
+
+/// SwiftPM links every executable with its module's entry point as `main`, so the fuzz build keeps
+/// one too and hands over to libFuzzer's driver; the plain build replays the files it is given.
+@main
+enum Main {
+    static func main() throws {
+        #if FUZZING
+        var argc = CommandLine.argc, argv = CommandLine.unsafeArgv
+        exit(runFuzzerDriver(&argc, &argv, fuzz))
+        #else
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if arguments.first == "--write-seeds", arguments.count == 2 { return try writeSeeds(to: arguments[1]) }
+        for path in arguments {
+            let error = fuzzOne(Array(try Data(contentsOf: URL(fileURLWithPath: path))))
+            print("\(path): \(error.map { "rejected: \($0)" } ?? "decoded")")
+        }
+        #endif
+    }
+}

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets (Sources/fuzz-*) with the fuzzer and address sanitizers and runs each
+# for SECONDS_PER_TARGET seconds (default 30) from its seed corpus in Fuzz/corpus/<target>.
+# New interesting inputs go to .build-fuzz/corpus/<target>, crashes to .build-fuzz/artifacts/<target>/.
+# Prints each target's executions; exits 1 when any target crashed, hung or ran out of memory.
+# Replay a crash with a plain build: swift build --product <target> && .build/debug/<target> FILE...
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-30}
+targets=(fuzz-idx fuzz-trainer-state fuzz-where)
+scratch=.build-fuzz
+export SWIFT_BACKTRACE=enable=no  # a crash report comes from the sanitizer, at once
+flags=(-c release --scratch-path "$scratch" -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING)
+
+for target in "${targets[@]}"; do
+  swift build "${flags[@]}" --product "$target" 2>&1 | { grep -v "Cannot export local symbol" || true; }
+done
+bin=$(swift build "${flags[@]}" --show-bin-path)
+
+failed=()
+for target in "${targets[@]}"; do
+  corpus="$scratch/corpus/$target" artifacts="$scratch/artifacts/$target" log="$scratch/$target.log"
+  mkdir -p "$corpus" "$artifacts"
+  status=0
+  # -timeout: one input taking over 10 s is a hang; -rss_limit_mb also caps single allocations.
+  "$bin/$target" "$corpus" "Fuzz/corpus/$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+    -max_len=4096 -print_final_stats=1 -artifact_prefix="$artifacts/" >"$log" 2>&1 || status=$?
+  executions=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
+  echo "$target: ${executions:-?} executions, exit $status"
+  if [ "$status" -ne 0 ]; then
+    failed+=("$target")
+    grep -E '^(==[0-9]+==ERROR|SUMMARY|Fatal error|.*Test unit written)' "$log" | head -20 || true
+    echo "  full log: $log"
+  fi
+done
+
+if [ "${#failed[@]}" -gt 0 ]; then
+  echo "fuzz: failures in ${failed[*]}" >&2
+  exit 1
+fi
+echo "fuzz: no crashes"
