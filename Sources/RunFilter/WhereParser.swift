@@ -12,8 +12,13 @@ public struct WhereParser {
         case word(String), number(Double), string(String), op(ComparisonOperator), open, close, end
     }
 
+    /// Deepest nesting of parentheses and `not`; the parser recurses once per level, so without a
+    /// bound a long enough argument overflows the stack.
+    static let maxDepth = 100
+
     private var tokens: [(token: Token, column: Int)] = []
     private var position = 0
+    private var depth = 0
 
     public static func parse(_ text: String) throws -> WhereExpression {
         var parser = WhereParser()
@@ -66,12 +71,21 @@ public struct WhereParser {
         return expression
     }
 
+    private mutating func enterNesting() throws {
+        guard depth < Self.maxDepth else { throw error("parentheses and 'not' nest deeper than \(Self.maxDepth) levels") }
+        depth += 1
+    }
+
     private mutating func parseUnary() throws -> WhereExpression {
         if isKeyword("not") {
+            try enterNesting()
+            defer { depth -= 1 }
             position += 1
             return .not(try parseUnary())
         }
         if current == .open {
+            try enterNesting()
+            defer { depth -= 1 }
             position += 1
             let inner = try parseOr()
             guard current == .close else { throw error("expected ')' but found \(describeCurrent())") }

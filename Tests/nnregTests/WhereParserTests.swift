@@ -45,4 +45,24 @@ import RunFilter
             return error.column == column && error.message.contains(fragment)
         }
     }
+
+    /// Found with the fuzz-where replay: 100,000 nested parentheses (or `not`s), well within one
+    /// command-line argument, overflowed the recursive parser's stack.
+    @Test(arguments: [
+        String(repeating: "(", count: 100_000) + "a = 1" + String(repeating: ")", count: 100_000),
+        String(repeating: "not ", count: 30_000) + "a = 1",
+    ])
+    func deepNestingIsASyntaxErrorNotAStackOverflow(text: String) {
+        #expect {
+            try WhereParser.parse(text)
+        } throws: { error in
+            (error as? WhereSyntaxError)?.message.contains("nest deeper than 100") == true
+        }
+    }
+
+    @Test func nestingUpToTheLimitParses() throws {
+        let expression = try WhereParser.parse(String(repeating: "not (", count: 50) + "seed = 3" + String(repeating: ")", count: 50))
+        #expect(expression.matches(row))
+        #expect(expression.fields == ["seed"])
+    }
 }
