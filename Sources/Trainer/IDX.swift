@@ -151,8 +151,8 @@ enum IDX {
         } else {
             // A gzip header can promise gigabytes in a few bytes: grow with the data actually read.
             bytes = []
-            bytes.reserveCapacity(min(bodySize, 1 << 26))
-            var chunk = [UInt8](repeating: 0, count: min(bodySize, 1 << 22))
+            bytes.reserveCapacity(min(bodySize, 1 << 22))
+            var chunk = [UInt8](repeating: 0, count: min(bodySize, 1 << 18))
             while readCount < bodySize {
                 let want = min(chunk.count, bodySize - readCount)
                 let got = try chunk.withUnsafeMutableBytes { try source.read(into: $0.baseAddress!, count: want) }
