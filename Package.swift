@@ -46,9 +46,10 @@ let package = Package(
             ]),
         .executableTarget(name: "nnreg-bench", dependencies: ["Store", "Trainer"]),
         // libFuzzer targets; scripts/fuzz.sh builds them with the fuzzer flags, plain builds get a replay main.
-        .executableTarget(name: "fuzz-idx", dependencies: ["Trainer"]),
-        .executableTarget(name: "fuzz-trainer-state", dependencies: ["Trainer", "CZlib"]),
-        .executableTarget(name: "fuzz-where", dependencies: ["RunFilter"]),
+        .target(name: "FuzzHarness"),
+        .executableTarget(name: "fuzz-idx", dependencies: ["Trainer", "FuzzHarness"]),
+        .executableTarget(name: "fuzz-trainer-state", dependencies: ["Trainer", "CZlib", "FuzzHarness"]),
+        .executableTarget(name: "fuzz-where", dependencies: ["RunFilter", "FuzzHarness"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "TrainerTests", dependencies: ["Trainer"]),
         .testTarget(name: "nnregTests", dependencies: ["nnreg", "Store", "Trainer", "RunFilter"]),

@@ -1,8 +1,8 @@
 import Foundation
+import FuzzHarness
 import Trainer
 
-// libFuzzer target for the IDX reader. scripts/fuzz.sh builds it with `-DFUZZING -sanitize=fuzzer,address`;
-// a plain build replays the inputs in the files named on the command line (a corpus or a crash).
+// libFuzzer target for the IDX reader; FuzzHarness says how it runs.
 //
 // Input: byte 0 modulo 8 picks the path (0-5: in memory, 6: raw files, 7: gzip files; files are slow), bytes 1-2 (little-endian,
 // reduced modulo what is left) are the length of the image file; the rest is the label file.
@@ -47,33 +47,7 @@ func fuzzOne(_ bytes: [UInt8]) -> (any Error)? {
     }
 }
 
-#if FUZZING
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    _ = fuzzOne(Array(UnsafeBufferPointer(start: data, count: size)))
-    return 0
-}
-
-// libFuzzer's driver (it has C arguments only, so the Swift calling convention matches on Linux).
-@_silgen_name("LLVMFuzzerRunDriver")
-func runFuzzerDriver(_ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
-                     _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt) -> CInt
-#endif
-
-/// SwiftPM links every executable with its module's entry point as `main`, so the fuzz build keeps
-/// one too and hands over to libFuzzer's driver; the plain build replays the files it is given.
 @main
 enum Main {
-    static func main() throws {
-        #if FUZZING
-        var argc = CommandLine.argc, argv = CommandLine.unsafeArgv
-        exit(runFuzzerDriver(&argc, &argv, fuzz))
-        #else
-        let arguments = Array(CommandLine.arguments.dropFirst())
-        for path in arguments {
-            let error = fuzzOne(Array(try Data(contentsOf: URL(fileURLWithPath: path))))
-            print("\(path): \(error.map { "rejected: \($0)" } ?? "decoded")")
-        }
-        #endif
-    }
+    static func main() throws { try FuzzHarness.run(fuzzOne) }
 }

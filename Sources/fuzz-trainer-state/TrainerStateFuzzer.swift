@@ -1,5 +1,6 @@
 import CZlib
 import Foundation
+import FuzzHarness
 import Trainer
 
 // libFuzzer target for the trainer-state and weights decoders. scripts/fuzz.sh builds it with
@@ -57,34 +58,12 @@ func writeSeeds(to directory: String) throws {
     }
 }
 
-#if FUZZING
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    _ = fuzzOne(Array(UnsafeBufferPointer(start: data, count: size)))
-    return 0
-}
-
-// libFuzzer's driver (it has C arguments only, so the Swift calling convention matches on Linux).
-@_silgen_name("LLVMFuzzerRunDriver")
-func runFuzzerDriver(_ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
-                     _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt) -> CInt
-#endif
-
-/// SwiftPM links every executable with its module's entry point as `main`, so the fuzz build keeps
-/// one too and hands over to libFuzzer's driver; the plain build replays the files it is given.
+/// `--write-seeds DIR` writes the seed corpus; anything else goes to the harness.
 @main
 enum Main {
     static func main() throws {
-        #if FUZZING
-        var argc = CommandLine.argc, argv = CommandLine.unsafeArgv
-        exit(runFuzzerDriver(&argc, &argv, fuzz))
-        #else
         let arguments = Array(CommandLine.arguments.dropFirst())
         if arguments.first == "--write-seeds", arguments.count == 2 { return try writeSeeds(to: arguments[1]) }
-        for path in arguments {
-            let error = fuzzOne(Array(try Data(contentsOf: URL(fileURLWithPath: path))))
-            print("\(path): \(error.map { "rejected: \($0)" } ?? "decoded")")
-        }
-        #endif
+        try FuzzHarness.run(fuzzOne)
     }
 }
