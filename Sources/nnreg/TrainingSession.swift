@@ -19,13 +19,13 @@ struct TrainingSession {
     struct Outcome: Encodable {
         let runID: Int64
         let name: String
-        let status: String
+        var status: String
         let steps: Int
         let targetSteps: Int
         let loss: Float?
         let accuracy: Float?
-        let testAccuracy: Double?
-        let testLoss: Double?
+        var testAccuracy: Double?
+        var testLoss: Double?
         let seconds: Double
         let stepsPerSecond: Double
         let checkpointSHA256: String?
@@ -89,11 +89,9 @@ struct TrainingSession {
         } catch let error as StoreError {
             throw failure(error, recorder: recorder)
         }
-        outcome = Outcome(
-            runID: outcome.runID, name: outcome.name, status: RunStatus.finished.rawValue, steps: outcome.steps,
-            targetSteps: target, loss: outcome.loss, accuracy: outcome.accuracy,
-            testAccuracy: evaluation.accuracy, testLoss: evaluation.loss, seconds: seconds,
-            stepsPerSecond: outcome.stepsPerSecond, checkpointSHA256: outcome.checkpointSHA256)
+        outcome.status = RunStatus.finished.rawValue
+        outcome.testAccuracy = evaluation.accuracy
+        outcome.testLoss = evaluation.loss
         return outcome
     }
 
