@@ -1,3 +1,4 @@
+import Foundation
 import Store
 
 /// Opens `--db`, telling the user when a backup was written before migrating.
@@ -15,8 +16,12 @@ enum StoreOpening {
         return store
     }
 
-    /// Opens the store and marks runs whose process died as `crashed`, for commands that show runs.
+    /// Opens an existing store (a mistyped `--db` must not leave an empty store behind) and marks
+    /// runs whose process died as `crashed`, for commands that read runs.
     static func openForReading(_ path: String) throws -> Store {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw CLIError("no store at '\(path)'; pass --db PATH (or set NNREG_DB) to the file 'nnreg train' wrote")
+        }
         let store = try open(path)
         try store.markCrashedRuns()
         return store

@@ -101,6 +101,16 @@ import Trainer
         #expect(try cli.run(["eval", "victim@40"]).status == 0)
     }
 
+    @Test func readingCommandsDoNotCreateAStoreAtAMistypedPath() throws {
+        let cli = try CommandLineHarness(trainCount: 300, testCount: 100)
+        let typo = cli.directory + "/typo.sqlite"
+        for arguments in [["show", "1"], ["eval", "1"], ["predict", "1"], ["resume", "1"], ["compare", "1", "2"], ["check"]] {
+            let result = try cli.run(arguments + ["--db", typo])
+            #expect(result.status == 1 && result.stderr.hasPrefix("Error: no store at"), "\(arguments): \(result.stderr)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: typo))
+    }
+
     @Test func unknownCommandsAndOptionsGetUsage() throws {
         let cli = try CommandLineHarness(trainCount: 300, testCount: 100)
         let unknown = try cli.run(["frobnicate"])

@@ -11,12 +11,9 @@ struct Check: ParsableCommand {
     @Flag(help: "Print JSON.") var json = false
 
     func run() throws {
-        guard FileManager.default.fileExists(atPath: global.db) else {
-            throw CLIError("no store at '\(global.db)'; pass --db PATH or set NNREG_DB")
-        }
         let report: StoreCheckReport
         do {
-            report = try StoreOpening.open(global.db).check()
+            report = try StoreOpening.openForReading(global.db).check()
         } catch let error as CLIError {
             throw error
         } catch {
