@@ -278,3 +278,65 @@ double nn_softmax_loss(float *z, const float *bias, const uint8_t *labels, int r
     *correct = right;
     return loss;
 }
+
+/* ---- a sparse copy of a whole split, made once per run ---- */
+
+long nn_count_nonzeros(const uint8_t *images, long n) {
+    long nnz = 0;
+    for (long i = 0; i < n; i++) nnz += images[i] != 0;
+    return nnz;
+}
+
+void nn_sparse_index(const uint8_t *images, long count, int features, int64_t *row_start, uint16_t *cols,
+                     uint8_t *bytes) {
+    long nnz = 0;
+    for (long r = 0; r < count; r++) {
+        row_start[r] = nnz;
+        const uint8_t *src = images + r * features;
+        for (int f = 0; f < features; f++) {
+            if (src[f]) { cols[nnz] = (uint16_t)f; bytes[nnz] = src[f]; nnz++; }
+        }
+    }
+    row_start[count] = nnz;
+}
+
+/* Rows [r0, r1) of the batch from the sparse copy: CSR at cols/vals + base and per-pixel counts. */
+void nn_internal_index_rows(const int64_t *index_start, const uint16_t *index_cols, const uint8_t *index_bytes,
+                            const int32_t *indices, int r0, int r1, int features, const float *table, long base,
+                            int32_t *row_start, int32_t *cols, float *vals, int32_t *counts) {
+    for (int k = 0; k < features; k++) counts[k] = 0;
+    long nnz = base;
+    /* The rows are scattered over the copy: prefetch a few rows ahead. */
+    for (int r = r0; r < r1; r++) {
+        if (r + 4 < r1) {
+            long ahead = index_start[indices[r + 4]], ahead_end = index_start[indices[r + 4] + 1];
+            for (long b = ahead; b < ahead_end; b += 32) __builtin_prefetch(index_cols + b);
+            for (long b = ahead; b < ahead_end; b += 64) __builtin_prefetch(index_bytes + b);
+        }
+        row_start[r] = (int32_t)nnz;
+        long begin = index_start[indices[r]], end = index_start[indices[r] + 1];
+        const uint16_t *c = index_cols + begin;
+        const uint8_t *b = index_bytes + begin;
+        long len = end - begin;
+        int32_t *oc = cols + nnz;
+        float *ov = vals + nnz;
+        for (long i = 0; i < len; i++) { oc[i] = c[i]; ov[i] = table[b[i]]; }
+        for (long i = 0; i < len; i++) counts[c[i]]++;
+        nnz += len;
+    }
+}
+
+/* Scatters the batch's pixels [k0, k1) into their per-pixel lists in row order, cursor[k] being the
+   next slot of pixel k. Each row's pixels are sorted, so the range is one run per row. */
+void nn_internal_scatter_columns(int rows, int k0, int k1, const int32_t *row_start, const int32_t *cols,
+                                 const float *vals, int32_t *cursor, int32_t *row_index, float *tvals) {
+    for (int r = 0; r < rows; r++) {
+        int i = row_start[r], end = row_start[r + 1];
+        if (k0 > 0) while (i < end && cols[i] < k0) i++;
+        for (; i < end && cols[i] < k1; i++) {
+            int32_t slot = cursor[cols[i]]++;
+            row_index[slot] = r;
+            tvals[slot] = vals[i];
+        }
+    }
+}

@@ -255,3 +255,110 @@ long nn_parallel_sparse_gather(const uint8_t *images, const int32_t *indices, in
     nn_internal_build_columns(rows, features, row_start, cols, vals, col_start, row_index, tvals);
     return n0 + n1;
 }
+
+void nn_internal_index_rows(const int64_t *index_start, const uint16_t *index_cols, const uint8_t *index_bytes,
+                            const int32_t *indices, int r0, int r1, int features, const float *table, long base,
+                            int32_t *row_start, int32_t *cols, float *vals, int32_t *counts);
+void nn_internal_scatter_columns(int rows, int k0, int k1, const int32_t *row_start, const int32_t *cols,
+                                 const float *vals, int32_t *cursor, int32_t *row_index, float *tvals);
+
+typedef struct {
+    const int64_t *index_start; const uint16_t *index_cols; const uint8_t *index_bytes; const int32_t *indices;
+    int rows, features, half, pixel_half; const float *table; long base1;
+    int32_t *row_start, *cols; float *vals; int32_t *row_index; float *tvals; int32_t *scratch;
+} index_gather_job;
+static void index_rows_part(void *p, int part) {
+    index_gather_job *g = p;
+    int r0 = part ? g->half : 0, r1 = part ? g->rows : g->half;
+    nn_internal_index_rows(g->index_start, g->index_cols, g->index_bytes, g->indices, r0, r1, g->features, g->table,
+                           part ? g->base1 : 0, g->row_start, g->cols, g->vals, g->scratch + (long)part * g->features);
+}
+/* Split by pixels (both threads writing next to each other in every list would share cache lines). */
+static void index_scatter_part(void *p, int part) {
+    index_gather_job *g = p;
+    int k0 = part ? g->pixel_half : 0, k1 = part ? g->features : g->pixel_half;
+    if (k1 > k0) nn_internal_scatter_columns(g->rows, k0, k1, g->row_start, g->cols, g->vals, g->scratch + 2L * g->features,
+                                             g->row_index, g->tvals);
+}
+
+long nn_parallel_index_gather(const int64_t *index_start, const uint16_t *index_cols, const uint8_t *index_bytes,
+                              const int32_t *indices, int rows, int features, const float *table,
+                              int32_t *row_start, int32_t *cols, float *vals,
+                              int32_t *col_start, int32_t *row_index, float *tvals, int32_t *scratch) {
+    int half = rows / 2;
+    long base1 = 0, total = 0;
+    for (int r = 0; r < rows; r++) {
+        long len = index_start[indices[r] + 1] - index_start[indices[r]];
+        if (r < half) base1 += len;
+        total += len;
+    }
+    index_gather_job g = {index_start, index_cols, index_bytes, indices, rows, features, half, 0, table, base1,
+                          row_start, cols, vals, row_index, tvals, scratch};
+    run2(index_rows_part, &g);
+    row_start[rows] = (int32_t)total;
+    /* Pixel k's list holds its rows in row order. */
+    const int32_t *c0 = scratch, *c1 = scratch + features;
+    int32_t *cursor = scratch + 2L * features;
+    col_start[0] = 0;
+    for (int k = 0; k < features; k++) {
+        cursor[k] = col_start[k];
+        col_start[k + 1] = col_start[k] + c0[k] + c1[k];
+    }
+    /* The same pixel split as nn_parallel_sparse_weight_gradient's, which reads these lists next. */
+    int pixel_half = 0;
+    while (pixel_half < features && col_start[pixel_half] < total / 2) pixel_half++;
+    g.pixel_half = pixel_half;
+    run2(index_scatter_part, &g);
+    return total;
+}
+
+/* ---- two jobs with the same split in one fork/join: part p of the second needs only part p of the
+   first (or nothing of it), so each thread goes on without waiting for the other ---- */
+
+typedef struct { job_fn first; void *first_ctx; job_fn second; void *second_ctx; } chain_job;
+static void chain_part(void *p, int part) {
+    chain_job *c = p;
+    c->first(c->first_ctx, part);
+    c->second(c->second_ctx, part);
+}
+
+typedef struct { float *delta; const float *h; int rows, cols; } row_backward_job;
+/* Sigmoid backward split by rows (elementwise, so any split gives the same values). */
+static void row_backward_part(void *p, int part) {
+    row_backward_job *b = p;
+    int half = b->rows / 2, r0 = part ? half : 0, r1 = part ? b->rows : half;
+    if (r1 > r0) nn_sigmoid_backward(b->delta + (long)r0 * b->cols, b->h + (long)r0 * b->cols, (long)(r1 - r0) * b->cols);
+}
+
+void nn_parallel_sparse_forward_sigmoid(float *z, int rows, int n, const int32_t *row_start, const int32_t *cols,
+                                        const float *vals, const float *w, const float *bias) {
+    sparse_fwd_job s = {z, rows, n, row_start, cols, vals, w};
+    sigmoid_job g = {z, bias, rows, n};
+    chain_job c = {sparse_fwd_part, &s, sigmoid_part, &g};
+    run2(chain_part, &c);
+}
+
+void nn_parallel_sgemm_sigmoid(int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c,
+                               const float *bias) {
+    gemm_job g = {0, 0, m, n, k, lda, ldb, n, 0, 1.0f, 0.0f, a, b, c};
+    sigmoid_job s = {c, bias, m, n};
+    chain_job ch = {gemm_part, &g, sigmoid_part, &s};
+    run2(chain_part, &ch);
+}
+
+void nn_parallel_sigmoid_backward_sgemm_nt(float *delta, const float *h, int m, int cols, const float *w, int n,
+                                           float *c) {
+    row_backward_job bj = {delta, h, m, cols};
+    gemm_job g = {0, 1, m, n, cols, cols, cols, n, 0, 1.0f, 0.0f, delta, w, c};
+    chain_job ch = {row_backward_part, &bj, gemm_part, &g};
+    run2(chain_part, &ch);
+}
+
+void nn_parallel_sgemm_tn_columns_sigmoid_backward(int m, int n, int k, float alpha, const float *a, int lda,
+                                                   const float *b, int ldb, float beta, float *c, int ldc,
+                                                   float *delta, const float *h, int rows, int cols) {
+    gemm_job g = {1, 0, m, n, k, lda, ldb, ldc, 1, alpha, beta, a, b, c};
+    row_backward_job bj = {delta, h, rows, cols};
+    chain_job ch = {gemm_part, &g, row_backward_part, &bj};
+    run2(chain_part, &ch);
+}

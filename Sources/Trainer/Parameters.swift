@@ -48,10 +48,9 @@ final class Parameters {
     /// cross-entropy and the number of correct argmaxes.
     func forward(_ ws: Workspace, rows: Int, withDelta: Bool) -> (loss: Double, correct: Int) {
         precondition(rows <= ws.capacity && ws.inputs == inputs, "forward: \(rows) rows of \(ws.inputs) into \(ws.capacity) x \(inputs)")
-        nn_parallel_sparse_forward(ws.h1, Int32(rows), Int32(hidden1), ws.rowStart, ws.columns, ws.values, w1)
-        nn_parallel_bias_sigmoid(ws.h1, b1, Int32(rows), Int32(hidden1))
-        BLAS.parallelGemm(m: rows, n: hidden2, k: hidden1, alpha: 1, a: ws.h1, lda: hidden1, b: w2, ldb: hidden2, beta: 0, c: ws.h2, ldc: hidden2)
-        nn_parallel_bias_sigmoid(ws.h2, b2, Int32(rows), Int32(hidden2))
+        _ = BLAS.configured
+        nn_parallel_sparse_forward_sigmoid(ws.h1, Int32(rows), Int32(hidden1), ws.rowStart, ws.columns, ws.values, w1, b1)
+        nn_parallel_sgemm_sigmoid(Int32(rows), Int32(hidden2), Int32(hidden1), ws.h1, Int32(hidden1), w2, Int32(hidden2), ws.h2, b2)
         BLAS.gemm(m: rows, n: classes, k: hidden2, alpha: 1, a: ws.h2, lda: hidden2, b: w3, ldb: classes, beta: 0, c: ws.p, ldc: classes)
         var correct: Int32 = 0
         let loss = nn_softmax_loss(ws.p, b3, ws.labels, Int32(rows), Int32(classes), withDelta ? ws.d3 : nil, &correct)
@@ -65,11 +64,12 @@ final class Parameters {
         BLAS.gemm(transposeB: true, m: rows, n: hidden2, k: classes, alpha: 1, a: ws.d3, lda: classes, b: w3, ldb: classes, beta: 0, c: ws.d2, ldc: hidden2)
         BLAS.gemm(transposeA: true, m: hidden2, n: classes, k: rows, alpha: alpha, a: ws.h2, lda: hidden2, b: ws.d3, ldb: classes, beta: beta, c: target.w3, ldc: classes)
         nn_bias_gradient(target.b3, ws.d3, Int32(rows), Int32(classes), alpha, beta, ws.columnSums)
-        nn_parallel_sigmoid_backward(ws.d2, ws.h2, rows * hidden2)
-        BLAS.parallelGemm(transposeB: true, m: rows, n: hidden1, k: hidden2, alpha: 1, a: ws.d2, lda: hidden2, b: w2, ldb: hidden2, beta: 0, c: ws.d1, ldc: hidden1)
-        BLAS.parallelGemm(transposeA: true, m: hidden1, n: hidden2, k: rows, alpha: alpha, a: ws.h1, lda: hidden1, b: ws.d2, ldb: hidden2, beta: beta, c: target.w2, ldc: hidden2, splitColumns: true)
+        // d2 *= h2 (1 - h2), then d1 = d2 W2ᵀ (rows split); then W2's update with d1 *= h1 (1 - h1) alongside.
+        nn_parallel_sigmoid_backward_sgemm_nt(ws.d2, ws.h2, Int32(rows), Int32(hidden2), w2, Int32(hidden1), ws.d1)
+        nn_parallel_sgemm_tn_columns_sigmoid_backward(Int32(hidden1), Int32(hidden2), Int32(rows), alpha, ws.h1, Int32(hidden1),
+                                                      ws.d2, Int32(hidden2), beta, target.w2, Int32(hidden2), ws.d1, ws.h1,
+                                                      Int32(rows), Int32(hidden1))
         nn_bias_gradient(target.b2, ws.d2, Int32(rows), Int32(hidden2), alpha, beta, ws.columnSums)
-        nn_parallel_sigmoid_backward(ws.d1, ws.h1, rows * hidden1)
         nn_parallel_sparse_weight_gradient(target.w1, Int32(inputs), Int32(hidden1), ws.columnStart, ws.rowIndex, ws.transposedValues,
                                   ws.d1, alpha, beta)
         nn_bias_gradient(target.b1, ws.d1, Int32(rows), Int32(hidden1), alpha, beta, ws.columnSums)
@@ -111,7 +111,7 @@ final class Workspace {
         }
         rowStart = makeInts(capacity + 1); columns = makeInts(capacity * p.inputs); values = make(capacity * p.inputs)
         columnStart = makeInts(p.inputs + 1); rowIndex = makeInts(capacity * p.inputs); transposedValues = make(capacity * p.inputs)
-        gatherScratch = makeInts(capacity + 1 + p.inputs)
+        gatherScratch = makeInts(max(capacity + 1 + p.inputs, 3 * p.inputs))
         intBuffers = [rowStart, columns, columnStart, rowIndex, gatherScratch]
         h1 = make(capacity * p.hidden1); h2 = make(capacity * p.hidden2); self.p = make(capacity * p.classes)
         d1 = make(g * capacity * p.hidden1); d2 = make(g * capacity * p.hidden2); d3 = make(g * capacity * p.classes)
@@ -130,14 +130,22 @@ final class Workspace {
         indices.deallocate()
     }
 
-    /// Loads the examples at `indices[0..<rows]` of `split` as Float/255 pixels and labels.
-    func gather(_ split: Split, rows: Int) {
+    /// Loads the examples at `indices[0..<rows]` of `split` as Float/255 pixels and labels, from
+    /// `sparse` (the same split's nonzeros) when given: the same values either way.
+    func gather(_ split: Split, rows: Int, sparse: SparseImages? = nil) {
         precondition(split.features == inputs, "gather: split has \(split.features) features, network \(inputs)")
+        precondition(sparse.map { $0.count == split.count && $0.features == split.features } ?? true, "gather: sparse copy of another split")
         split.images.withUnsafeBufferPointer { images in
             split.labels.withUnsafeBufferPointer { labelBytes in
                 Self.pixelTable.withUnsafeBufferPointer { table in
-                    _ = nn_parallel_sparse_gather(images.baseAddress!, indices, Int32(rows), Int32(inputs), table.baseAddress!,
-                                                  rowStart, columns, values, columnStart, rowIndex, transposedValues, gatherScratch)
+                    if let sparse {
+                        _ = nn_parallel_index_gather(sparse.rowStart, sparse.columns, sparse.bytes, indices, Int32(rows), Int32(inputs),
+                                                     table.baseAddress!, rowStart, columns, values, columnStart, rowIndex,
+                                                     transposedValues, gatherScratch)
+                    } else {
+                        _ = nn_parallel_sparse_gather(images.baseAddress!, indices, Int32(rows), Int32(inputs), table.baseAddress!,
+                                                      rowStart, columns, values, columnStart, rowIndex, transposedValues, gatherScratch)
+                    }
                     nn_gather_labels(labels, labelBytes.baseAddress!, indices, Int32(rows))
                 }
             }

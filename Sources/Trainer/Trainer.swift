@@ -37,6 +37,8 @@ public final class Trainer {
     var buffer: ShuffleBuffer
     let parameters: Parameters
     let workspace: Workspace
+    /// The training images' nonzeros, made on the first `train` call.
+    private var sparseImages: SparseImages?
 
     /// A fresh run: weights N(0, initStddev²) in the order W1, W2, W3, biases zero.
     public convenience init(hyperparameters: Hyperparameters, dataset: Dataset) throws {
@@ -76,9 +78,10 @@ public final class Trainer {
         let h = hyperparameters
         let rows = h.batchSize
         let ws = workspace
+        if step < target, sparseImages == nil { sparseImages = SparseImages(dataset.train) }
         while step < target {
             buffer.fill(ws.indices, count: rows, using: &generator)
-            ws.gather(dataset.train, rows: rows)
+            ws.gather(dataset.train, rows: rows, sparse: sparseImages)
             let (loss, _) = parameters.forward(ws, rows: rows, withDelta: true)
             guard loss.isFinite else { throw TrainerError.nonFiniteLoss(step: step + 1) }
             parameters.backward(ws, rows: rows, into: parameters, alpha: -h.learningRate, beta: 1)

@@ -49,6 +49,32 @@ void nn_parallel_sparse_weight_gradient(float *w, int features, int n, const int
 long nn_parallel_sparse_gather(const uint8_t *images, const int32_t *indices, int rows, int features,
                                const float *table, int32_t *row_start, int32_t *cols, float *vals,
                                int32_t *col_start, int32_t *row_index, float *tvals, int32_t *scratch);
+/// Number of nonzero bytes among n.
+long nn_count_nonzeros(const uint8_t *images, long n);
+/// A sparse copy of `count` images: image i's nonzero pixels are cols[row_start[i] ..< row_start[i+1]]
+/// (in pixel order) with their bytes in `bytes`. Capacities: row_start count+1, the others the nonzeros.
+void nn_sparse_index(const uint8_t *images, long count, int features, int64_t *row_start, uint16_t *cols,
+                     uint8_t *bytes);
+/// nn_sparse_gather from a sparse copy (same outputs, bit for bit), on both cores; scratch holds
+/// 3 * features ints.
+long nn_parallel_index_gather(const int64_t *index_start, const uint16_t *index_cols, const uint8_t *index_bytes,
+                              const int32_t *indices, int rows, int features, const float *table,
+                              int32_t *row_start, int32_t *cols, float *vals,
+                              int32_t *col_start, int32_t *row_index, float *tvals, int32_t *scratch);
+/// Fused pairs, each one fork/join with the same values as the two calls in sequence:
+/// Z = sigmoid(X W + bias) for the sparse batch X;
+void nn_parallel_sparse_forward_sigmoid(float *z, int rows, int n, const int32_t *row_start, const int32_t *cols,
+                                        const float *vals, const float *w, const float *bias);
+/// C (m x n) = sigmoid(A B + bias), A m x k (lda), B k x n (ldb), rows split;
+void nn_parallel_sgemm_sigmoid(int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c,
+                               const float *bias);
+/// delta (m x cols) *= h (1 - h), then C (m x n) = delta W^T with W n x cols, rows split;
+void nn_parallel_sigmoid_backward_sgemm_nt(float *delta, const float *h, int m, int cols, const float *w, int n,
+                                           float *c);
+/// C = beta C + alpha A^T B split by columns, with delta (rows x cols) *= h (1 - h) alongside.
+void nn_parallel_sgemm_tn_columns_sigmoid_backward(int m, int n, int k, float alpha, const float *a, int lda,
+                                                   const float *b, int ldb, float beta, float *c, int ldc,
+                                                   float *delta, const float *h, int rows, int cols);
 /// 0 runs every parallel kernel's two parts one after the other on the caller (same results).
 void nn_set_parallel(int enabled);
 /// Labels of a batch: out[r] = labels[indices[r]].
