@@ -338,22 +338,6 @@ void nn_parallel_sparse_forward_sigmoid(float *z, int rows, int n, const int32_t
     run2(chain_part, &c);
 }
 
-void nn_parallel_sgemm_sigmoid(int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c,
-                               const float *bias) {
-    gemm_job g = {0, 0, m, n, k, lda, ldb, n, 0, 1.0f, 0.0f, a, b, c};
-    sigmoid_job s = {c, bias, m, n};
-    chain_job ch = {gemm_part, &g, sigmoid_part, &s};
-    run2(chain_part, &ch);
-}
-
-void nn_parallel_sigmoid_backward_sgemm_nt(float *delta, const float *h, int m, int cols, const float *w, int n,
-                                           float *c) {
-    row_backward_job bj = {delta, h, m, cols};
-    gemm_job g = {0, 1, m, n, cols, cols, cols, n, 0, 1.0f, 0.0f, delta, w, c};
-    chain_job ch = {row_backward_part, &bj, gemm_part, &g};
-    run2(chain_part, &ch);
-}
-
 void nn_parallel_sgemm_tn_columns_sigmoid_backward(int m, int n, int k, float alpha, const float *a, int lda,
                                                    const float *b, int ldb, float beta, float *c, int ldc,
                                                    float *delta, const float *h, int rows, int cols) {
@@ -361,4 +345,51 @@ void nn_parallel_sgemm_tn_columns_sigmoid_backward(int m, int n, int k, float al
     row_backward_job bj = {delta, h, rows, cols};
     chain_job ch = {gemm_part, &g, row_backward_part, &bj};
     run2(chain_part, &ch);
+}
+
+typedef struct { job_fn fn[4]; void *ctx[4]; int count; } chain4_job;
+static void chain4_part(void *p, int part) {
+    chain4_job *c = p;
+    for (int i = 0; i < c->count; i++) c->fn[i](c->ctx[i], part);
+}
+
+typedef struct {
+    float *z; const float *bias; const uint8_t *labels; int rows, classes; float *delta; double *row_loss; int correct[2];
+} softmax_job;
+/* One row at a time so the caller can add the rows' losses in row order, as the serial kernel does. */
+static void softmax_part(void *p, int part) {
+    softmax_job *s = p;
+    int half = s->rows / 2, r0 = part ? half : 0, r1 = part ? s->rows : half, right = 0;
+    for (int r = r0; r < r1; r++) {
+        int c = 0;
+        s->row_loss[r] = nn_softmax_loss(s->z + (long)r * s->classes, s->bias, s->labels + r, 1, s->classes,
+                                         s->delta ? s->delta + (long)r * s->classes : 0, &c);
+        right += c;
+    }
+    s->correct[part] = right;
+}
+
+double nn_parallel_forward_tail(int rows, int hidden1, int hidden2, int classes, const float *h1, const float *w2,
+                                const float *b2, float *h2, const float *w3, const float *b3, float *p,
+                                const uint8_t *labels, float *delta, double *row_loss, int *correct) {
+    gemm_job g2 = {0, 0, rows, hidden2, hidden1, hidden1, hidden2, hidden2, 0, 1.0f, 0.0f, h1, w2, h2};
+    sigmoid_job s2 = {h2, b2, rows, hidden2};
+    gemm_job g3 = {0, 0, rows, classes, hidden2, hidden2, classes, classes, 0, 1.0f, 0.0f, h2, w3, p};
+    softmax_job sm = {p, b3, labels, rows, classes, delta, row_loss, {0, 0}};
+    chain4_job c = {{gemm_part, sigmoid_part, gemm_part, softmax_part}, {&g2, &s2, &g3, &sm}, 4};
+    run2(chain4_part, &c);
+    /* Row r's value is 0.0 - (double)logf(clipped p), so adding them in order repeats the serial sum. */
+    double loss = 0.0;
+    for (int r = 0; r < rows; r++) loss += row_loss[r];
+    *correct = sm.correct[0] + sm.correct[1];
+    return loss;
+}
+
+void nn_parallel_backward_head(int rows, int classes, int hidden2, int hidden1, const float *d3, const float *w3,
+                               float *d2, const float *h2, const float *w2, float *d1) {
+    gemm_job g3 = {0, 1, rows, hidden2, classes, classes, classes, hidden2, 0, 1.0f, 0.0f, d3, w3, d2};
+    row_backward_job bj = {d2, h2, rows, hidden2};
+    gemm_job g2 = {0, 1, rows, hidden1, hidden2, hidden2, hidden2, hidden1, 0, 1.0f, 0.0f, d2, w2, d1};
+    chain4_job c = {{gemm_part, row_backward_part, gemm_part, 0}, {&g3, &bj, &g2, 0}, 3};
+    run2(chain4_part, &c);
 }

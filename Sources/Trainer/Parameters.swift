@@ -50,10 +50,9 @@ final class Parameters {
         precondition(rows <= ws.capacity && ws.inputs == inputs, "forward: \(rows) rows of \(ws.inputs) into \(ws.capacity) x \(inputs)")
         _ = BLAS.configured
         nn_parallel_sparse_forward_sigmoid(ws.h1, Int32(rows), Int32(hidden1), ws.rowStart, ws.columns, ws.values, w1, b1)
-        nn_parallel_sgemm_sigmoid(Int32(rows), Int32(hidden2), Int32(hidden1), ws.h1, Int32(hidden1), w2, Int32(hidden2), ws.h2, b2)
-        BLAS.gemm(m: rows, n: classes, k: hidden2, alpha: 1, a: ws.h2, lda: hidden2, b: w3, ldb: classes, beta: 0, c: ws.p, ldc: classes)
         var correct: Int32 = 0
-        let loss = nn_softmax_loss(ws.p, b3, ws.labels, Int32(rows), Int32(classes), withDelta ? ws.d3 : nil, &correct)
+        let loss = nn_parallel_forward_tail(Int32(rows), Int32(hidden1), Int32(hidden2), Int32(classes), ws.h1, w2, b2, ws.h2, w3, b3,
+                                            ws.p, ws.labels, withDelta ? ws.d3 : nil, ws.rowLosses, &correct)
         return (loss, Int(correct))
     }
 
@@ -61,11 +60,10 @@ final class Parameters {
     /// T = beta * T + alpha * dLoss/dT. With target === self, alpha = -lr and beta = 1 this is the SGD
     /// update; each layer's input gradient is taken before that layer's weights change.
     func backward(_ ws: Workspace, rows: Int, into target: Parameters, alpha: Float, beta: Float) {
-        BLAS.gemm(transposeB: true, m: rows, n: hidden2, k: classes, alpha: 1, a: ws.d3, lda: classes, b: w3, ldb: classes, beta: 0, c: ws.d2, ldc: hidden2)
+        // d2 = (d3 W3ᵀ) * h2 (1 - h2), then d1 = d2 W2ᵀ (rows split), before W3 and W2 change.
+        nn_parallel_backward_head(Int32(rows), Int32(classes), Int32(hidden2), Int32(hidden1), ws.d3, w3, ws.d2, ws.h2, w2, ws.d1)
         BLAS.gemm(transposeA: true, m: hidden2, n: classes, k: rows, alpha: alpha, a: ws.h2, lda: hidden2, b: ws.d3, ldb: classes, beta: beta, c: target.w3, ldc: classes)
         nn_bias_gradient(target.b3, ws.d3, Int32(rows), Int32(classes), alpha, beta, ws.columnSums)
-        // d2 *= h2 (1 - h2), then d1 = d2 W2ᵀ (rows split); then W2's update with d1 *= h1 (1 - h1) alongside.
-        nn_parallel_sigmoid_backward_sgemm_nt(ws.d2, ws.h2, Int32(rows), Int32(hidden2), w2, Int32(hidden1), ws.d1)
         nn_parallel_sgemm_tn_columns_sigmoid_backward(Int32(hidden1), Int32(hidden2), Int32(rows), alpha, ws.h1, Int32(hidden1),
                                                       ws.d2, Int32(hidden2), beta, target.w2, Int32(hidden2), ws.d1, ws.h1,
                                                       Int32(rows), Int32(hidden1))
@@ -88,6 +86,8 @@ final class Workspace {
     let d1: UnsafeMutablePointer<Float>, d2: UnsafeMutablePointer<Float>, d3: UnsafeMutablePointer<Float>
     let columnSums: UnsafeMutablePointer<Float>
     let labels: UnsafeMutablePointer<UInt8>
+    /// Each row's loss, added in row order after the rows are computed on both cores.
+    let rowLosses: UnsafeMutablePointer<Double>
     let indices: UnsafeMutablePointer<Int32>
     private let floatBuffers: [UnsafeMutablePointer<Float>]
     private let intBuffers: [UnsafeMutablePointer<Int32>]
@@ -120,6 +120,8 @@ final class Workspace {
         labels = .allocate(capacity: capacity)
         labels.initialize(repeating: 0, count: capacity)
         indices = .allocate(capacity: capacity)
+        rowLosses = .allocate(capacity: capacity)
+        rowLosses.initialize(repeating: 0, count: capacity)
         indices.initialize(repeating: 0, count: capacity)
     }
 
@@ -128,6 +130,7 @@ final class Workspace {
         for b in intBuffers { b.deallocate() }
         labels.deallocate()
         indices.deallocate()
+        rowLosses.deallocate()
     }
 
     /// Loads the examples at `indices[0..<rows]` of `split` as Float/255 pixels and labels, from

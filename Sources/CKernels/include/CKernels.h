@@ -62,19 +62,21 @@ long nn_parallel_index_gather(const int64_t *index_start, const uint16_t *index_
                               int32_t *row_start, int32_t *cols, float *vals,
                               int32_t *col_start, int32_t *row_index, float *tvals, int32_t *scratch);
 /// Fused pairs, each one fork/join with the same values as the two calls in sequence:
-/// Z = sigmoid(X W + bias) for the sparse batch X;
+/// Z = sigmoid(X W + bias) for the sparse batch X, rows split;
 void nn_parallel_sparse_forward_sigmoid(float *z, int rows, int n, const int32_t *row_start, const int32_t *cols,
                                         const float *vals, const float *w, const float *bias);
-/// C (m x n) = sigmoid(A B + bias), A m x k (lda), B k x n (ldb), rows split;
-void nn_parallel_sgemm_sigmoid(int m, int n, int k, const float *a, int lda, const float *b, int ldb, float *c,
-                               const float *bias);
-/// delta (m x cols) *= h (1 - h), then C (m x n) = delta W^T with W n x cols, rows split;
-void nn_parallel_sigmoid_backward_sgemm_nt(float *delta, const float *h, int m, int cols, const float *w, int n,
-                                           float *c);
 /// C = beta C + alpha A^T B split by columns, with delta (rows x cols) *= h (1 - h) alongside.
 void nn_parallel_sgemm_tn_columns_sigmoid_backward(int m, int n, int k, float alpha, const float *a, int lda,
                                                    const float *b, int ldb, float beta, float *c, int ldc,
                                                    float *delta, const float *h, int rows, int cols);
+/// The forward pass after the first layer in one fork/join split by rows: H2 = sigmoid(H1 W2 + b2),
+/// P = softmax(H2 W3 + b3) with nn_softmax_loss's loss, count and delta (row_loss holds rows doubles).
+double nn_parallel_forward_tail(int rows, int hidden1, int hidden2, int classes, const float *h1, const float *w2,
+                                const float *b2, float *h2, const float *w3, const float *b3, float *p,
+                                const uint8_t *labels, float *delta, double *row_loss, int *correct);
+/// D2 = (D3 W3^T) * H2 (1 - H2), then D1 = D2 W2^T, in one fork/join split by rows.
+void nn_parallel_backward_head(int rows, int classes, int hidden2, int hidden1, const float *d3, const float *w3,
+                               float *d2, const float *h2, const float *w2, float *d1);
 /// 0 runs every parallel kernel's two parts one after the other on the caller (same results).
 void nn_set_parallel(int enabled);
 /// Labels of a batch: out[r] = labels[indices[r]].
