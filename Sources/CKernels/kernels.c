@@ -227,14 +227,6 @@ void nn_internal_build_columns(int rows, int features, const int32_t *row_start,
     col_start[0] = 0;
 }
 
-long nn_sparse_gather(const uint8_t *images, const int32_t *indices, int rows, int features, const float *table,
-                      int32_t *row_start, int32_t *cols, float *vals,
-                      int32_t *col_start, int32_t *row_index, float *tvals) {
-    long nnz = nn_internal_sparse_rows(images, indices, rows, features, table, row_start, cols, vals, col_start + 1);
-    nn_internal_build_columns(rows, features, row_start, cols, vals, col_start, row_index, tvals);
-    return nnz;
-}
-
 void nn_gather_labels(uint8_t *out, const uint8_t *labels, const int32_t *indices, int rows) {
     for (int r = 0; r < rows; r++) out[r] = labels[indices[r]];
 }

@@ -151,12 +151,6 @@ static void gemm_part(void *p, int part) {
     }
 }
 
-void nn_parallel_sgemm(int transa, int transb, int m, int n, int k, float alpha, const float *a, int lda,
-                       const float *b, int ldb, float beta, float *c, int ldc, int split_columns) {
-    gemm_job g = {transa, transb, m, n, k, lda, ldb, ldc, split_columns, alpha, beta, a, b, c};
-    run2(gemm_part, &g);
-}
-
 typedef struct {
     float *z; const float *bias; int rows, cols;
 } sigmoid_job;
@@ -165,24 +159,6 @@ static void sigmoid_part(void *p, int part) {
     int half = s->rows / 2, r0 = part ? half : 0, r1 = part ? s->rows : half;
     if (r1 > r0) nn_bias_sigmoid(s->z + (long)r0 * s->cols, s->bias, r1 - r0, s->cols);
 }
-void nn_parallel_bias_sigmoid(float *z, const float *bias, int rows, int cols) {
-    sigmoid_job s = {z, bias, rows, cols};
-    run2(sigmoid_part, &s);
-}
-
-typedef struct {
-    float *delta; const float *h; long n;
-} backward_job;
-static void backward_part(void *p, int part) {
-    backward_job *b = p;
-    long half = (b->n / 2) & ~15L, i0 = part ? half : 0, i1 = part ? b->n : half;
-    if (i1 > i0) nn_sigmoid_backward(b->delta + i0, b->h + i0, i1 - i0);
-}
-void nn_parallel_sigmoid_backward(float *delta, const float *h, long n) {
-    backward_job b = {delta, h, n};
-    run2(backward_part, &b);
-}
-
 typedef struct {
     float *z; int rows, n; const int32_t *row_start; const int32_t *cols; const float *vals; const float *w;
 } sparse_fwd_job;
@@ -190,11 +166,6 @@ static void sparse_fwd_part(void *p, int part) {
     sparse_fwd_job *s = p;
     int half = s->rows / 2, r0 = part ? half : 0, r1 = part ? s->rows : half;
     if (r1 > r0) nn_sparse_forward(s->z + (long)r0 * s->n, r1 - r0, s->n, s->row_start + r0, s->cols, s->vals, s->w);
-}
-void nn_parallel_sparse_forward(float *z, int rows, int n, const int32_t *row_start, const int32_t *cols,
-                                const float *vals, const float *w) {
-    sparse_fwd_job s = {z, rows, n, row_start, cols, vals, w};
-    run2(sparse_fwd_part, &s);
 }
 
 typedef struct {

@@ -20,13 +20,10 @@ void nn_sigmoid_backward(float *delta, const float *h, long n);
 /// bias = beta * bias + alpha * column sums of delta (rows x cols).
 void nn_bias_gradient(float *bias, const float *delta, int rows, int cols, float alpha, float beta,
                       float *scratch);
-/// Sparse batch (most MNIST pixels are 0): row r of the gathered batch has its nonzero pixels at
-/// cols[row_start[r] ..< row_start[r+1]] with values vals[...] = table[byte]. Also builds the
-/// transposed (per pixel) lists col_start/row_index/tvals. Returns the number of nonzeros.
+/// Sparse batch (most MNIST pixels are 0), as nn_parallel_sparse_gather builds it: row r of the
+/// gathered batch has its nonzero pixels at cols[row_start[r] ..< row_start[r+1]] with values
+/// vals[...] = table[byte], plus the transposed (per pixel) lists col_start/row_index/tvals.
 /// Capacities: row_start rows+1, col_start features+1, the others rows*features.
-long nn_sparse_gather(const uint8_t *images, const int32_t *indices, int rows, int features, const float *table,
-                      int32_t *row_start, int32_t *cols, float *vals,
-                      int32_t *col_start, int32_t *row_index, float *tvals);
 /// Z (rows x n) = X W for the sparse batch X and dense W (features x n, row-major).
 void nn_sparse_forward(float *z, int rows, int n, const int32_t *row_start, const int32_t *cols,
                        const float *vals, const float *w);
@@ -35,17 +32,11 @@ void nn_sparse_weight_gradient(float *w, int features, int n, const int32_t *col
                                const float *tvals, const float *d, float alpha, float beta);
 /// Two-way parallel versions: the same work split at fixed points between the caller and one
 /// worker thread, each part on one thread, so the results are bit-identical to a serial run of the
-/// same split. `split_columns` splits a GEMM's N (else its M). OpenBLAS must run single-threaded.
-void nn_parallel_sgemm(int transa, int transb, int m, int n, int k, float alpha, const float *a, int lda,
-                       const float *b, int ldb, float beta, float *c, int ldc, int split_columns);
-void nn_parallel_bias_sigmoid(float *z, const float *bias, int rows, int cols);
-void nn_parallel_sigmoid_backward(float *delta, const float *h, long n);
-void nn_parallel_sparse_forward(float *z, int rows, int n, const int32_t *row_start, const int32_t *cols,
-                                const float *vals, const float *w);
+/// same split. OpenBLAS must run single-threaded.
 void nn_parallel_sparse_weight_gradient(float *w, int features, int n, const int32_t *col_start,
                                         const int32_t *row_index, const float *tvals, const float *d,
                                         float alpha, float beta);
-/// nn_sparse_gather on both cores; scratch holds rows + 1 + features ints.
+/// The sparse batch gathered on both cores (returns the number of nonzeros); scratch holds rows + 1 + features ints.
 long nn_parallel_sparse_gather(const uint8_t *images, const int32_t *indices, int rows, int features,
                                const float *table, int32_t *row_start, int32_t *cols, float *vals,
                                int32_t *col_start, int32_t *row_index, float *tvals, int32_t *scratch);
@@ -55,7 +46,7 @@ long nn_count_nonzeros(const uint8_t *images, long n);
 /// (in pixel order) with their bytes in `bytes`. Capacities: row_start count+1, the others the nonzeros.
 void nn_sparse_index(const uint8_t *images, long count, int features, int64_t *row_start, uint16_t *cols,
                      uint8_t *bytes);
-/// nn_sparse_gather from a sparse copy (same outputs, bit for bit), on both cores; scratch holds
+/// nn_parallel_sparse_gather from a sparse copy (same outputs, bit for bit), on both cores; scratch holds
 /// 3 * features ints.
 long nn_parallel_index_gather(const int64_t *index_start, const uint16_t *index_cols, const uint8_t *index_bytes,
                               const int32_t *indices, int rows, int features, const float *table,
