@@ -76,6 +76,32 @@ import Trainer
         #expect(try cli.storeFingerprint() == newer)
     }
 
+    /// Root ignores permission bits, so the read-only file is an immutable one (`chattr +i`) where the
+    /// file system supports it.
+    @Test func readOnlyStoreIsRefusedAndLeftAlone() throws {
+        let cli = try CommandLineHarness(trainCount: 300, testCount: 100)
+        try cli.run(["train", "--steps", "20"])
+        guard chattr("+i", cli.db) else { return }
+        defer { _ = chattr("-i", cli.db) }
+        let before = try cli.storeFingerprint()
+        for arguments in [["train", "--steps", "10"], ["eval", "1"]] {
+            let result = try cli.run(arguments)
+            #expect(result.status == 1 && result.stderr.hasPrefix("Error: ") && result.stderr.contains("read-only"),
+                    "\(arguments): \(result.stderr)")
+        }
+        #expect(try cli.storeFingerprint() == before)
+    }
+
+    private func chattr(_ flag: String, _ path: String) -> Bool {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/chattr")
+        process.arguments = [flag, path]
+        process.standardError = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return false }
+        process.waitUntilExit()
+        return process.terminationStatus == 0
+    }
+
     @Test func flippedBitInACheckpointIsRefusedAndReported() throws {
         let cli = try CommandLineHarness(trainCount: 300, testCount: 100)
         try cli.run(["train", "--steps", "60", "--checkpoint-every", "20", "--display-step", "20", "--name", "victim"])
