@@ -41,6 +41,9 @@ final class Database {
     /// Turns on the settings every read-write connection uses: foreign keys, WAL, `synchronous=NORMAL`.
     /// Throws if SQLite does not answer `wal` (or `memory` for an in-memory database).
     func configureForWriting() throws {
+        // SQLite quietly falls back to read-only when the file cannot be opened for writing (an
+        // immutable file, a read-only mount); stop here, before WAL would leave -wal/-shm files behind.
+        if sqlite3_db_readonly(handle, "main") == 1 { throw StoreError.readOnly(path: path) }
         try execute(sql: "PRAGMA foreign_keys = ON")
         let mode = try string(sql: "PRAGMA journal_mode = WAL")?.lowercased() ?? ""
         guard mode == "wal" || (mode == "memory" && (path == ":memory:" || path.isEmpty)) else {
