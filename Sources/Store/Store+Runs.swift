@@ -214,10 +214,14 @@ extension Store {
     }
 
     /// Marks as `crashed` every `running` run whose process is gone: on this host, its pid no longer
-    /// exists (`kill(pid, 0)` fails with `ESRCH`); on another host (or without a pid), its heartbeat is
-    /// older than `heartbeatTimeout`. Returns the ids of the runs it marked.
+    /// exists (`kill(pid, 0)` fails with `ESRCH`), or its heartbeat is older than `staleHeartbeat`
+    /// (the pid was reused by another process; a training process beats every few seconds); on
+    /// another host (or without a pid), its heartbeat is older than `heartbeatTimeout`.
+    /// Returns the ids of the runs it marked.
     @discardableResult
-    public func markCrashedRuns(heartbeatTimeout: TimeInterval = 60, now: Date = Date()) throws -> [Int64] {
+    public func markCrashedRuns(
+        heartbeatTimeout: TimeInterval = 60, staleHeartbeat: TimeInterval = 600, now: Date = Date()
+    ) throws -> [Int64] {
         let statement = try database.cachedStatement(
             sql: "SELECT id, pid, host, heartbeat_at, created_at FROM runs WHERE status = 'running'")
         var crashed: [Int64] = []
@@ -228,7 +232,8 @@ extension Store {
             let host = statement.optionalString(at: 2)
             let lastSign = statement.optionalDate(at: 3) ?? statement.date(at: 4)
             if let pid, host == thisHost {
-                if kill(pid_t(truncatingIfNeeded: pid), 0) == -1 && errno == ESRCH { crashed.append(id) }
+                let isGone = kill(pid_t(truncatingIfNeeded: pid), 0) == -1 && errno == ESRCH
+                if isGone || now.timeIntervalSince(lastSign) > staleHeartbeat { crashed.append(id) }
             } else if now.timeIntervalSince(lastSign) > heartbeatTimeout {
                 crashed.append(id)
             }

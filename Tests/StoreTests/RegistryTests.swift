@@ -142,6 +142,8 @@ import Testing
             let deadPID = try store.createRun(NewRun(name: "dead-pid", targetSteps: 1))
             let remoteSilent = try store.createRun(NewRun(name: "remote-silent", targetSteps: 1))
             let remoteFresh = try store.createRun(NewRun(name: "remote-fresh", targetSteps: 1))
+            // Its pid is alive (this process) but it has not beaten for an hour: the pid was reused.
+            let reusedPID = try store.createRun(NewRun(name: "reused-pid", targetSteps: 1))
             let done = try store.createRun(NewRun(name: "done", targetSteps: 1))
             try store.finishRun(runID: done.id, status: .finished)
             let now = Date().timeIntervalSince1970
@@ -151,9 +153,10 @@ import Testing
                     UPDATE runs SET host = 'elsewhere', heartbeat_at = \(now - 600) WHERE id = \(remoteSilent.id);
                     UPDATE runs SET host = 'elsewhere', heartbeat_at = \(now - 5) WHERE id = \(remoteFresh.id);
                     UPDATE runs SET pid = 2000000000 WHERE id = \(done.id);
+                    UPDATE runs SET heartbeat_at = \(now - 3600) WHERE id = \(reusedPID.id);
                     """)
             let crashed = try store.markCrashedRuns(heartbeatTimeout: 60)
-            #expect(Set(crashed) == [deadPID.id, remoteSilent.id])
+            #expect(Set(crashed) == [deadPID.id, remoteSilent.id, reusedPID.id])
             #expect(try store.run(id: alive.id).status == .running)
             #expect(try store.run(id: deadPID.id).status == .crashed)
             #expect(try store.run(id: remoteSilent.id).status == .crashed)
