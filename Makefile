@@ -5,12 +5,12 @@ NNREG_DB ?= nnreg.sqlite
 APT_PACKAGES := libsqlite3-dev libopenblas-dev zlib1g-dev pkg-config sqlite3 curl python3-pip
 export NNREG_DATA
 
-.PHONY: demo test deps data build bench torture clean fuzz
+.PHONY: demo test deps data build bench torture clean fuzz venv
 
 demo: deps data build
 	.build/release/nnreg train --db $(NNREG_DB) --data $(NNREG_DATA)
 
-test: deps data
+test: deps data venv
 	swift build --build-tests
 	swift test --skip-build
 
@@ -48,3 +48,13 @@ deps:
 
 clean:
 	rm -rf .build
+
+# The reference readers the interoperability tests run exported files through (numpy, safetensors,
+# onnx, onnxruntime), in a virtual environment of the project's own.
+VENV := .venv
+PEER_PACKAGES := numpy safetensors onnx onnxruntime
+venv: $(VENV)/.installed
+$(VENV)/.installed:
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check $(PEER_PACKAGES)
+	touch $@

@@ -38,10 +38,12 @@ let package = Package(
             dependencies: ["CBLAS", "CKernels", "CZlib", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
         .target(name: "RunFilter"),
+        .target(name: "ModelFormats"),
         .executableTarget(
             name: "nnreg",
             dependencies: [
-                "Store", "Trainer", "RunFilter", "CZlib",
+                "Store", "Trainer", "RunFilter", "ModelFormats", "CZlib",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "nnreg-bench", dependencies: ["Store", "Trainer"]),
@@ -50,9 +52,11 @@ let package = Package(
         .executableTarget(name: "fuzz-idx", dependencies: ["Trainer", "FuzzHarness"]),
         .executableTarget(name: "fuzz-trainer-state", dependencies: ["Trainer", "CZlib", "FuzzHarness"]),
         .executableTarget(name: "fuzz-where", dependencies: ["RunFilter", "FuzzHarness"]),
+        .executableTarget(name: "fuzz-safetensors", dependencies: ["ModelFormats", "FuzzHarness"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "TrainerTests", dependencies: ["Trainer"]),
-        .testTarget(name: "nnregTests", dependencies: ["nnreg", "Store", "Trainer", "RunFilter"]),
+        .testTarget(name: "ModelFormatsTests", dependencies: ["ModelFormats"]),
+        .testTarget(name: "nnregTests", dependencies: ["nnreg", "Store", "Trainer", "RunFilter", "ModelFormats"]),
     ],
     swiftLanguageModes: [.v6]
 )

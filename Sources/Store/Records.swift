@@ -95,6 +95,8 @@ public struct Run: Sendable, Equatable, Codable, Identifiable {
     public let parentRunID: Int64?
     public let parentStep: Int?
     public let notes: String?
+    /// When the run was soft-deleted (`nnreg delete`); nil for a visible run.
+    public let deletedAt: Date?
 }
 
 /// One stored metric point.
@@ -178,7 +180,8 @@ public struct NewEvaluation: Sendable, Equatable {
 /// A stored evaluation.
 public struct Evaluation: Sendable, Equatable, Codable, Identifiable {
     public let id: Int64
-    public let checkpointID: Int64
+    /// Nil once `gc --keep-last` has removed the checkpoint; the evaluation itself stays.
+    public let checkpointID: Int64?
     public let runID: Int64
     public let step: Int
     public let datasetName: String
@@ -205,7 +208,7 @@ public struct RunSummary: Sendable, Equatable, Codable, Identifiable {
     public let loss: Double?
     /// Latest logged value of metric `accuracy` (training batch accuracy).
     public let accuracy: Double?
-    /// Accuracy of the latest evaluation on split `test`.
+    /// The latest test-split evaluation of the run's latest checkpoint.
     public let testAccuracy: Double?
     public let params: [String: ParamValue]
     public let tags: [String: String]

@@ -90,6 +90,7 @@ final class Statement {
 
     // MARK: Columns (indexes start at 0, as in SQLite)
 
+    var columnCount: Int32 { sqlite3_column_count(handle) }
     func isNull(at column: Int32) -> Bool { sqlite3_column_type(handle, column) == SQLITE_NULL }
     func columnType(at column: Int32) -> Int32 { sqlite3_column_type(handle, column) }
     func int64(at column: Int32) -> Int64 { sqlite3_column_int64(handle, column) }

@@ -55,11 +55,12 @@ extension Store {
         for blob in try verifyAllBlobs() {
             problems.append(StoreProblem(
                 kind: "corrupt_blob",
-                detail: "checkpoint of run \(blob.runID) at step \(blob.step): \(blob.column) does not match its SHA-256"))
+                detail: "checkpoint of run \(blob.runID) at step \(blob.step): \(blob.column) is missing or does not match its SHA-256"))
         }
         let sizes = try database.makeStatement(sql: """
-            SELECT run_id, step FROM checkpoints
-            WHERE length(weights) != weights_size OR length(trainer_state) != trainer_state_size
+            SELECT c.run_id, c.step FROM checkpoints c
+            WHERE c.weights_size != (SELECT size FROM blobs WHERE sha256 = c.weights_sha256)
+               OR c.trainer_state_size != (SELECT size FROM blobs WHERE sha256 = c.trainer_state_sha256)
             """)
         while try sizes.step() {
             problems.append(StoreProblem(
@@ -74,11 +75,41 @@ extension Store {
                 kind: "missing_final_checkpoint",
                 detail: "run \(unfinished.int64(at: 0)) \(unfinished.string(at: 1)) is finished but has no checkpoint at step \(unfinished.int64(at: 2))"))
         }
+        // The registry: every version names the weights of the checkpoint it points at, and every
+        // blob is named by a checkpoint (after `gc`).
+        let versions = try database.makeStatement(sql: """
+            SELECT m.name, v.version, v.weights_sha256, c.weights_sha256 FROM model_versions v
+            JOIN models m ON m.id = v.model_id LEFT JOIN checkpoints c ON c.id = v.checkpoint_id
+            WHERE c.weights_sha256 IS NOT v.weights_sha256
+            """)
+        while try versions.step() {
+            problems.append(StoreProblem(
+                kind: "model_version_mismatch",
+                detail: "model \(versions.string(at: 0)):v\(versions.int64(at: 1)) records weights \(versions.string(at: 2).prefix(12))… but its checkpoint holds \(versions.optionalString(at: 3)?.prefix(12) ?? "nothing")"))
+        }
+        let corruptVersions = try database.makeStatement(sql: """
+            SELECT m.name, v.version FROM model_versions v JOIN models m ON m.id = v.model_id
+            JOIN checkpoints c ON c.id = v.checkpoint_id WHERE NOT EXISTS (SELECT 1 FROM blobs b WHERE b.sha256 = c.weights_sha256)
+            """)
+        while try corruptVersions.step() {
+            problems.append(StoreProblem(
+                kind: "model_version_missing_blob",
+                detail: "model \(corruptVersions.string(at: 0)):v\(corruptVersions.int64(at: 1)) points at weights that are not stored"))
+        }
+        let unreferenced = try database.makeStatement(sql: """
+            SELECT count(*), coalesce(sum(size), 0) FROM blobs
+            WHERE sha256 NOT IN (SELECT weights_sha256 FROM checkpoints) AND sha256 NOT IN (SELECT trainer_state_sha256 FROM checkpoints)
+            """)
+        if try unreferenced.step(), unreferenced.int64(at: 0) > 0 {
+            problems.append(StoreProblem(
+                kind: "unreferenced_blob",
+                detail: "\(unreferenced.int64(at: 0)) blobs (\(unreferenced.int64(at: 1)) bytes) belong to no checkpoint; 'nnreg gc' removes them"))
+        }
         func count(_ sql: String) throws -> Int { Int(try database.int64(sql: sql) ?? 0) }
         return StoreCheckReport(
             runs: try count("SELECT count(*) FROM runs"), metricPoints: try count("SELECT count(*) FROM metrics"),
             checkpoints: try count("SELECT count(*) FROM checkpoints"),
-            blobBytes: try count("SELECT coalesce(sum(weights_size + trainer_state_size), 0) FROM checkpoints"),
+            blobBytes: try count("SELECT coalesce(sum(size), 0) FROM blobs"),
             problems: problems)
     }
 }

@@ -5,7 +5,8 @@ extension Store {
     /// evaluation on split `test`), params and tags. Marks dead `running` runs as crashed first.
     /// One query for the runs (latest values are index seeks on the metrics key), one for all params,
     /// one for all tags.
-    public func listRuns(status: RunStatus? = nil, limit: Int? = nil) throws -> [RunSummary] {
+    /// Soft-deleted runs are left out unless `includeDeleted`.
+    public func listRuns(status: RunStatus? = nil, limit: Int? = nil, includeDeleted: Bool = false) throws -> [RunSummary] {
         try markCrashedRuns()
         let lossID = try metricKeyID("loss", create: false) ?? -1
         let accuracyID = try metricKeyID("accuracy", create: false) ?? -1
@@ -15,10 +16,12 @@ extension Store {
                     r.ended_at,
                     (SELECT value FROM metrics WHERE run_id = r.id AND key_id = ?1 ORDER BY step DESC LIMIT 1),
                     (SELECT value FROM metrics WHERE run_id = r.id AND key_id = ?2 ORDER BY step DESC LIMIT 1),
-                    (SELECT e.accuracy FROM checkpoints c JOIN evaluations e ON e.checkpoint_id = c.id
-                     WHERE c.run_id = r.id AND e.split = 'test' ORDER BY e.created_at DESC, e.id DESC LIMIT 1)
+                    (SELECT e.accuracy FROM evaluations e
+                     WHERE e.run_id = r.id AND e.split = 'test'
+                       AND e.step = (SELECT max(step) FROM checkpoints WHERE run_id = r.id)
+                     ORDER BY e.created_at DESC, e.id DESC LIMIT 1)
                 FROM runs r
-                WHERE ?3 IS NULL OR r.status = ?3
+                WHERE (?3 IS NULL OR r.status = ?3) AND (?5 OR r.deleted_at IS NULL)
                 ORDER BY r.id DESC
                 LIMIT ?4
                 """)
@@ -26,6 +29,7 @@ extension Store {
         try statement.bind(accuracyID, at: 2)
         try statement.bind(status?.rawValue, at: 3)
         try statement.bind(limit ?? -1, at: 4)
+        try statement.bind(includeDeleted ? 1 : 0, at: 5)
         defer { statement.reset() }
         var rows: [(Int64, String, RunStatus, Int, Int, Date, Date?, Date?, Double?, Double?, Double?)] = []
         while try statement.step() {

@@ -9,7 +9,7 @@ import Foundation
 extension Store {
     static let runColumns = """
         id, name, status, created_at, started_at, ended_at, heartbeat_at, pid, host, seed, target_steps,
-        steps_done, dataset_name, dataset_sha256, nnreg_version, parent_run_id, parent_step, notes
+        steps_done, dataset_name, dataset_sha256, nnreg_version, parent_run_id, parent_step, notes, deleted_at
         """
 
     static func readRun(_ s: Statement) -> Run {
@@ -20,7 +20,8 @@ extension Store {
             host: s.optionalString(at: 8), seed: s.optionalInt64(at: 9), targetSteps: s.int(at: 10),
             stepsDone: s.int(at: 11), datasetName: s.optionalString(at: 12),
             datasetSHA256: s.optionalString(at: 13), nnregVersion: s.optionalString(at: 14),
-            parentRunID: s.optionalInt64(at: 15), parentStep: s.optionalInt(at: 16), notes: s.optionalString(at: 17))
+            parentRunID: s.optionalInt64(at: 15), parentStep: s.optionalInt(at: 16), notes: s.optionalString(at: 17),
+            deletedAt: s.optionalDate(at: 18))
     }
 
     /// This machine's host name, recorded with the pid of a running run.

@@ -30,6 +30,24 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible, Loc
     case busy(path: String, seconds: Double)
     /// The disk (or file system) holding the store is full; the write that hit it was rolled back.
     case diskFull(path: String)
+    /// No model has this name.
+    case modelNotFound(String)
+    /// The model has no such version; `existing` lists those it has.
+    case modelVersionNotFound(model: String, version: Int, existing: [Int])
+    /// The model has no such alias; `existing` maps its aliases to versions.
+    case aliasNotFound(model: String, alias: String, existing: [String: Int])
+    /// A model name that cannot be used.
+    case invalidModelName(String)
+    /// An alias that cannot be used.
+    case invalidAlias(String)
+    /// Deleting a version (or model) that aliases still point at needs `force`.
+    case versionHasAliases(model: String, version: Int, aliases: [String])
+    /// A run whose checkpoints model versions use cannot be deleted.
+    case runUsedByModels(run: String, versions: [String])
+    /// The reference names different things under different readings.
+    case ambiguousReference(String, readings: [String])
+    /// Nothing in the store answers to the reference under any reading.
+    case referenceNotFound(String, tried: [String])
 
     public var description: String {
         switch self {
@@ -66,6 +84,30 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible, Loc
         case .diskFull(let path):
             return "The disk holding \(path) is full; the last write was rolled back and earlier records are intact. "
                 + "Free some space (or move the store), then retry."
+        case .modelNotFound(let name):
+            return "No model named '\(name)'. List models with 'nnreg model list'."
+        case .modelVersionNotFound(let model, let version, let existing):
+            return "Model '\(model)' has no version \(version); it has "
+                + (existing.isEmpty ? "none" : existing.map { "v\($0)" }.joined(separator: ", ")) + "."
+        case .aliasNotFound(let model, let alias, let existing):
+            let known = existing.sorted { $0.key < $1.key }.map { "@\($0.key) → v\($0.value)" }
+            return "Model '\(model)' has no alias @\(alias); "
+                + (known.isEmpty ? "it has no aliases (set one with 'nnreg model alias')." : "it has \(known.joined(separator: ", ")).")
+        case .invalidModelName(let name):
+            return "'\(name)' cannot be a model name: use letters, digits, '.', '_' or '-', starting with a letter or digit, not only digits."
+        case .invalidAlias(let alias):
+            return "'\(alias)' cannot be an alias: use letters, digits, '_' or '-', starting with a letter ('latest' is reserved)."
+        case .versionHasAliases(let model, let version, let aliases):
+            return "Model '\(model)' version \(version) is \(aliases.map { "@\($0)" }.joined(separator: ", ")); "
+                + "move or remove the alias first, or pass --force to remove it with the version."
+        case .runUsedByModels(let run, let versions):
+            return "Run \(run) made model version\(versions.count == 1 ? "" : "s") \(versions.joined(separator: ", ")); "
+                + "delete \(versions.count == 1 ? "that version" : "those versions") first ('nnreg model delete NAME:vN')."
+        case .ambiguousReference(let text, let readings):
+            return "'\(text)' is ambiguous: it names \(readings.joined(separator: " and ")). "
+                + "Use 'models:/…' for the model, or the run's numeric id."
+        case .referenceNotFound(let text, let tried):
+            return "Nothing answers to '\(text)' (tried \(tried.joined(separator: "; "))). 'nnreg list' and 'nnreg model list' show what exists."
         }
     }
 

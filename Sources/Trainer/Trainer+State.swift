@@ -1,12 +1,17 @@
 import CZlib
+import Crypto
 
 extension Trainer {
     static let stateMagic = Array("NNRGTRST".utf8)
-    static let stateVersion: UInt32 = 1
+    /// 1 carried the weights blob inside the state; 2 carries the weights' SHA-256 instead, so a
+    /// checkpoint stores its weights once (the store keeps them as their own blob).
+    static let stateVersion: UInt32 = 2
 
-    /// The complete state: "NNRGTRST", UInt32 version, hyperparameters, step, dataset SHA-256,
-    /// training-set size, generator state, shuffle-buffer cursor and slots, the weights blob, and a
-    /// CRC-32 of everything before it. All integers little-endian.
+    /// Everything but the weights needed to continue training exactly: "NNRGTRST", UInt32 version 2,
+    /// hyperparameters, step, dataset SHA-256, training-set size, generator state, shuffle-buffer
+    /// cursor and slots, the SHA-256 of the weights blob (`network.serialized()`) it goes with, and a
+    /// CRC-32 of everything before it. All integers little-endian. Restore with
+    /// `init(restoring:weights:dataset:)`.
     public func serializedState() -> [UInt8] {
         var w = ByteWriter()
         w.write(raw: Self.stateMagic)
@@ -23,22 +28,25 @@ extension Trainer {
         w.write(buffer.cursor)
         w.write(UInt32(buffer.slots.count))
         for s in buffer.slots { w.write(s) }
-        let blob = parameters.network.serialized()
-        w.write(UInt64(blob.count)); w.write(raw: blob)
+        let weightsSHA256 = Array(Self.sha256Hex(parameters.network.serialized()).utf8)
+        w.write(UInt32(weightsSHA256.count)); w.write(raw: weightsSHA256)
         w.write(Self.crc(w.bytes))
         return w.bytes
     }
 
-    /// Restores a state from `serializedState()`. Throws `TrainerError.corruptState` for anything
-    /// malformed and `TrainerError.datasetMismatch` when it belongs to another dataset.
-    public convenience init(restoring state: [UInt8], dataset: Dataset) throws {
+    /// Restores a state from `serializedState()` and the weights blob it was saved with. Throws
+    /// `TrainerError.corruptState` for anything malformed (including weights that are not the ones
+    /// the state names) and `TrainerError.datasetMismatch` when it belongs to another dataset.
+    /// A version-1 state carries its own weights; `weights` is then ignored when empty and must
+    /// equal them otherwise.
+    public convenience init(restoring state: [UInt8], weights: [UInt8], dataset: Dataset) throws {
         var r = ByteReader(state)
         do {
             guard state.count >= 12, try r.readRaw(8, "magic") == Self.stateMagic else {
                 throw ByteReader.Failure(reason: "not a trainer state (bad magic)")
             }
             let version = try r.read(UInt32.self, "version")
-            guard version == Self.stateVersion else { throw ByteReader.Failure(reason: "unsupported state version \(version)") }
+            guard version == 1 || version == Self.stateVersion else { throw ByteReader.Failure(reason: "unsupported state version \(version)") }
             let stored = Array(state.suffix(4)).withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(as: UInt32.self)) }
             guard stored == Self.crc(Array(state.dropLast(4))) else { throw ByteReader.Failure(reason: "checksum mismatch") }
             var h = Hyperparameters()
@@ -76,9 +84,26 @@ extension Trainer {
             guard let buffer = ShuffleBuffer(count: trainingCount, slots: slots, cursor: cursor) else {
                 throw ByteReader.Failure(reason: "shuffle buffer refers to examples outside 0..<\(trainingCount)")
             }
-            let blobCount = try r.read(UInt64.self, "weights length")
-            guard blobCount == UInt64(r.remaining - 4) else { throw ByteReader.Failure(reason: "weights length \(blobCount) does not match the \(r.remaining - 4) bytes left") }
-            var blob = ByteReader(try r.readRaw(Int(blobCount), "weights"))
+            let blobBytes: [UInt8]
+            if version == 1 {
+                let blobCount = try r.read(UInt64.self, "weights length")
+                guard blobCount == UInt64(r.remaining - 4) else { throw ByteReader.Failure(reason: "weights length \(blobCount) does not match the \(r.remaining - 4) bytes left") }
+                blobBytes = try r.readRaw(Int(blobCount), "weights")
+                guard weights.isEmpty || weights == blobBytes else {
+                    throw ByteReader.Failure(reason: "the weights given are not the ones this version-1 state holds")
+                }
+            } else {
+                let hashCount = Int(try r.read(UInt32.self, "weights hash length"))
+                guard hashCount == 64, r.remaining == 64 + 4 else {
+                    throw ByteReader.Failure(reason: "weights hash of \(hashCount) bytes with \(r.remaining) bytes left")
+                }
+                let expected = String(decoding: try r.readRaw(hashCount, "weights hash"), as: UTF8.self)
+                guard Self.sha256Hex(weights) == expected else {
+                    throw ByteReader.Failure(reason: "the weights given (sha256 \(Self.sha256Hex(weights).prefix(12))…) are not the ones this state was saved with (\(expected.prefix(12))…)")
+                }
+                blobBytes = weights
+            }
+            var blob = ByteReader(blobBytes)
             let network = try Network.decode(&blob)
             try blob.expectEnd()
             guard network.inputs == dataset.train.features, network.classes == dataset.classes,
@@ -89,6 +114,14 @@ extension Trainer {
         } catch let failure as ByteReader.Failure {
             throw TrainerError.corruptState(failure.reason)
         }
+    }
+
+    /// Lowercase hex SHA-256, as the store keys blobs.
+    static func sha256Hex(_ bytes: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var hex: [UInt8] = []
+        for byte in SHA256.hash(data: bytes) { hex += [digits[Int(byte >> 4)], digits[Int(byte & 0xF)]] }
+        return String(decoding: hex, as: UTF8.self)
     }
 
     static func crc(_ bytes: [UInt8]) -> UInt32 {

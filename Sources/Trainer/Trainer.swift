@@ -58,6 +58,21 @@ public final class Trainer {
                   buffer: ShuffleBuffer(count: dataset.train.count, capacity: h.shuffleBufferSize), network: network)
     }
 
+    /// Fine-tuning: a fresh run of `hyperparameters` (its generator and data order exactly as a new
+    /// run of that seed) that starts from `network`'s weights instead of random ones, at `step`.
+    /// Throws `TrainerError.shapeMismatch` when the network does not fit the settings or the data.
+    public convenience init(hyperparameters: Hyperparameters, dataset: Dataset, startingFrom network: Network, step: Int = 0) throws {
+        let fresh = try Trainer(hyperparameters: hyperparameters, dataset: dataset)
+        guard network.inputs == dataset.train.features, network.classes == dataset.classes,
+              network.hidden1 == hyperparameters.hidden1, network.hidden2 == hyperparameters.hidden2 else {
+            throw TrainerError.shapeMismatch(
+                "weights \(network.inputs)-\(network.hidden1)-\(network.hidden2)-\(network.classes) do not fit "
+                + "\(dataset.train.features)-\(hyperparameters.hidden1)-\(hyperparameters.hidden2)-\(dataset.classes)")
+        }
+        self.init(hyperparameters: hyperparameters, dataset: dataset, step: step, generator: fresh.generator,
+                  buffer: fresh.buffer, network: network)
+    }
+
     init(hyperparameters: Hyperparameters, dataset: Dataset, step: Int, generator: Generator, buffer: ShuffleBuffer, network: Network) {
         self.hyperparameters = hyperparameters
         self.dataset = dataset

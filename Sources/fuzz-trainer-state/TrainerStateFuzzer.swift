@@ -7,8 +7,9 @@ import Trainer
 // `-DFUZZING -sanitize=fuzzer,address`; a plain build replays the inputs in the files named on the
 // command line (a corpus or a crash), and `--write-seeds DIR` writes the seed corpus.
 //
-// Input: byte 0 picks the decoder, the rest is its input. 0: `Trainer(restoring:)`; 1: the same with
-// the trailing CRC-32 recomputed, so mutations reach past the checksum; 2: `Network(serialized:)`.
+// Input: byte 0 picks the decoder, the rest is its input. 0: `Trainer(restoring:weights:)` with a
+// UInt16 little-endian weights length, the weights blob, then the state; 1: the same with the
+// state's trailing CRC-32 recomputed, so mutations reach past the checksum; 2: `Network(serialized:)`.
 // Whatever decodes must encode back to the same bytes, and a restored trainer must train one step.
 
 /// Eight 2x2 images, so that valid states stay a few hundred bytes long.
@@ -31,10 +32,18 @@ func fuzzOne(_ bytes: [UInt8]) -> (any Error)? {
     let payload = bytes.dropFirst()
     switch mode % 3 {
     case 0, 1:
-        let state = mode % 3 == 0 ? Array(payload) : withCRC(payload)
+        guard payload.count >= 2 else { return CocoaError(.fileReadCorruptFile) }
+        let weightsCount = Int(payload[payload.startIndex]) | Int(payload[payload.startIndex + 1]) << 8
+        let rest = payload.dropFirst(2)
+        guard rest.count >= weightsCount else { return CocoaError(.fileReadCorruptFile) }
+        let weights = Array(rest.prefix(weightsCount))
+        let statePart = rest.dropFirst(weightsCount)
+        let state = mode % 3 == 0 ? Array(statePart) : withCRC(statePart)
         let trainer: Trainer
-        do { trainer = try Trainer(restoring: state, dataset: dataset) } catch { return error }
-        precondition(trainer.serializedState() == state, "a restored state does not encode back to its bytes")
+        do { trainer = try Trainer(restoring: state, weights: weights, dataset: dataset) } catch { return error }
+        let version = state[8]  // a version-1 state re-encodes as version 2
+        precondition(version != 2 || trainer.serializedState() == state, "a restored state does not encode back to its bytes")
+        precondition(weights.isEmpty || trainer.network.serialized() == weights, "restored weights differ from the blob given")
         if trainer.step < Int.max { _ = try? trainer.train(until: trainer.step + 1, observer: nil) }
         return nil
     default:
@@ -52,8 +61,10 @@ func writeSeeds(to directory: String) throws {
     let trainer = try Trainer(hyperparameters: h, dataset: dataset)
     try trainer.train(until: 3, observer: nil)
     let state = trainer.serializedState()
+    let weights = trainer.network.serialized()
+    let framed = [UInt8(weights.count & 0xFF), UInt8(weights.count >> 8)] + weights + state
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    for (name, bytes) in [("state", [0] + state), ("state-crc", [1] + state), ("weights", [2] + trainer.network.serialized())] {
+    for (name, bytes) in [("state", [0] + framed), ("state-crc", [1] + framed), ("weights", [2] + weights)] {
         try Data(bytes).write(to: URL(fileURLWithPath: directory + "/" + name))
     }
 }

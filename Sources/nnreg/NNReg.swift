@@ -11,7 +11,10 @@ struct NNReg: ParsableCommand {
         commandName: "nnreg",
         abstract: "Train a neural network and keep a complete, trustworthy record of every run.",
         version: version,
-        subcommands: [Train.self, List.self, Show.self, Compare.self, Resume.self, Eval.self, Predict.self, Check.self])
+        subcommands: [
+            Train.self, List.self, Show.self, Compare.self, Resume.self, Eval.self, Predict.self, Check.self, Model.self,
+            Export.self, Import.self, Delete.self, Restore.self, GC.self,
+        ])
 
     /// Runs the command; runtime failures print one `Error: …` line on stderr and exit non-zero,
     /// argument errors get argument-parser's usage (exit 64).

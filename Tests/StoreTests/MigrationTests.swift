@@ -45,7 +45,8 @@ import Testing
             let runID: Int64
             do {
                 let old = try Store(path: path, migrations: first)
-                runID = try old.createRun(NewRun(name: "kept", targetSteps: 5)).id
+                try old.database.execute(sql: "INSERT INTO runs (name, status, created_at) VALUES ('kept', 'running', 1)")
+                runID = old.database.lastInsertedRowID
                 try old.logMetrics(runID: runID, step: 1, values: [("loss", 2.0)])
             }
             let next = first + [(id: "0002_test", sql: "CREATE TABLE extra (x INTEGER) STRICT;")]
@@ -101,6 +102,110 @@ import Testing
             try FileManager.default.setAttributes([.posixPermissions: 0o444], ofItemAtPath: path)
             defer { try? FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: path) }
             #expect(throws: StoreError.readOnly(path: path)) { _ = try Store(path: path) }
+        }
+    }
+}
+
+/// A store written by the first schema (before the registry) upgrades with every byte kept.
+@Suite struct RegistryMigrationTests {
+    /// Rows of a table as text, every column, in primary-key order.
+    static func dump(_ database: Database, _ sql: String) throws -> [String] {
+        let statement = try database.makeStatement(sql: sql)
+        var rows: [String] = []
+        while try statement.step() {
+            let count = statement.columnCount
+            rows.append((0..<count).map { column -> String in
+                switch statement.columnType(at: column) {
+                case 4: return "x'" + statement.withBlob(at: column) { $0.map { String(format: "%02x", $0) }.joined() } + "'"
+                case 5: return "NULL"
+                default: return statement.string(at: column)
+                }
+            }.joined(separator: "|"))
+        }
+        return rows
+    }
+
+    @Test func aStoreOfTheFirstSchemaUpgradesWithNothingLost() throws {
+        try withTemporaryFolder { folder throws in
+            let path = folder + "/old.sqlite"
+            let first = Array(embeddedMigrations.prefix(1))
+            #expect(first.first?.id == "0001_initial")
+            let weights = Data((0..<50_000).map { UInt8(truncatingIfNeeded: $0 &* 13) })
+            let otherWeights = Data((0..<50_000).map { UInt8(truncatingIfNeeded: $0 &* 17) })
+            let state1 = Data("state at 100".utf8), state2 = Data("state at 200".utf8)
+            func hex(_ data: Data) -> String { data.map { String(format: "%02x", $0) }.joined() }
+            func sha(_ data: Data) -> String { data.withUnsafeBytes { Store.sha256($0) } }
+            do {
+                let old = try Store(path: path, migrations: first)
+                // The first schema's runs table, written as the first nnreg wrote it.
+                try old.database.execute(sql: """
+                    INSERT INTO runs (id, name, status, created_at, started_at, heartbeat_at, pid, host, seed, target_steps,
+                        steps_done, dataset_name, dataset_sha256, nnreg_version, notes)
+                    VALUES (1, 'old-a', 'finished', 10.5, 10.5, 20.25, 4242, 'vm', 1, 200, 200, 'mnist', 'ab', '0.1.0', 'note'),
+                           (2, 'old-b', 'interrupted', 11.5, 11.5, 21.25, 4243, 'vm', NULL, 100, 100, NULL, NULL, '0.1.0', NULL);
+                    UPDATE runs SET parent_run_id = 1, parent_step = 100 WHERE id = 2;
+                    INSERT INTO params (run_id, key, value) VALUES (1, 'learning_rate', 0.001), (1, 'seed', 1), (1, 'opt', 'sgd');
+                    INSERT INTO tags (run_id, key, value) VALUES (1, 'k', 'v');
+                    """)
+                let (a, b) = (Int64(1), Int64(2))
+                try old.logMetrics(runID: a, step: 100, values: [("loss", 3.5), ("accuracy", 0.25)])
+                try old.logMetrics(runID: a, step: 200, values: [("loss", 1.5), ("accuracy", 0.75)])
+                // The first schema kept both blobs in the checkpoints row; two checkpoints share weights.
+                for (run, step, w, s) in [(a, 100, weights, state1), (a, 200, otherWeights, state2), (b, 100, weights, state1)] {
+                    try old.database.execute(sql: """
+                        INSERT INTO checkpoints (run_id, step, created_at, weights_size, weights_sha256, trainer_state_size,
+                            trainer_state_sha256, weights, trainer_state)
+                        VALUES (\(run), \(step), 1000.5, \(w.count), '\(sha(w))', \(s.count), '\(sha(s))', x'\(hex(w))', x'\(hex(s))')
+                        """)
+                }
+                try old.database.execute(sql: """
+                    INSERT INTO evaluations (checkpoint_id, dataset_name, dataset_sha256, split, accuracy, loss, per_class, confusion, created_at)
+                    VALUES (1, 'mnist', 'ab', 'test', 0.5, 1.25, '[{"label":0}]', '[[1,2],[3,4]]', 2000.25),
+                           (2, 'mnist', 'ab', 'test', 0.9, 0.25, '[]', '[[5]]', 3000.75)
+                    """)
+            }
+            let (runs, params, tags, metrics, checkpointRows): ([String], [String], [String], [String], [String])
+            do {
+                let raw = try Database(path: path, readOnly: true)
+                runs = try Self.dump(raw, "SELECT * FROM runs ORDER BY id")
+                params = try Self.dump(raw, "SELECT * FROM params ORDER BY run_id, key")
+                tags = try Self.dump(raw, "SELECT * FROM tags ORDER BY run_id, key")
+                metrics = try Self.dump(raw, "SELECT * FROM metrics ORDER BY run_id, key_id, step")
+                checkpointRows = try Self.dump(raw, """
+                    SELECT id, run_id, step, created_at, weights_size, weights_sha256, trainer_state_size, trainer_state_sha256
+                    FROM checkpoints ORDER BY id
+                    """)
+            }
+
+            let store = try Store(path: path)
+            #expect(store.appliedMigrationIDs == Array(Store.knownMigrationIDs.dropFirst()))
+            let backup = try #require(store.backupPath)
+            #expect(FileManager.default.fileExists(atPath: backup))
+            let firstRunColumns = Store.runColumns.replacingOccurrences(of: ", deleted_at", with: "")
+            #expect(try Self.dump(store.database, "SELECT \(firstRunColumns) FROM runs ORDER BY id") == runs)
+            #expect(try store.database.int64(sql: "SELECT count(*) FROM runs WHERE deleted_at IS NOT NULL") == 0)
+            #expect(try Self.dump(store.database, "SELECT * FROM params ORDER BY run_id, key") == params)
+            #expect(try Self.dump(store.database, "SELECT * FROM tags ORDER BY run_id, key") == tags)
+            #expect(try Self.dump(store.database, "SELECT * FROM metrics ORDER BY run_id, key_id, step") == metrics)
+            #expect(try Self.dump(store.database, """
+                SELECT id, run_id, step, created_at, weights_size, weights_sha256, trainer_state_size, trainer_state_sha256
+                FROM checkpoints ORDER BY id
+                """) == checkpointRows)
+            // Every blob byte is there, once: two weights blobs and two states for three checkpoints.
+            #expect(try store.database.int64(sql: "SELECT count(*) FROM blobs") == 4)
+            #expect(try store.checkpoint(runID: 1, step: 100)?.weights == weights)
+            #expect(try store.checkpoint(runID: 1, step: 200)?.weights == otherWeights)
+            #expect(try store.checkpoint(runID: 2, step: 100)?.trainerState == state1)
+            #expect(try store.checkpoint(runID: 1, step: 200)?.trainerState == state2)
+            // Evaluations keep their ids and values and now name their run and step.
+            let evaluations = try store.evaluations(runID: 1)
+            #expect(evaluations.map(\.id) == [1, 2])
+            #expect(evaluations.map(\.step) == [100, 200])
+            #expect(evaluations.map(\.accuracy) == [0.5, 0.9] && evaluations.map(\.loss) == [1.25, 0.25])
+            #expect(evaluations[0].perClassJSON == #"[{"label":0}]"# && evaluations[1].confusionJSON == "[[5]]")
+            #expect(evaluations.map(\.createdAt.timeIntervalSince1970) == [2000.25, 3000.75])
+            #expect(try store.check().problems.isEmpty)
+            #expect(try store.database.string(sql: "PRAGMA integrity_check") == "ok")
         }
     }
 }

@@ -68,20 +68,26 @@ import Testing
             #expect(try store.latestCheckpoint(runID: run.id)?.trainerState == Data())
             #expect(try store.checkpoint(runID: run.id, step: 150) == nil)
             #expect(try store.verifyAllBlobs().isEmpty)
+            // Content addressing: the two checkpoints share one weights blob.
+            #expect(try store.database.int64(sql: "SELECT count(*) FROM blobs") == 3)
 
             // Flip one byte of the stored weights behind the store's back.
             var flipped = weights
             flipped[99] ^= 0x01
             let update = try store.database.makeStatement(
-                sql: "UPDATE checkpoints SET weights = ? WHERE run_id = ? AND step = 100")
-            try flipped.withUnsafeBytes { try update.bindNoCopy($0, at: 1); try update.bind(run.id, at: 2); try update.execute() }
-            let size = try store.database.int64(sql: "SELECT length(weights) FROM checkpoints WHERE step = 100")
+                sql: "UPDATE blobs SET data = ? WHERE sha256 = (SELECT weights_sha256 FROM checkpoints WHERE step = 100)")
+            try flipped.withUnsafeBytes { try update.bindNoCopy($0, at: 1); try update.execute() }
+            let size = try store.database.int64(sql: "SELECT length(data) FROM blobs WHERE size = 10000")
             #expect(size == 10_000)
             #expect(throws: StoreError.corruptCheckpoint(runID: run.id, step: 100)) {
                 try store.checkpoint(runID: run.id, step: 100)
             }
-            #expect(try store.verifyAllBlobs() == [CorruptBlob(runID: run.id, step: 100, column: "weights")])
-            #expect(try store.latestCheckpoint(runID: run.id)?.info.step == 200)
+            // Both checkpoints share the weights blob, so both are reported, and neither loads.
+            #expect(try store.verifyAllBlobs() == [CorruptBlob(runID: run.id, step: 100, column: "weights"),
+                                                   CorruptBlob(runID: run.id, step: 200, column: "weights")])
+            #expect(throws: StoreError.corruptCheckpoint(runID: run.id, step: 200)) {
+                try store.latestCheckpoint(runID: run.id)
+            }
         }
     }
 

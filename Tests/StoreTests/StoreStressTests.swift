@@ -91,12 +91,14 @@ import Testing
         try withTemporaryStore { store, path in
             let run = try store.createRun(NewRun(name: "full", targetSteps: 300))
             let weights = Data((0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 31) })
+            // Training changes the weights between checkpoints (equal bytes would be stored once).
+            let later = Data((0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 37) })
             try store.logStep(runID: run.id, step: 100, metrics: [("loss", 1)], checkpoint: (weights, Data("s100".utf8)))
             // The same code the CLI runs, with the file capped a little above its current size.
             let pages = try #require(try store.database.int64(sql: "PRAGMA page_count"))
             _ = try store.database.int64(sql: "PRAGMA max_page_count = \(pages + 20)")
             let error = try #require(throws: StoreError.self) {
-                try store.logStep(runID: run.id, step: 200, metrics: [("loss", 2)], checkpoint: (weights, Data("s200".utf8)))
+                try store.logStep(runID: run.id, step: 200, metrics: [("loss", 2)], checkpoint: (later, Data("s200".utf8)))
             }
             #expect(error == .diskFull(path: path))
             #expect(error.description.contains("full") && error.description.contains("Free some space"))
@@ -109,7 +111,7 @@ import Testing
             #expect(try store.database.string(sql: "PRAGMA integrity_check") == "ok")
             // With room again (a new connection has no cap), the failed step can be written.
             let reopened = try Store(path: path)
-            try reopened.logStep(runID: run.id, step: 200, metrics: [("loss", 2)], checkpoint: (weights, Data("s200".utf8)))
+            try reopened.logStep(runID: run.id, step: 200, metrics: [("loss", 2)], checkpoint: (later, Data("s200".utf8)))
             #expect(try reopened.checkpoints(runID: run.id).map(\.step) == [100, 200])
         }
     }

@@ -29,7 +29,7 @@ func saveAndRestoreContinuesBitExactly(first: Int, more: Int) throws {
     let observer = RecordingObserver()
     try part.train(until: first, observer: observer)
     let state = part.serializedState()
-    let resumed = try Trainer(restoring: state, dataset: synthetic)
+    let resumed = try Trainer(restoring: state, weights: part.network.serialized(), dataset: synthetic)
     #expect(resumed.step == first)
     #expect(resumed.hyperparameters == h)
     #expect(resumed.serializedState() == state)

@@ -120,7 +120,7 @@ import Testing
         let runtimeFailures: [[String]] = [
             ["show", "nope"], ["eval", "nope"], ["eval", "base@7"], ["predict", "base", "--index", "99999"],
             ["resume", "base"], ["train", "--batch-size", "5000"], ["train", "--data", cli.directory + "/missing"],
-            ["list", "--where", "no_such_field > 1"],
+            ["list", "--where", "no_such_field > 1"], ["eval", "1@x"], ["eval", "base@champion"], ["eval", "nomodel:v1"],
         ]
         for arguments in runtimeFailures {
             let result = try cli.run(arguments)
@@ -131,7 +131,7 @@ import Testing
         }
         let usageFailures: [[String]] = [
             ["train", "--learning-rate", "0"], ["train", "--learning-rate", "nan"], ["train", "--steps", "0"],
-            ["train", "--batch-size", "0"], ["eval", "1@x"], ["list", "--where", "accuracy >"], ["list", "--status", "odd"],
+            ["train", "--batch-size", "0"], ["eval", "1@"], ["eval", "models:/x"], ["list", "--where", "accuracy >"], ["list", "--status", "odd"],
             ["compare", "1"], ["train", "--tag", "novalue"],
         ]
         for arguments in usageFailures {

@@ -107,9 +107,10 @@ import Trainer
         try cli.run(["train", "--steps", "60", "--checkpoint-every", "20", "--display-step", "20", "--name", "victim"])
         #expect(try cli.run(["check"]).status == 0)
         // Flip one bit in the middle of the step-60 weights.
-        let byte = try sqlite(cli.db, "SELECT hex(substr(weights, 5001, 1)) FROM checkpoints WHERE step = 60")
+        let blob = "(SELECT weights_sha256 FROM checkpoints WHERE step = 60)"
+        let byte = try sqlite(cli.db, "SELECT hex(substr(data, 5001, 1)) FROM blobs WHERE sha256 = \(blob)")
         let flipped = String(format: "%02X", UInt8(byte, radix: 16)! ^ 0x10)
-        try sqlite(cli.db, "UPDATE checkpoints SET weights = CAST(substr(weights, 1, 5000) || X'\(flipped)' || substr(weights, 5002) AS BLOB) WHERE step = 60")
+        try sqlite(cli.db, "UPDATE blobs SET data = CAST(substr(data, 1, 5000) || X'\(flipped)' || substr(data, 5002) AS BLOB) WHERE sha256 = \(blob)")
         try sqlite(cli.db, "UPDATE runs SET status = 'interrupted'")
         let before = try cli.storeFingerprint()
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Store
 import Testing
 @testable import nnreg
 
@@ -41,9 +42,19 @@ import Testing
     }
 
     @Test func checkpointReferences() throws {
-        #expect(try CheckpointReference(parsing: "brisk-otter@500") == CheckpointReference(run: "brisk-otter", step: 500))
-        #expect(try CheckpointReference(parsing: "3").step == nil)
-        #expect(throws: CLIError.self) { try CheckpointReference(parsing: "3@") }
-        #expect(throws: CLIError.self) { try CheckpointReference(parsing: "a@b@c") }
+        #expect(try ReferenceReading.readings(of: "brisk-otter@500") == [.run("brisk-otter@500", step: nil), .run("brisk-otter", step: 500)])
+        #expect(try ReferenceReading.readings(of: "3") == [.run("3", step: nil)])
+        #expect(try ReferenceReading.readings(of: "mnist@champion") == [.run("mnist@champion", step: nil), .modelAlias("mnist", alias: "champion")])
+        #expect(try ReferenceReading.readings(of: "mnist:v2") == [.run("mnist:v2", step: nil), .modelVersion("mnist", version: 2)])
+        #expect(try ReferenceReading.readings(of: "models:/mnist@champion") == [.modelAlias("mnist", alias: "champion")])
+        #expect(try ReferenceReading.readings(of: "models:/mnist/3") == [.modelVersion("mnist", version: 3)])
+        #expect(try ReferenceReading.readings(of: "models:/mnist/latest") == [.modelAlias("mnist", alias: "latest")])
+        // A numeric "model" cannot be: 1@x only reads as a run name.
+        #expect(try ReferenceReading.readings(of: "1@x") == [.run("1@x", step: nil)])
+        for bad in ["", "3@", "@3", "a@b@c", "models:/", "models:/m", "models:/m/0", "models:/m@", "models:/m/x"] {
+            #expect(throws: ReferenceSyntaxError.self, "\(bad)") { try ReferenceReading.readings(of: bad) }
+        }
+        #expect(!ReferenceReading.isAlias("latest") && !ReferenceReading.isAlias("1st") && ReferenceReading.isAlias("champion"))
+        #expect(!ReferenceReading.isModelName("123") && !ReferenceReading.isModelName("a b") && ReferenceReading.isModelName("mnist-mlp.v2"))
     }
 }

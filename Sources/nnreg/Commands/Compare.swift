@@ -7,18 +7,20 @@ struct Compare: ParsableCommand {
         abstract: "Compare runs: params side by side with differences marked, results, and curves in one chart.")
 
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "Two or more runs, by id or name.") var runs: [String]
+    @Argument(help: "Two or more runs (id or name) or model versions (MODEL@ALIAS, MODEL:vN).") var runs: [String]
     @Flag(help: "Print JSON.") var json = false
     @Flag(help: "Print CSV (one row per field, one column per run).") var csv = false
 
     func validate() throws {
         guard runs.count >= 2 else { throw ValidationError("Name at least two runs to compare.") }
         if json && csv { throw ValidationError("Choose one of --json and --csv.") }
+        for reference in runs { try ReferenceSyntax.validate(reference) }
     }
 
     struct Column: Encodable {
         let runID: Int64
         let name: String
+        let model: String?
         let status: String
         let params: [String: ParamValue]
         let finalLoss: Double?
@@ -32,7 +34,7 @@ struct Compare: ParsableCommand {
         let accuracy: [[Double]]
 
         enum CodingKeys: String, CodingKey {
-            case runID = "run_id", name, status, params, finalLoss = "final_loss", bestLoss = "best_loss"
+            case runID = "run_id", name, model, status, params, finalLoss = "final_loss", bestLoss = "best_loss"
             case finalAccuracy = "final_accuracy", bestAccuracy = "best_accuracy", testAccuracy = "test_accuracy"
             case durationSeconds = "duration_s", stepsPerSecond = "steps_per_s", loss, accuracy
         }
@@ -41,22 +43,27 @@ struct Compare: ParsableCommand {
     func run() throws {
         let store = try StoreOpening.openForReading(global.db)
         let columns = try runs.map { reference -> Column in
-            let run = try store.existingRun(reference)
+            let resolved = try store.existingReference(reference)
+            let run = resolved.run
             let loss = try store.metricHistory(runID: run.id, key: "loss")
             let accuracy = try store.metricHistory(runID: run.id, key: "accuracy")
-            let test = try store.evaluations(runID: run.id).last { $0.split == "test" }
+            // A model version shows its own checkpoint's accuracy; a run, its latest checkpoint's.
+            let testAccuracy = try resolved.modelVersion.map { version in
+                try store.evaluations(runID: run.id).last { $0.split == "test" && $0.step == version.step }?.accuracy
+                    ?? version.testAccuracy
+            } ?? store.testAccuracy(runID: run.id)
             let duration = run.startedAt.map { (run.endedAt ?? Date()).timeIntervalSince($0) }
             return Column(
-                runID: run.id, name: run.name, status: run.status.rawValue, params: try store.params(runID: run.id),
+                runID: run.id, name: run.name, model: resolved.modelVersion?.reference, status: run.status.rawValue, params: try store.params(runID: run.id),
                 finalLoss: loss.last?.value, bestLoss: loss.map(\.value).min(),
                 finalAccuracy: accuracy.last?.value, bestAccuracy: accuracy.map(\.value).max(),
-                testAccuracy: test?.accuracy, durationSeconds: duration,
+                testAccuracy: testAccuracy, durationSeconds: duration,
                 stepsPerSecond: duration.map { Double(run.stepsDone) / max($0, 1e-9) },
                 loss: loss.map { [Double($0.step), $0.value] }, accuracy: accuracy.map { [Double($0.step), $0.value] })
         }
         if json { return try Terminal.printJSON(columns) }
 
-        var table = Table([("FIELD", .left)] + columns.map { ("\($0.runID) \($0.name)", .right) })
+        var table = Table([("FIELD", .left)] + columns.map { ($0.model ?? "\($0.runID) \($0.name)", .right) })
         let keys = Set(columns.flatMap(\.params.keys)).sorted()
         for key in keys {
             let values = columns.map { $0.params[key]?.description ?? "-" }

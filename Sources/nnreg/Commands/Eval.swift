@@ -8,16 +8,17 @@ struct Eval: ParsableCommand {
         abstract: "Evaluate a checkpoint on the test set, store the evaluation and print it.")
 
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "RUN or RUN@STEP (default: the run's latest checkpoint).") var reference: String
+    @Argument(help: "RUN, RUN@STEP (default: the run's latest checkpoint), MODEL@ALIAS or MODEL:vN.") var reference: String
     @Flag(help: "Print JSON.") var json = false
 
     func validate() throws {
-        do { _ = try CheckpointReference(parsing: reference) } catch { throw ValidationError("\(error)") }
+        try ReferenceSyntax.validate(reference)
     }
 
     struct Report: Encodable {
         let runID: Int64
         let name: String
+        let model: String?
         let step: Int
         let checkpointSHA256: String
         let dataset: String
@@ -30,14 +31,15 @@ struct Eval: ParsableCommand {
         let confusion: [[Int]]
 
         enum CodingKeys: String, CodingKey {
-            case runID = "run_id", name, step, checkpointSHA256 = "checkpoint_sha256", dataset
+            case runID = "run_id", name, model, step, checkpointSHA256 = "checkpoint_sha256", dataset
             case datasetSHA256 = "dataset_sha256", count, accuracy, loss, precision, recall, confusion
         }
     }
 
     func run() throws {
         let store = try StoreOpening.openForReading(global.db)
-        let (run, checkpoint) = try store.existingCheckpoint(try CheckpointReference(parsing: reference))
+        let picked = try store.existingCheckpoint(reference)
+        let (run, checkpoint) = (picked.run, picked.checkpoint)
         let network = try NetworkLoading.network(from: checkpoint, run: run)
         let dataset = try DatasetLoading.load(global.data)
         try NetworkLoading.checkShape(network, dataset: dataset)
@@ -48,11 +50,12 @@ struct Eval: ParsableCommand {
         _ = try store.addEvaluation(NewEvaluation(
             evaluation, runID: run.id, step: checkpoint.info.step, dataset: dataset.identity, split: "test"))
         let report = Report(
-            runID: run.id, name: run.name, step: checkpoint.info.step, checkpointSHA256: checkpoint.info.weightsSHA256,
+            runID: run.id, name: run.name, model: picked.modelVersion?.reference, step: checkpoint.info.step, checkpointSHA256: checkpoint.info.weightsSHA256,
             dataset: dataset.identity.name, datasetSHA256: dataset.identity.sha256, count: evaluation.count,
             accuracy: evaluation.accuracy, loss: evaluation.loss, precision: evaluation.precision,
             recall: evaluation.recall, confusion: evaluation.confusion)
         if json { return try Terminal.printJSON(report) }
+        if let version = picked.modelVersion { print("Model \(version.reference)\(version.aliases.map { " @\($0)" }.joined())") }
         print("Run \(run.id) \(run.name) @ step \(report.step) (weights sha256 \(report.checkpointSHA256.prefix(16))…) on \(report.dataset) test, \(report.count) images")
         print(String(format: "accuracy %.4f  loss %.4f", report.accuracy, report.loss))
         var perClass = Table([("CLASS", .right), ("PRECISION", .right), ("RECALL", .right), ("SUPPORT", .right)])

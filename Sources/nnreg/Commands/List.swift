@@ -23,6 +23,7 @@ struct List: ParsableCommand {
     @Option(help: "Sort by a field, then optionally asc or desc: \"test_accuracy desc\" (default: newest first).")
     var sort = "id desc"
     @Option(help: "Show at most N runs.") var limit: Int?
+    @Flag(help: "Include soft-deleted runs ('nnreg delete'); 'nnreg restore' brings one back.") var deleted = false
     @Flag(help: "Print JSON.") var json = false
     @Flag(help: "Print CSV.") var csv = false
 
@@ -46,7 +47,7 @@ struct List: ParsableCommand {
         let store = try StoreOpening.open(global.db)
         let now = Date()
         // listRuns marks dead runs crashed and returns newest first, the default order.
-        var summaries = try store.listRuns(status: status.flatMap(RunStatus.init(rawValue:)))
+        var summaries = try store.listRuns(status: status.flatMap(RunStatus.init(rawValue:)), includeDeleted: deleted)
         for tag in tags {
             let parts = tag.split(separator: "=", maxSplits: 1).map(String.init)
             summaries = summaries.filter { $0.tags[parts[0]] == (parts.count > 1 ? parts[1] : "") }

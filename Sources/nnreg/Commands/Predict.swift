@@ -7,7 +7,7 @@ struct Predict: ParsableCommand {
         abstract: "Draw test images with their true and predicted labels, as the seed's last cell does.")
 
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "RUN or RUN@STEP (default: the run's latest checkpoint).") var reference: String
+    @Argument(help: "RUN, RUN@STEP (default: the run's latest checkpoint), MODEL@ALIAS or MODEL:vN.") var reference: String
     @Option(help: "How many test images, from the first.") var count = 5
     @Option(name: .customLong("index"), parsing: .upToNextOption, help: "Test image indices to predict instead.")
     var indices: [Int] = []
@@ -16,7 +16,7 @@ struct Predict: ParsableCommand {
     @Flag(help: "Print JSON.") var json = false
 
     func validate() throws {
-        do { _ = try CheckpointReference(parsing: reference) } catch { throw ValidationError("\(error)") }
+        try ReferenceSyntax.validate(reference)
         guard count > 0 else { throw ValidationError("--count must be at least 1 (got \(count)).") }
         if let negative = indices.first(where: { $0 < 0 }) { throw ValidationError("--index \(negative) is negative.") }
     }
@@ -37,7 +37,8 @@ struct Predict: ParsableCommand {
             throw CLIError("--index \(outside) is outside the test set (0…\(dataset.test.count - 1))")
         }
         let store = try StoreOpening.openForReading(global.db)
-        let (run, checkpoint) = try store.existingCheckpoint(try CheckpointReference(parsing: reference))
+        let picked = try store.existingCheckpoint(reference)
+        let (run, checkpoint) = (picked.run, picked.checkpoint)
         let network = try NetworkLoading.network(from: checkpoint, run: run)
         try NetworkLoading.checkShape(network, dataset: dataset)
         let predictions = network.predict(dataset.test, indices: chosen)
@@ -61,7 +62,7 @@ struct Predict: ParsableCommand {
                       probabilities: $0.probabilities, png: written[$0.index])
             })
         }
-        print("Run \(run.id) \(run.name) @ step \(checkpoint.info.step)\n")
+        print("\(picked.modelVersion.map { "Model \($0.reference): " } ?? "")Run \(run.id) \(run.name) @ step \(checkpoint.info.step)\n")
         print(PredictionRendering.render(predictions, split: dataset.test))
         if !written.isEmpty { print("\nWrote \(written.count) PNG files to \(pngDirectory!)") }
     }

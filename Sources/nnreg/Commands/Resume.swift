@@ -8,30 +8,38 @@ struct Resume: ParsableCommand {
         abstract: "Continue an interrupted or crashed run from its latest checkpoint, bit-exactly; or fork a new run from it.")
 
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "The run (id or name); with --fork, RUN@STEP picks the checkpoint to start from.") var reference: String
+    @Argument(help: "The run (id or name); with --fork, RUN@STEP, MODEL@ALIAS or MODEL:vN picks the checkpoint to start from.")
+    var reference: String
     @Option(help: "Train up to this total step count (default: the run's target).") var steps: Int?
     @Flag(help: "Start a new run from the checkpoint, linked to its parent, instead of continuing this one.")
     var fork = false
     @Option(help: "Name of the forked run (with --fork).") var name: String?
     @Option(help: "Write a checkpoint every N steps (default: the run's setting).") var checkpointEvery: Int?
+    @Option(help: "With --fork: start the generator and data order afresh from this seed, keeping the weights (fine-tuning).")
+    var seed: UInt64?
+    @Option(help: "With --fork: train with this learning rate instead of the parent's.") var learningRate: Float?
     @Flag(help: "Print one JSON object with the outcome instead of text.") var json = false
 
     func validate() throws {
-        do { _ = try CheckpointReference(parsing: reference) } catch { throw ValidationError("\(error)") }
+        try ReferenceSyntax.validate(reference)
         if let steps, steps <= 0 { throw ValidationError("--steps must be at least 1 (got \(steps)).") }
         if let checkpointEvery, checkpointEvery <= 0 { throw ValidationError("--checkpoint-every must be at least 1.") }
         if name != nil && !fork { throw ValidationError("--name needs --fork: a resumed run keeps its name.") }
         if let name { try Train.validateName(name) }
+        if (seed != nil || learningRate != nil) && !fork { throw ValidationError("--seed and --learning-rate need --fork.") }
+        if let learningRate, !(learningRate.isFinite && learningRate > 0) {
+            throw ValidationError("--learning-rate must be a finite number above 0 (got \(learningRate)).")
+        }
     }
 
     func run() throws {
-        let parsed = try CheckpointReference(parsing: reference)
-        if parsed.step != nil && !fork {
-            throw CLIError("resume continues from the latest checkpoint; to start from \(parsed) use --fork")
-        }
         Interruption.install()
         let store = try StoreOpening.openForReading(global.db)
-        let parent = try store.existingRun(parsed.run)
+        let resolved = try store.existingReference(reference)
+        if (resolved.step != nil || resolved.modelVersion != nil) && !fork {
+            throw CLIError("resume continues a run from its latest checkpoint; to start from \(reference) use --fork")
+        }
+        let parent = resolved.run
         if !fork { try Self.checkResumable(parent, steps: steps) }
         let params = try store.params(runID: parent.id)
         // A run that died before its first checkpoint starts again from its recorded seed (or its
@@ -40,7 +48,7 @@ struct Resume: ParsableCommand {
         if !fork, try store.checkpoints(runID: parent.id).isEmpty {
             start = try Self.startOver(parent, store: store)
         } else {
-            start = try store.existingCheckpoint(parsed).checkpoint
+            start = try store.existingCheckpoint(reference).checkpoint
         }
         let dataset = try DatasetLoading.load(global.data)
         if let trained = parent.datasetSHA256, trained != dataset.identity.sha256 {
@@ -48,11 +56,7 @@ struct Resume: ParsableCommand {
         }
         let trainer: Trainer
         do {
-            if let checkpoint = start {
-                trainer = try Trainer(restoring: [UInt8](checkpoint.trainerState), dataset: dataset)
-            } else {
-                trainer = try Trainer(hyperparameters: try Hyperparameters(recorded: params, of: parent), dataset: dataset)
-            }
+            trainer = try makeTrainer(start: start, parent: parent, params: params, dataset: dataset)
         } catch let error as CLIError {
             throw error
         } catch {
@@ -60,18 +64,17 @@ struct Resume: ParsableCommand {
             throw CLIError("\(origin) cannot be restored: \(error)")
         }
         let every = checkpointEvery ?? params["checkpoint_every"].flatMap { if case .int(let n) = $0 { Int(n) } else { nil } } ?? 500
-        let target = steps ?? parent.targetSteps
+        let target = steps ?? max(parent.targetSteps, trainer.hyperparameters.steps)
         // Continuing a run whose last checkpoint is at its target only evaluates and finishes it.
         guard target > trainer.step || (!fork && target == trainer.step && parent.status != .finished) else {
             throw CLIError("run \(parent.name)'s checkpoint is at step \(trainer.step), already at --steps \(target); pass a larger --steps")
         }
         let run: Run
         if fork {
-            var forkParams = params
+            var forkParams = trainer.hyperparameters.params(checkpointEvery: every)
             forkParams["steps"] = .int(Int64(target))
-            forkParams["checkpoint_every"] = .int(Int64(every))
             run = try store.createRun(NewRun(
-                name: name, seed: parent.seed, targetSteps: target, datasetName: dataset.identity.name,
+                name: name, seed: Int64(bitPattern: trainer.hyperparameters.seed), targetSteps: target, datasetName: dataset.identity.name,
                 datasetSHA256: dataset.identity.sha256, nnregVersion: NNReg.version, parentRunID: parent.id,
                 parentStep: trainer.step, notes: nil, params: forkParams, tags: try store.tags(runID: parent.id)))
             try store.updateRun(runID: run.id, stepsDone: trainer.step)
@@ -92,6 +95,32 @@ struct Resume: ParsableCommand {
             isJSON: json, lastCheckpointStep: fork ? nil : start?.info.step)
         let outcome = try session.execute()
         if json { try Terminal.printJSON(outcome) } else { print(outcome.humanSummary) }
+    }
+
+    /// The trainer a resume or fork continues: the checkpoint's exact state; with --seed or
+    /// --learning-rate, or from a checkpoint that holds weights only (an imported file), a fresh
+    /// trainer of those settings that starts from the checkpoint's weights; without a checkpoint,
+    /// the run's recorded settings from step 0.
+    private func makeTrainer(start: Checkpoint?, parent: Run, params: [String: ParamValue], dataset: Dataset) throws -> Trainer {
+        guard let start else {
+            return try Trainer(hyperparameters: try Hyperparameters(recorded: params, of: parent), dataset: dataset)
+        }
+        let isWeightsOnly = start.trainerState.isEmpty
+        if !isWeightsOnly && seed == nil && learningRate == nil {
+            return try Trainer(restoring: [UInt8](start.trainerState), weights: [UInt8](start.weights), dataset: dataset)
+        }
+        let network = try Network(serialized: [UInt8](start.weights))
+        var hyperparameters = isWeightsOnly
+            ? Hyperparameters()
+            : try Trainer(restoring: [UInt8](start.trainerState), weights: [UInt8](start.weights), dataset: dataset).hyperparameters
+        hyperparameters.hidden1 = network.hidden1
+        hyperparameters.hidden2 = network.hidden2
+        if let seed { hyperparameters.seed = seed }
+        if let learningRate { hyperparameters.learningRate = learningRate }
+        if isWeightsOnly { hyperparameters.steps = start.info.step + (steps ?? hyperparameters.steps) }
+        try hyperparameters.validate(trainingCount: dataset.train.count)
+        try network.validate(for: dataset.test)
+        return try Trainer(hyperparameters: hyperparameters, dataset: dataset, startingFrom: network, step: start.info.step)
     }
 
     /// Where a run without a checkpoint of its own starts again: its parent's checkpoint at the fork

@@ -21,13 +21,15 @@ struct Show: ParsableCommand {
         let evaluations = try store.evaluations(runID: run.id)
         let parent = try run.parentRunID.map { try store.run(id: $0) }
         let forks = try store.forks(of: run.id)
+        let versions = try store.modelVersions(runID: run.id)
         if json {
             try Terminal.printJSON(RunDetail(
                 run: run, params: params, tags: tags, metrics: metrics, checkpoints: checkpoints,
-                evaluations: evaluations, parentName: parent?.name, forks: forks))
+                evaluations: evaluations, parentName: parent?.name, forks: forks, modelVersions: versions))
             return
         }
-        var lines = [Terminal.bold("Run \(run.id) \(run.name)") + "  \(run.status.rawValue)  \(run.stepsDone)/\(run.targetSteps) steps"]
+        var lines = [Terminal.bold("Run \(run.id) \(run.name)") + "  \(run.status.rawValue)  \(run.stepsDone)/\(run.targetSteps) steps"
+            + (run.deletedAt.map { "  (deleted \(Formatting.time($0)); 'nnreg restore \(run.id)' brings it back)" } ?? "")]
         lines.append("created \(Formatting.time(run.createdAt))  started \(Formatting.time(run.startedAt))  ended \(Formatting.time(run.endedAt))")
         if let start = run.startedAt {
             let end = run.endedAt ?? (run.status == .running ? Date() : run.heartbeatAt ?? start)
@@ -38,6 +40,9 @@ struct Show: ParsableCommand {
             lines.append("forked from run \(parent.id) \(parent.name) at step \(step)")
         }
         for fork in forks { lines.append("forked into run \(fork.id) \(fork.name) at step \(fork.parentStep ?? 0)") }
+        for version in versions {
+            lines.append("registered as model \(version.reference)\(version.aliases.map { " @\($0)" }.joined()) from step \(version.step)")
+        }
         if let notes = run.notes { lines.append("notes \(notes)") }
         if !tags.isEmpty { lines.append("tags " + tags.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")) }
         print(lines.joined(separator: "\n"))
@@ -87,11 +92,17 @@ struct RunDetail: Encodable {
     let evaluations: [EvaluationRecord]
     let parentName: String?
     let forks: [Run]
+    let modelVersions: [ModelVersion]
 
     enum CodingKeys: String, CodingKey {
         case runID = "run_id", name, status, stepsDone = "steps_done", targetSteps = "target_steps", seed
         case created, started, ended, heartbeat, pid, host, dataset, nnregVersion = "nnreg_version", notes
-        case parent, forks, params, tags, metrics, checkpoints, evaluations
+        case parent, forks, params, tags, metrics, checkpoints, evaluations, deleted
+        case modelVersions = "model_versions"
+    }
+    struct VersionEntry: Encodable {
+        let model: String; let version: Int; let step: Int; let aliases: [String]; let weightsSHA256: String
+        enum CodingKeys: String, CodingKey { case model, version, step, aliases, weightsSHA256 = "weights_sha256" }
     }
 
     struct Parent: Encodable { let runID: Int64; let name: String?; let step: Int?
@@ -126,6 +137,10 @@ struct RunDetail: Encodable {
         try container.encode(DatasetInfo(name: run.datasetName, sha256: run.datasetSHA256), forKey: .dataset)
         try container.encodeIfPresent(run.nnregVersion, forKey: .nnregVersion)
         try container.encodeIfPresent(run.notes, forKey: .notes)
+        try container.encodeIfPresent(run.deletedAt, forKey: .deleted)
+        try container.encode(modelVersions.map {
+            VersionEntry(model: $0.modelName, version: $0.version, step: $0.step, aliases: $0.aliases, weightsSHA256: $0.weightsSHA256)
+        }, forKey: .modelVersions)
         if let parentID = run.parentRunID {
             try container.encode(Parent(runID: parentID, name: parentName, step: run.parentStep), forKey: .parent)
         }

@@ -56,8 +56,8 @@ struct Train: ParsableCommand {
     }
 
     static func validateName(_ name: String) throws {
-        guard !name.isEmpty, Int(name) == nil, !name.contains("@"), !name.contains(where: \.isWhitespace) else {
-            throw ValidationError("--name '\(name)' must be non-empty, not a number, without '@' or spaces.")
+        guard !name.isEmpty, Int(name) == nil, !name.contains("@"), !name.contains(":"), !name.contains(where: \.isWhitespace) else {
+            throw ValidationError("--name '\(name)' must be non-empty, not a number, without '@', ':' or spaces.")
         }
     }
 
