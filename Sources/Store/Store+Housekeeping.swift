@@ -15,6 +15,11 @@ public struct GarbageReport: Sendable, Equatable, Codable {
     public let isDryRun: Bool
 
     public var bytesFreed: Int { fileBytesBefore - fileBytesAfter }
+
+    enum CodingKeys: String, CodingKey {
+        case purgedRuns = "purged_runs", metricPoints = "metric_points", checkpoints, blobs, blobBytes = "blob_bytes"
+        case fileBytesBefore = "file_bytes_before", fileBytesAfter = "file_bytes_after", isDryRun = "is_dry_run"
+    }
 }
 
 extension Store {

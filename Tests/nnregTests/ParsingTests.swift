@@ -32,8 +32,9 @@ import Testing
         #expect(throws: (any Error).self) { try List.parse(["--json", "--csv"]) }
         #expect(throws: (any Error).self) { try List.parse(["--where", "a = "]) }
         #expect(throws: (any Error).self) { try Compare.parse(["1"]) }
-        #expect(throws: (any Error).self) { try Eval.parse(["run@step"]) }
-        #expect(throws: (any Error).self) { try Eval.parse(["@3"]) }
+        #expect(throws: (any Error).self) { try Eval.parse(["a@b@c"]) }
+        #expect(throws: (any Error).self) { try Eval.parse(["3@"]) }
+        #expect(throws: (any Error).self) { try Eval.parse(["models:/m"]) }
         #expect(throws: (any Error).self) { try Predict.parse(["1", "--count", "0"]) }
         #expect(throws: (any Error).self) { try Resume.parse(["1", "--steps", "0"]) }
         #expect(throws: (any Error).self) { try Resume.parse(["1", "--name", "x"]) }
