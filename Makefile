@@ -14,11 +14,15 @@ test: deps data venv
 	swift build --build-tests
 	swift test --skip-build
 
+# Release builds link the Swift runtime and Foundation statically: every nnreg command starts in
+# about 11 ms instead of 18 (measured with perf stat; see the README's Speed section).
+RELEASE := -c release --static-swift-stdlib
+
 build:
-	swift build -c release --product nnreg
+	swift build $(RELEASE) --product nnreg
 
 bench: deps data
-	swift build -c release
+	swift build $(RELEASE)
 	.build/release/nnreg-bench all --data $(NNREG_DATA)
 
 # kill -9 a training run KILLS times (default 200), resuming each time; ends bit-exact or fails.

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (Sources/fuzz-*) with the fuzzer and address sanitizers and runs each
 # for SECONDS_PER_TARGET seconds (default 30) from its seed corpus in Fuzz/corpus/<target>.
-# New interesting inputs go to .build-fuzz/corpus/<target>, crashes to .build-fuzz/artifacts/<target>/.
+# New interesting inputs go to .build-fuzz/corpus/<target>, crashes to .build-fuzz/crashes/<target>/ (SwiftPM empties artifacts/ on every build).
 # Prints each target's executions; exits 1 when any target crashed, hung or ran out of memory.
 # Replay a crash with a plain build: swift build --product <target> && .build/debug/<target> FILE...
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-30}
-targets=(fuzz-idx fuzz-trainer-state fuzz-where)
+targets=(fuzz-idx fuzz-trainer-state fuzz-where fuzz-safetensors)
 scratch=.build-fuzz
 export SWIFT_BACKTRACE=enable=no  # a crash report comes from the sanitizer, at once
 flags=(-c release --scratch-path "$scratch" -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING -Xswiftc -use-ld=lld)
@@ -20,7 +20,7 @@ bin=$(swift build "${flags[@]}" --show-bin-path)
 
 failed=()
 for target in "${targets[@]}"; do
-  corpus="$scratch/corpus/$target" artifacts="$scratch/artifacts/$target" log="$scratch/$target.log"
+  corpus="$scratch/corpus/$target" artifacts="$scratch/crashes/$target" log="$scratch/$target.log"
   mkdir -p "$corpus" "$artifacts"
   status=0
   # -timeout: one input taking over 10 s is a hang; -rss_limit_mb also caps single allocations.

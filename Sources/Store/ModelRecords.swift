@@ -27,7 +27,8 @@ public struct ModelVersion: Sendable, Equatable, Codable, Identifiable {
     public let weightsSHA256: String
     public let datasetName: String?
     public let datasetSHA256: String?
-    /// The latest test-split evaluation of the checkpoint when it was registered.
+    /// The latest test-split evaluation of the version's checkpoint (recorded at registration, and
+    /// kept up to date by later evaluations of that same checkpoint).
     public let testAccuracy: Double?
     public let description: String?
     public let createdAt: Date

@@ -9,7 +9,8 @@ import Foundation
 extension Store {
     static let modelVersionColumns = """
         v.id, v.model_id, m.name, v.version, v.checkpoint_id, v.run_id, v.step, v.weights_sha256, v.dataset_name,
-        v.dataset_sha256, v.test_accuracy, v.description, v.created_at, v.created_by, v.created_host
+        v.dataset_sha256, coalesce((SELECT e.accuracy FROM evaluations e WHERE e.run_id = v.run_id AND e.step = v.step
+            AND e.split = 'test' ORDER BY e.created_at DESC, e.id DESC LIMIT 1), v.test_accuracy), v.description, v.created_at, v.created_by, v.created_host
         """
 
     /// The OS user recorded with every registry change.

@@ -9,7 +9,10 @@ struct Model: ParsableCommand {
             version), models:/MODEL/N or models:/MODEL@ALIAS wherever a checkpoint is expected (eval,
             predict, compare, resume --fork, export).
             """,
-        subcommands: [ModelRegister.self, ModelList.self, ModelShow.self, ModelHistory.self, ModelAlias.self, ModelDelete.self])
+        subcommands: [
+            ModelRegister.self, ModelList.self, ModelShow.self, ModelHistory.self, ModelAlias.self, ModelDelete.self,
+            ModelResolve.self,
+        ])
 }
 
 /// `KEY=VALUE` options (`--tag`), parsed once for every command that takes them.
