@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "nnreg",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v14)],
     products: [
         .executable(name: "nnreg", targets: ["nnreg"]),
         .executable(name: "nnreg-bench", targets: ["nnreg-bench"]),
@@ -11,6 +11,11 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        // Already resolved for Hummingbird; named here because WebServer uses them directly.
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .systemLibrary(
@@ -39,10 +44,22 @@ let package = Package(
             swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
         .target(name: "RunFilter"),
         .target(name: "ModelFormats"),
+        // Filtering and sorting runs with the --where language, shared by `list` and the web pages.
+        .target(name: "RunQuery", dependencies: ["Store", "RunFilter"]),
+        // HTML and SVG of the run, compare and model pages, shared by `serve` and `report`.
+        .target(name: "WebPages", dependencies: ["Store", "RunQuery"]),
+        // The read-only HTTP server (`nnreg serve`).
+        .target(
+            name: "WebServer",
+            dependencies: [
+                "Store", "RunQuery", "WebPages", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"), .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ]),
         .executableTarget(
             name: "nnreg",
             dependencies: [
-                "Store", "Trainer", "RunFilter", "ModelFormats", "CZlib",
+                "Store", "Trainer", "RunFilter", "RunQuery", "ModelFormats", "WebPages", "WebServer", "CZlib",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
@@ -56,6 +73,7 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
         .testTarget(name: "TrainerTests", dependencies: ["Trainer"]),
         .testTarget(name: "ModelFormatsTests", dependencies: ["ModelFormats"]),
+        .testTarget(name: "WebTests", dependencies: ["WebServer", "WebPages", "Store"]),
         .testTarget(name: "nnregTests", dependencies: ["nnreg", "Store", "Trainer", "RunFilter", "ModelFormats"]),
     ],
     swiftLanguageModes: [.v6]

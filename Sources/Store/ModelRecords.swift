@@ -62,6 +62,22 @@ public struct ModelHistoryEntry: Sendable, Equatable, Codable, Identifiable {
     public let at: Date
     public let user: String
     public let host: String
+
+    /// What happened, as one sentence: `moved @champion from v1 to v2`.
+    public var summary: String {
+        let version = self.version.map { "v\($0)" } ?? "?"
+        let previous = previousVersion.map { "v\($0)" } ?? "?"
+        let alias = "@" + (self.alias ?? "?")
+        switch action {
+        case .modelCreated: return "created model \(modelName)"
+        case .versionRegistered: return "registered \(version) from \(detail ?? "?")"
+        case .aliasSet: return "set \(alias) → \(version)"
+        case .aliasMoved: return "moved \(alias) from \(previous) to \(version)"
+        case .aliasRemoved: return "removed \(alias) (was \(previous))"
+        case .versionDeleted: return "deleted \(version) (\(detail ?? ""))"
+        case .modelDeleted: return "deleted model \(modelName)"
+        }
+    }
 }
 
 /// A run or checkpoint reference resolved against a store (`Store.resolve(_:)`).

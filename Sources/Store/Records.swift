@@ -221,3 +221,13 @@ public struct CorruptBlob: Sendable, Equatable, Codable {
     /// `weights` or `trainer_state`.
     public let column: String
 }
+
+extension Run {
+    /// The same run with another status (a read-only view of a run found dead).
+    public func with(status: RunStatus) -> Run {
+        Run(id: id, name: name, status: status, createdAt: createdAt, startedAt: startedAt, endedAt: endedAt,
+            heartbeatAt: heartbeatAt, pid: pid, host: host, seed: seed, targetSteps: targetSteps, stepsDone: stepsDone,
+            datasetName: datasetName, datasetSHA256: datasetSHA256, nnregVersion: nnregVersion, parentRunID: parentRunID,
+            parentStep: parentStep, notes: notes, deletedAt: deletedAt)
+    }
+}

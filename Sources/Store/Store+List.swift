@@ -7,7 +7,8 @@ extension Store {
     /// one for all tags.
     /// Soft-deleted runs are left out unless `includeDeleted`.
     public func listRuns(status: RunStatus? = nil, limit: Int? = nil, includeDeleted: Bool = false) throws -> [RunSummary] {
-        try markCrashedRuns()
+        // A read-only store shows dead runs as crashed without recording it.
+        let crashed = Set(isReadOnly ? try crashedRunIDs() : try markCrashedRuns())
         let lossID = try metricKeyID("loss", create: false) ?? -1
         let accuracyID = try metricKeyID("accuracy", create: false) ?? -1
         let statement = try database.cachedStatement(
@@ -35,7 +36,8 @@ extension Store {
         while try statement.step() {
             let s = statement
             rows.append(
-                (s.int64(at: 0), s.string(at: 1), RunStatus(rawValue: s.string(at: 2)) ?? .crashed, s.int(at: 3),
+                (s.int64(at: 0), s.string(at: 1),
+                 crashed.contains(s.int64(at: 0)) ? .crashed : RunStatus(rawValue: s.string(at: 2)) ?? .crashed, s.int(at: 3),
                  s.int(at: 4), s.date(at: 5), s.optionalDate(at: 6), s.optionalDate(at: 7),
                  s.optionalDouble(at: 8), s.optionalDouble(at: 9), s.optionalDouble(at: 10)))
         }

@@ -214,17 +214,16 @@ extension Store {
         }
     }
 
-    /// Marks as `crashed` every `running` run whose process is gone: on this host, its pid no longer
-    /// exists (`kill(pid, 0)` fails with `ESRCH`), or its heartbeat is older than `staleHeartbeat`
-    /// (the pid was reused by another process; a training process beats every few seconds); on
-    /// another host (or without a pid), its heartbeat is older than `heartbeatTimeout`.
-    /// Returns the ids of the runs it marked.
-    @discardableResult
-    public func markCrashedRuns(
+    /// The `running` runs whose process is gone: on this host, its pid no longer exists (`kill(pid, 0)`
+    /// fails with `ESRCH`) or its heartbeat is older than `staleHeartbeat` (the pid was reused by
+    /// another process; a training process beats every few seconds); on another host (or without a
+    /// pid), its heartbeat is older than `heartbeatTimeout`. Reads only.
+    public func crashedRunIDs(
         heartbeatTimeout: TimeInterval = 60, staleHeartbeat: TimeInterval = 600, now: Date = Date()
     ) throws -> [Int64] {
         let statement = try database.cachedStatement(
             sql: "SELECT id, pid, host, heartbeat_at, created_at FROM runs WHERE status = 'running'")
+        defer { statement.reset() }
         var crashed: [Int64] = []
         let thisHost = Self.hostName
         while try statement.step() {
@@ -239,7 +238,15 @@ extension Store {
                 crashed.append(id)
             }
         }
-        statement.reset()
+        return crashed
+    }
+
+    /// Marks as `crashed` every run `crashedRunIDs` finds. Returns the ids of the runs it marked.
+    @discardableResult
+    public func markCrashedRuns(
+        heartbeatTimeout: TimeInterval = 60, staleHeartbeat: TimeInterval = 600, now: Date = Date()
+    ) throws -> [Int64] {
+        let crashed = try crashedRunIDs(heartbeatTimeout: heartbeatTimeout, staleHeartbeat: staleHeartbeat, now: now)
         guard !crashed.isEmpty else { return [] }
         try inTransaction {
             let update = try database.cachedStatement(

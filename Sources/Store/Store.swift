@@ -15,6 +15,8 @@ public final class Store {
     public let backupPath: String?
     /// Migration ids applied during this open (empty when the store was up to date).
     public let appliedMigrationIDs: [String]
+    /// Opened with `Store(readingOnly:)`: nothing is ever written through this connection.
+    public let isReadOnly: Bool
     /// Metric key → `metric_keys.id`, filled as keys are used. Cleared when a transaction rolls back,
     /// since an id inserted inside it is gone.
     var metricKeyIDs: [String: Int64] = [:]
@@ -42,7 +44,29 @@ public final class Store {
         }
         self.database = database
         self.path = path
+        isReadOnly = false
         (appliedMigrationIDs, backupPath) = try Self.migrate(database, path: path, migrations: migrations)
+    }
+
+    /// Opens an existing store for reading only (the web server): nothing is written, nothing is
+    /// migrated. Refuses a store from a newer nnreg (`databaseIsNewer`) and one an older nnreg wrote
+    /// that still needs upgrading (`needsUpgrade`), each with what to do.
+    public init(readingOnly path: String) throws {
+        guard try !Self.checkPath(path) else { throw StoreError.noStore(path: path) }
+        do {
+            database = try Database(path: path, readOnly: true)
+            let applied = try Self.appliedIDs(database)
+            let unknown = applied.filter { !Self.knownMigrationIDs.contains($0) }
+            if !unknown.isEmpty { throw StoreError.databaseIsNewer(path: path, unknownMigrations: unknown) }
+            let pending = Self.knownMigrationIDs.filter { !applied.contains($0) }
+            if !pending.isEmpty { throw StoreError.needsUpgrade(path: path, pendingMigrations: pending) }
+        } catch let error as SQLiteError {
+            throw Self.translate(error, path: path)
+        }
+        self.path = path
+        isReadOnly = true
+        backupPath = nil
+        appliedMigrationIDs = []
     }
 
     /// Runs `body` in one transaction (`BEGIN IMMEDIATE`, or a savepoint when nested): it commits when

@@ -46,6 +46,10 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible, Loc
     case runUsedByModels(run: String, versions: [String])
     /// The reference names different things under different readings.
     case ambiguousReference(String, readings: [String])
+    /// A read-only open found no store at the path.
+    case noStore(path: String)
+    /// A read-only open found a store an older nnreg wrote; it must be upgraded by a writing command first.
+    case needsUpgrade(path: String, pendingMigrations: [String])
     /// Nothing in the store answers to the reference under any reading.
     case referenceNotFound(String, tried: [String])
 
@@ -106,6 +110,11 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible, Loc
         case .ambiguousReference(let text, let readings):
             return "'\(text)' is ambiguous: it names \(readings.joined(separator: " and ")). "
                 + "Use 'models:/…' for the model, or the run's numeric id."
+        case .noStore(let path):
+            return "No store at \(path). Pass --db PATH (or set NNREG_DB) to the file 'nnreg train' wrote."
+        case .needsUpgrade(let path, let pending):
+            return "\(path) was written by an older nnreg and needs migrations \(pending.joined(separator: ", ")); "
+                + "run 'nnreg check --db \(path)' once to upgrade it (a backup is written first), then retry."
         case .referenceNotFound(let text, let tried):
             return "Nothing answers to '\(text)' (tried \(tried.joined(separator: "; "))). 'nnreg list' and 'nnreg model list' show what exists."
         }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import RunQuery
 import Store
 import Testing
 @testable import nnreg
@@ -26,9 +27,9 @@ import Testing
         #expect(throws: (any Error).self) { try List.parse(["--status", "odd"]) }
         #expect(throws: (any Error).self) { try List.parse(["--limit", "0"]) }
         #expect(throws: (any Error).self) { try List.parse(["--sort", "loss sideways"]) }
-        #expect(List.parseSort("test_accuracy desc") == ("test_accuracy", true))
-        #expect(List.parseSort("-loss") == ("loss", true))
-        #expect(List.parseSort("loss") == ("loss", false))
+        #expect(RunQuery.parseSort("test_accuracy desc") == ("test_accuracy", true))
+        #expect(RunQuery.parseSort("-loss") == ("loss", true))
+        #expect(RunQuery.parseSort("loss") == ("loss", false))
         #expect(throws: (any Error).self) { try List.parse(["--json", "--csv"]) }
         #expect(throws: (any Error).self) { try List.parse(["--where", "a = "]) }
         #expect(throws: (any Error).self) { try Compare.parse(["1"]) }

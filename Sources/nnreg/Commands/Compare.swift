@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import RunQuery
 import Store
 
 struct Compare: ParsableCommand {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RunFilter
+import RunQuery
 import Store
 
 struct List: ParsableCommand {
@@ -52,10 +53,11 @@ struct List: ParsableCommand {
             let parts = tag.split(separator: "=", maxSplits: 1).map(String.init)
             summaries = summaries.filter { $0.tags[parts[0]] == (parts.count > 1 ? parts[1] : "") }
         }
-        let expression = try filter.map(WhereParser.parse)
-        let (sortField, isDescending) = Self.parseSort(sort)
-        if expression != nil || sortField != "id" || !isDescending {
-            summaries = try Self.filterAndSort(summaries, expression: expression, field: sortField, isDescending: isDescending, now: now)
+        let query = try RunQuery(where: filter, sort: sort)
+        do {
+            summaries = try query.apply(to: summaries, now: now)
+        } catch let error as RunQuery.UnknownField {
+            throw CLIError("\(error) (in --where/--sort)")
         }
         if let limit { summaries = Array(summaries.prefix(limit)) }
         if json {
@@ -67,32 +69,6 @@ struct List: ParsableCommand {
         } else {
             print(Self.table(summaries, now: now).rendered())
         }
-    }
-
-    static func filterAndSort(
-        _ summaries: [RunSummary], expression: WhereExpression?, field: String, isDescending: Bool, now: Date
-    ) throws -> [RunSummary] {
-        var runs = summaries.map { (summary: $0, row: RunFields.row($0, now: now)) }
-        try RunFields.checkKnown((expression?.fields ?? []) + [field], option: "--where/--sort", in: runs.map(\.row))
-        if let expression { runs = runs.filter { expression.matches($0.row) } }
-        runs.sort { lhs, rhs in
-            // Runs without the field go last either way; ties newest first.
-            switch (lhs.row[field], rhs.row[field]) {
-            case (nil, nil): return lhs.summary.id > rhs.summary.id
-            case (nil, _): return false
-            case (_, nil): return true
-            case (let a?, let b?): return a == b ? lhs.summary.id > rhs.summary.id : (isDescending ? a > b : a < b)
-            }
-        }
-        return runs.map(\.summary)
-    }
-
-    /// `FIELD`, `FIELD asc|desc`, `FIELD:desc` or `-FIELD` (descending).
-    static func parseSort(_ text: String) -> (field: String, isDescending: Bool) {
-        let parts = text.split(whereSeparator: { $0 == " " || $0 == ":" }).map(String.init)
-        guard let first = parts.first else { return ("id", true) }
-        if first.hasPrefix("-") { return (String(first.dropFirst()), true) }
-        return (first, parts.count > 1 && parts[1].lowercased() == "desc")
     }
 
     static func table(_ runs: [RunSummary], now: Date) -> Table {
@@ -108,41 +84,5 @@ struct List: ParsableCommand {
             ])
         }
         return table
-    }
-}
-
-/// One run in `list --json`.
-struct RunListing: Encodable {
-    let runID: Int64
-    let name: String
-    let status: String
-    let stepsDone: Int
-    let targetSteps: Int
-    let loss: Double?
-    let accuracy: Double?
-    let testAccuracy: Double?
-    let durationSeconds: Double?
-    let created: Date
-    let params: [String: ParamValue]
-    let tags: [String: String]
-
-    init(_ run: RunSummary, now: Date) {
-        runID = run.id
-        name = run.name
-        status = run.status.rawValue
-        stepsDone = run.stepsDone
-        targetSteps = run.targetSteps
-        loss = run.loss
-        accuracy = run.accuracy
-        testAccuracy = run.testAccuracy
-        durationSeconds = RunFields.duration(of: run, now: now)
-        created = run.createdAt
-        params = run.params
-        tags = run.tags
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case runID = "run_id", name, status, stepsDone = "steps_done", targetSteps = "target_steps", loss, accuracy
-        case testAccuracy = "test_accuracy", durationSeconds = "duration_s", created, params, tags
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import RunQuery
 
 /// Number and time formats shared by every command, so the same figure reads the same everywhere.
 enum Formatting {
@@ -23,10 +24,6 @@ enum Formatting {
         return sign + padded.dropLast(decimals) + "." + padded.suffix(decimals)
     }
 
-    private static func twoDigits(_ value: Int32) -> String {
-        value < 10 ? "0\(value)" : String(value)
-    }
-
     static func seconds(_ value: Double?) -> String {
         guard let value else { return "-" }
         if value < 60 { return fixed(value, decimals: 1) + "s" }
@@ -41,11 +38,6 @@ enum Formatting {
 
     /// Times as `2026-11-29 12:46:31` in local time; ISO 8601 in JSON.
     static func time(_ date: Date?) -> String {
-        guard let date else { return "-" }
-        var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
-        var parts = tm()
-        localtime_r(&seconds, &parts)
-        return "\(parts.tm_year + 1900)-\(twoDigits(parts.tm_mon + 1))-\(twoDigits(parts.tm_mday)) "
-            + "\(twoDigits(parts.tm_hour)):\(twoDigits(parts.tm_min)):\(twoDigits(parts.tm_sec))"
+        date.map(RunFields.localTime) ?? "-"
     }
 }

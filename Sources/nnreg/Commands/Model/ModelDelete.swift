@@ -1,4 +1,5 @@
 import ArgumentParser
+import RunQuery
 import Store
 
 struct ModelDelete: ParsableCommand {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import RunQuery
 import Store
 
 struct ModelHistory: ParsableCommand {
@@ -33,22 +34,7 @@ struct ModelHistory: ParsableCommand {
             })
         }
         var table = Table([("WHEN", .left), ("WHO", .left), ("WHAT", .left)])
-        for entry in history { table.append([Formatting.time(entry.at), "\(entry.user)@\(entry.host)", Self.sentence(entry)]) }
+        for entry in history { table.append([Formatting.time(entry.at), "\(entry.user)@\(entry.host)", entry.summary]) }
         print(table.rendered())
-    }
-
-    static func sentence(_ entry: ModelHistoryEntry) -> String {
-        let version = entry.version.map { "v\($0)" } ?? "?"
-        let previous = entry.previousVersion.map { "v\($0)" } ?? "?"
-        let alias = "@\(entry.alias ?? "?")"
-        switch entry.action {
-        case .modelCreated: return "created model \(entry.modelName)"
-        case .versionRegistered: return "registered \(version) from \(entry.detail ?? "?")"
-        case .aliasSet: return "set \(alias) → \(version)"
-        case .aliasMoved: return "moved \(alias) from \(previous) to \(version)"
-        case .aliasRemoved: return "removed \(alias) (was \(previous))"
-        case .versionDeleted: return "deleted \(version) (\(entry.detail ?? ""))"
-        case .modelDeleted: return "deleted model \(entry.modelName)"
-        }
     }
 }

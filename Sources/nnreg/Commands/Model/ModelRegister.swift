@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import RunQuery
 import Store
 
 struct ModelRegister: ParsableCommand {
@@ -42,48 +43,5 @@ struct ModelRegister: ParsableCommand {
         if json { return try Terminal.printJSON(ModelVersionJSON(version)) }
         print("Registered \(version.reference)\(version.aliases.map { " @\($0)" }.joined()): run \(picked.run.id) \(picked.run.name) "
             + "step \(version.step), weights sha256 \(version.weightsSHA256.prefix(16))…, test accuracy \(Formatting.accuracy(version.testAccuracy))")
-    }
-}
-
-/// A model version as the registry commands print it with `--json`.
-struct ModelVersionJSON: Encodable {
-    let model: String
-    let version: Int
-    let reference: String
-    let aliases: [String]
-    let tags: [String: String]
-    let runID: Int64
-    let step: Int
-    let weightsSHA256: String
-    let dataset: String?
-    let datasetSHA256: String?
-    let testAccuracy: Double?
-    let description: String?
-    let created: Date
-    let createdBy: String
-    let createdHost: String
-
-    enum CodingKeys: String, CodingKey {
-        case model, version, reference, aliases, tags, runID = "run_id", step, weightsSHA256 = "weights_sha256", dataset
-        case datasetSHA256 = "dataset_sha256", testAccuracy = "test_accuracy", description, created
-        case createdBy = "created_by", createdHost = "created_host"
-    }
-
-    init(_ version: ModelVersion) {
-        model = version.modelName
-        self.version = version.version
-        reference = version.reference
-        aliases = version.aliases
-        tags = version.tags
-        runID = version.runID
-        step = version.step
-        weightsSHA256 = version.weightsSHA256
-        dataset = version.datasetName
-        datasetSHA256 = version.datasetSHA256
-        testAccuracy = version.testAccuracy
-        description = version.description
-        created = version.createdAt
-        createdBy = version.createdBy
-        createdHost = version.createdHost
     }
 }

@@ -4,16 +4,16 @@ import Store
 
 /// The fields of a run that `--where` and `--sort` name: the summary's own figures, every param by
 /// its key, and tags as `tag.KEY`.
-enum RunFields {
-    static let builtIn = [
+public enum RunFields {
+    public static let builtIn = [
         "id", "name", "status", "steps_done", "target_steps", "loss", "accuracy", "test_accuracy", "duration", "created",
     ]
 
-    static func row(_ run: RunSummary, now: Date = Date()) -> [String: FieldValue] {
+    public static func row(_ run: RunSummary, now: Date = Date()) -> [String: FieldValue] {
         var row: [String: FieldValue] = [
             "id": .number(Double(run.id)), "name": .text(run.name), "status": .text(run.status.rawValue),
             "steps_done": .number(Double(run.stepsDone)), "target_steps": .number(Double(run.targetSteps)),
-            "created": .text(Formatting.time(run.createdAt)),
+            "created": .text(localTime(run.createdAt)),
         ]
         for (key, value) in run.params {
             switch value {
@@ -31,17 +31,18 @@ enum RunFields {
     }
 
     /// Seconds from start to end, or to now while the run is still going.
-    static func duration(of run: RunSummary, now: Date = Date()) -> Double? {
+    public static func duration(of run: RunSummary, now: Date = Date()) -> Double? {
         guard let start = run.startedAt else { return nil }
         return (run.endedAt ?? (run.status == .running ? now : nil))?.timeIntervalSince(start)
     }
 
-    /// Throws when a field is neither built in nor held by any run, naming the known ones.
-    static func checkKnown(_ fields: [String], option: String, in rows: [[String: FieldValue]]) throws {
-        var known = Set(builtIn)
-        for row in rows { known.formUnion(row.keys) }
-        for field in fields where !known.contains(field) {
-            throw CLIError("unknown field '\(field)' in \(option); known fields: \(known.sorted().joined(separator: ", "))")
-        }
+    /// Times as `2026-11-29 12:46:31` in local time, as `list` prints them and `--where created > …` compares them.
+    public static func localTime(_ date: Date) -> String {
+        var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
+        var parts = tm()
+        localtime_r(&seconds, &parts)
+        func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : String(value) }
+        return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday)) "
+            + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec))"
     }
 }

@@ -1,0 +1,105 @@
+import Foundation
+import RunQuery
+import Store
+
+/// The table `nnreg list` prints, as a page: filtered with the `--where` language, sorted by any
+/// column, paginated, with status badges, tags, and checkboxes to compare runs.
+public struct RunsPage {
+    /// What the browser asked for (query parameters `where`, `sort`, `dir`, `page`, `per`).
+    public struct Request: Sendable, Equatable {
+        public var filter: String
+        public var sortField: String
+        public var isDescending: Bool
+        public var page: Int
+        public var perPage: Int
+
+        public static let maxPerPage = 200
+        public static let maxFilterLength = 2_000
+
+        public init(filter: String = "", sortField: String = "id", isDescending: Bool = true, page: Int = 1, perPage: Int = 50) {
+            self.filter = String(filter.prefix(Self.maxFilterLength))
+            self.sortField = sortField
+            self.isDescending = isDescending
+            self.page = max(1, min(page, 1_000_000))
+            self.perPage = max(1, min(perPage, Self.maxPerPage))
+        }
+    }
+
+    public let request: Request
+    public let runs: [RunSummary]
+    /// Runs matching the filter, before pagination.
+    public let total: Int
+    /// The filter's or sort's error (with its column), shown above the table; the table is then empty.
+    public let errorMessage: String?
+    public let now: Date
+
+    /// Loads every run (soft-deleted ones excepted), applies the filter and sort, keeps one page.
+    public static func load(_ store: Store, _ request: Request, now: Date = Date()) throws -> RunsPage {
+        let summaries = try store.listRuns()
+        let query: RunQuery
+        do {
+            query = try RunQuery(where: request.filter, sort: "\(request.sortField) \(request.isDescending ? "desc" : "asc")")
+        } catch {
+            return RunsPage(request: request, runs: [], total: 0, errorMessage: "Filter: \(error)", now: now)
+        }
+        let matching: [RunSummary]
+        do {
+            matching = try query.apply(to: summaries, now: now)
+        } catch {
+            return RunsPage(request: request, runs: [], total: 0, errorMessage: "\(error)", now: now)
+        }
+        let start = min((request.page - 1) * request.perPage, matching.count)
+        let page = Array(matching[start..<min(start + request.perPage, matching.count)])
+        return RunsPage(request: request, runs: page, total: matching.count, errorMessage: nil, now: now)
+    }
+
+    var pageCount: Int { max(1, (total + request.perPage - 1) / request.perPage) }
+    public var isLive: Bool { runs.contains { $0.status == .running } }
+
+    func url(sort: String? = nil, descending: Bool? = nil, page: Int? = nil) -> String {
+        var parts: [String] = []
+        if !request.filter.isEmpty { parts.append("where=" + HTML.urlComponent(request.filter)) }
+        parts.append("sort=" + HTML.urlComponent(sort ?? request.sortField))
+        parts.append("dir=" + ((descending ?? request.isDescending) ? "desc" : "asc"))
+        if request.perPage != 50 { parts.append("per=\(request.perPage)") }
+        parts.append("page=\(page ?? request.page)")
+        return "/?" + parts.joined(separator: "&")
+    }
+
+    public func html() -> String {
+        var body = "<h1>Runs</h1>"
+        body += "<form class=\"filter\" method=\"get\" action=\"/\"><label for=\"where\">where</label>"
+        body += "<input type=\"text\" id=\"where\" name=\"where\" value=\"\(HTML.escape(request.filter))\" placeholder=\"test_accuracy &gt; 0.93 and batch_size = 256\" maxlength=\"\(Request.maxFilterLength)\">"
+        body += "<input type=\"hidden\" name=\"sort\" value=\"\(HTML.escape(request.sortField))\"><input type=\"hidden\" name=\"dir\" value=\"\(request.isDescending ? "desc" : "asc")\">"
+        body += "<button type=\"submit\">Filter</button><span class=\"meta\">\(total) run\(total == 1 ? "" : "s")</span></form>"
+        if let errorMessage { body += "<p class=\"error\" id=\"filter-error\">\(HTML.escape(errorMessage))</p>" }
+        body += "<form method=\"get\" action=\"/compare\"><table id=\"runs\"><thead><tr><th></th>"
+        let columns: [(String, String, Bool)] = [
+            ("id", "ID", true), ("name", "NAME", false), ("status", "STATUS", false), ("steps_done", "STEPS", true),
+            ("loss", "LOSS", true), ("accuracy", "ACC", true), ("test_accuracy", "TEST ACC", true),
+            ("duration", "TIME", true), ("created", "CREATED", false),
+        ]
+        for (field, title, numeric) in columns {
+            let active = field == request.sortField
+            let arrow = active ? (request.isDescending ? " ▼" : " ▲") : ""
+            let next = active ? !request.isDescending : true
+            body += "<th\(numeric ? " class=\"num\"" : "")><a href=\"\(HTML.escape(url(sort: field, descending: next, page: 1)))\">\(title)\(arrow)</a></th>"
+        }
+        body += "<th>TAGS</th></tr></thead><tbody>"
+        for run in runs {
+            body += "<tr data-run=\"\(run.id)\"><td><input type=\"checkbox\" name=\"run\" value=\"\(run.id)\" aria-label=\"compare run \(run.id)\"></td>"
+            body += "<td class=\"num\">\(run.id)</td><td>\(Page.link("/runs/\(run.id)", run.name))</td><td>\(Page.badge(run.status.rawValue))</td>"
+            body += "<td class=\"num\">\(run.stepsDone)/\(run.targetSteps)</td><td class=\"num\">\(Format.loss(run.loss))</td>"
+            body += "<td class=\"num\">\(Format.accuracy(run.accuracy))</td><td class=\"num\">\(Format.accuracy(run.testAccuracy))</td>"
+            body += "<td class=\"num\">\(Format.seconds(RunFields.duration(of: run, now: now)))</td><td class=\"nowrap\">\(Format.time(run.createdAt))</td>"
+            body += "<td>\(Page.tags(run.tags, limit: 4))</td></tr>"
+        }
+        body += "</tbody></table><button type=\"submit\">Compare selected (up to \(ComparePage.maxRuns))</button></form>"
+        body += "<div class=\"pager\">"
+        if request.page > 1 { body += "<a href=\"\(HTML.escape(url(page: request.page - 1)))\" rel=\"prev\">← previous</a>" }
+        body += "<span class=\"meta\">page \(request.page) of \(pageCount)</span>"
+        if request.page < pageCount { body += "<a href=\"\(HTML.escape(url(page: request.page + 1)))\" rel=\"next\">next →</a>" }
+        body += "</div>"
+        return Page.document(title: "Runs", mode: .served, isLive: isLive, body: body)
+    }
+}

@@ -1,0 +1,47 @@
+import HTTPTypes
+import Hummingbird
+import WebPages
+
+/// What every request and response goes through: only GET and HEAD, no request bodies, bounded URI
+/// length, no path traversal (`..` in any spelling is a 404, never a file), and headers that keep
+/// pages from loading anything from elsewhere or being framed.
+struct SafetyMiddleware: RouterMiddleware {
+    typealias Context = BasicRequestContext
+    static let maxURILength = 8_192
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var response: Response
+        if request.method != .get && request.method != .head {
+            response = Response(status: .methodNotAllowed, headers: [.allow: "GET, HEAD"])
+        } else if request.uri.string.utf8.count > Self.maxURILength {
+            response = Response(status: .uriTooLong)
+        } else if let length = request.headers[.contentLength].flatMap(Int.init), length > 0 {
+            response = Response(status: .contentTooLarge)
+        } else if Self.isTraversal(request.uri.path) {
+            response = WebServer.html(.notFound, ErrorPage.html(status: 404, message: "No such page."))
+        } else {
+            do {
+                let isHead = request.method == .head
+                var head = request.head
+                head.method = .get  // routes are GET; HEAD gets the same headers and no body
+                response = try await next(isHead ? Request(head: head, body: request.body) : request, context)
+                if isHead { response.body = .init() }
+            } catch let error as HTTPError where error.status == .notFound {
+                response = WebServer.html(.notFound, ErrorPage.html(status: 404, message: "No such page."))
+            }
+        }
+        response.headers[.contentSecurityPolicy] =
+            "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; img-src data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+        response.headers[.xContentTypeOptions] = "nosniff"
+        response.headers[HTTPField.Name("Referrer-Policy")!] = "no-referrer"
+        if response.headers[.cacheControl] == nil { response.headers[.cacheControl] = "no-store" }
+        return response
+    }
+
+    /// `..` as a path segment, raw or percent-encoded (any case, double-encoded too), or a backslash.
+    static func isTraversal(_ path: String) -> Bool {
+        var decoded = path
+        for _ in 0..<3 { decoded = QueryString.decode(decoded[...]) }
+        return decoded.split(separator: "/", omittingEmptySubsequences: false).contains("..") || decoded.contains("\\")
+    }
+}

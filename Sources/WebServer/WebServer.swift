@@ -1,0 +1,105 @@
+import Foundation
+import Hummingbird
+import Logging
+import UnixSignals
+import RunQuery
+import Store
+import WebPages
+
+/// `nnreg serve`: the store's runs, run pages, comparisons and models as a read-only website, and a
+/// JSON API under `/api/` mirroring the CLI's `--json`.
+///
+/// Every request opens the store read-only (`Store(readingOnly:)`): the server never writes or
+/// migrates, so it can serve while trainers write, and a newer store is refused as the CLI refuses it.
+public struct WebServer: Sendable {
+    public let storePath: String
+    public let predictions: PredictionProvider?
+
+    public init(storePath: String, predictions: PredictionProvider? = nil) {
+        self.storePath = storePath
+        self.predictions = predictions
+    }
+
+    /// Checks once, before listening, that the store opens (so a bad `--db` is one line at start-up).
+    public func checkStore() throws {
+        _ = try Store(readingOnly: storePath)
+    }
+
+    /// The routes, for `run` and for tests.
+    public func makeRouter() -> Router<BasicRequestContext> {
+        let router = Router()
+        router.add(middleware: SafetyMiddleware())
+        router.get("/") { request, _ in try self.page { store in
+            let query = QueryString(request.uri.query)
+            let runs = try RunsPage.load(store, RunsPage.Request(
+                filter: query["where"] ?? "", sortField: query["sort"].flatMap { $0.isEmpty ? nil : $0 } ?? "id",
+                isDescending: query["dir"] != "asc", page: query["page"].flatMap(Int.init) ?? 1,
+                perPage: query["per"].flatMap(Int.init) ?? 50))
+            return (runs.errorMessage == nil ? .ok : .badRequest, runs.html())
+        } }
+        router.get("/runs/:id") { _, context in try self.page { store in
+            (.ok, try RunPage.load(store, id: try Self.id(context), predictions: self.predictions).html())
+        } }
+        router.get("/compare") { request, _ in try self.page { store in
+            let ids = QueryString(request.uri.query).all("run").compactMap { Int64($0) }
+            guard !ids.isEmpty, ids.count <= ComparePage.maxRuns else {
+                throw HTTPError(.badRequest, message: "Choose between 1 and \(ComparePage.maxRuns) runs to compare (run=ID&run=ID…).")
+            }
+            return (.ok, try ComparePage.load(store, ids: ids).html())
+        } }
+        router.get("/models") { _, _ in try self.page { store in (.ok, try ModelsPage.load(store).html()) } }
+        router.get("/models/:name") { _, context in try self.page { store in
+            (.ok, try ModelPage.load(store, name: try context.parameters.require("name")).html())
+        } }
+        router.get("/static/nnreg.js") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/javascript; charset=utf-8", .cacheControl: "max-age=300"],
+                     body: .init(byteBuffer: ByteBuffer(string: Script.source)))
+        }
+        API(server: self).add(to: router)
+        return router
+    }
+
+    /// Serves on `host:port` until SIGINT or SIGTERM; `onListening` gets the address actually bound
+    /// (port 0 picks a free one).
+    public func run(host: String, port: Int, onListening: @escaping @Sendable (String) -> Void) async throws {
+        let app = Application(
+            router: makeRouter(),
+            configuration: .init(address: .hostname(host, port: port), serverName: "nnreg"),
+            onServerRunning: { channel in
+                let address = channel.localAddress
+                onListening("http://\(host.contains(":") ? "[\(host)]" : host):\(address?.port ?? port)")
+            },
+            logger: Logger(label: "nnreg.serve", factory: { _ in SwiftLogNoOpLogHandler() }))
+        try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+    }
+
+    static func id(_ context: BasicRequestContext) throws -> Int64 {
+        guard let id = context.parameters.get("id", as: Int64.self) else { throw HTTPError(.notFound) }
+        return id
+    }
+
+    /// Opens the store read-only and renders a page; store errors become 404 (not found) or 500 pages.
+    func page(_ render: (Store) throws -> (HTTPResponse.Status, String)) throws -> Response {
+        do {
+            let (status, html) = try render(try Store(readingOnly: storePath))
+            return Self.html(status, html)
+        } catch let error as HTTPError {
+            return Self.html(error.status, ErrorPage.html(status: Int(error.status.code), message: error.body ?? error.status.reasonPhrase))
+        } catch let error as StoreError {
+            let status = Self.status(of: error)
+            return Self.html(status, ErrorPage.html(status: Int(status.code), message: error.description))
+        }
+    }
+
+    static func status(of error: StoreError) -> HTTPResponse.Status {
+        switch error {
+        case .runNotFound, .modelNotFound, .modelVersionNotFound, .aliasNotFound, .checkpointNotFound: return .notFound
+        case .busy: return .serviceUnavailable
+        default: return .internalServerError
+        }
+    }
+
+    static func html(_ status: HTTPResponse.Status, _ text: String) -> Response {
+        Response(status: status, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+}

@@ -1,0 +1,50 @@
+import ArgumentParser
+import Foundation
+import Synchronization
+import WebServer
+
+struct Serve: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Serve the store read-only as a website (runs, run pages, comparisons, models) with a JSON API under /api/.",
+        discussion: """
+            Never writes to or migrates the store, so it can run while trainers write. Binds to 127.0.0.1 unless told
+            otherwise; pages update themselves every 2 s while a run is running. Ctrl-C stops it.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "Address to listen on.") var host = "127.0.0.1"
+    @Option(help: "Port to listen on (0 picks a free one).") var port = 8080
+    @Option(help: "Test images drawn with their predictions on each run page.") var images = 24
+
+    func validate() throws {
+        guard (0...65_535).contains(port) else { throw ValidationError("--port must be in 0…65535 (got \(port)).") }
+        guard !host.isEmpty, !host.contains("/") else { throw ValidationError("--host must be an address such as 127.0.0.1.") }
+        guard (0...200).contains(images) else { throw ValidationError("--images must be in 0…200.") }
+    }
+
+    func run() throws {
+        let server = WebServer(storePath: global.db, predictions: WebPredictions(directory: global.data, count: images).provider)
+        do { try server.checkStore() } catch { throw CLIError("\(error)") }
+        let (host, port, db) = (self.host, self.port, global.db)
+        let finished = DispatchSemaphore(value: 0)
+        let failure = Mutex<(any Error)?>(nil)
+        Task.detached {
+            do {
+                try await server.run(host: host, port: port) { url in
+                    FileHandle.standardOutput.write(Data("Serving \(db) read-only at \(url) (Ctrl-C stops)\n".utf8))
+                }
+            } catch {
+                failure.withLock { $0 = error }
+            }
+            finished.signal()
+        }
+        finished.wait()
+        if let error = failure.withLock({ $0 }) {
+            let text = "\(error)"
+            if text.contains("Address already in use") {
+                throw CLIError("cannot listen on \(host):\(port): the address is in use; choose another --port")
+            }
+            throw CLIError("cannot serve on \(host):\(port): \(text)")
+        }
+    }
+}
