@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 NNREG_DATA ?= data/mnist
 NNREG_DB ?= nnreg.sqlite
-APT_PACKAGES := libsqlite3-dev libopenblas-dev zlib1g-dev pkg-config sqlite3 curl python3-pip
+APT_PACKAGES := libsqlite3-dev libopenblas-dev zlib1g-dev pkg-config sqlite3 curl python3-pip chromium chromium-driver
 export NNREG_DATA
 
 .PHONY: demo test deps data build bench torture clean fuzz venv
@@ -42,6 +42,7 @@ deps:
 	for m in sqlite3 openblas zlib; do pkg-config --exists $$m 2>/dev/null || missing=yes; done; \
 	command -v sqlite3 >/dev/null || missing=yes; \
 	command -v curl >/dev/null || missing=yes; \
+	command -v chromium >/dev/null && command -v chromedriver >/dev/null || missing=yes; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_PACKAGES); \
@@ -56,9 +57,9 @@ clean:
 # The reference readers the interoperability tests run exported files through (numpy, safetensors,
 # onnx, onnxruntime), in a virtual environment of the project's own.
 VENV := .venv
-PEER_PACKAGES := numpy safetensors onnx onnxruntime
+PEER_PACKAGES := numpy safetensors onnx onnxruntime selenium
 venv: $(VENV)/.installed
-$(VENV)/.installed:
+$(VENV)/.installed: Makefile
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check $(PEER_PACKAGES)
 	touch $@

@@ -48,7 +48,7 @@ public struct ComparePage {
             row(key, columns.map { $0.params[key]?.description ?? "–" })
         }
         row("status", columns.map { Page.badge($0.run.status.rawValue) }, escaped: false)
-        row("steps", columns.map { "\($0.run.stepsDone)/\($0.run.targetSteps)" })
+        row("steps done", columns.map { "\($0.run.stepsDone)/\($0.run.targetSteps)" })
         row("final loss", columns.map { Format.loss($0.metrics["loss"]?.last?.value) })
         row("best accuracy", columns.map { Format.accuracy($0.metrics["accuracy"]?.map(\.value).max()) })
         row("test accuracy", columns.map { Format.accuracy($0.testAccuracy) })

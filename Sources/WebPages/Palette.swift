@@ -11,9 +11,10 @@ public enum Palette {
         public let marker: Int
     }
 
-    /// The style of the `index`th curve (0-based); the first 50 are all different.
+    /// The style of the `index`th curve (0-based): neighbours differ in colour and dash, and the
+    /// first 50 are all different.
     public static func style(_ index: Int) -> Style {
-        Style(color: colors[index % colors.count], dash: dashes[(index / colors.count) % dashes.count],
-              marker: (index / colors.count) % 5)
+        Style(color: colors[index % colors.count], dash: dashes[(index + index / colors.count) % dashes.count],
+              marker: (index + index / colors.count) % 5)
     }
 }

@@ -36,7 +36,8 @@ struct API {
         } }
         router.get("/api/runs/:id") { _, context in try self.json { store in
             let id = try WebServer.id(context)
-            let run = try store.run(id: id)
+            var run = try store.run(id: id)
+            if run.status == .running, try store.crashedRunIDs().contains(id) { run = run.with(status: .crashed) }
             var metrics: [String: [MetricPoint]] = [:]
             for key in try store.metricKeys(runID: id) { metrics[key] = try store.metricHistory(runID: id, key: key) }
             return RunDetail(

@@ -21,11 +21,7 @@ struct SafetyMiddleware: RouterMiddleware {
             response = WebServer.html(.notFound, ErrorPage.html(status: 404, message: "No such page."))
         } else {
             do {
-                let isHead = request.method == .head
-                var head = request.head
-                head.method = .get  // routes are GET; HEAD gets the same headers and no body
-                response = try await next(isHead ? Request(head: head, body: request.body) : request, context)
-                if isHead { response.body = .init() }
+                response = try await next(request, context)
             } catch let error as HTTPError where error.status == .notFound {
                 response = WebServer.html(.notFound, ErrorPage.html(status: 404, message: "No such page."))
             }

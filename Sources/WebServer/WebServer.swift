@@ -27,7 +27,7 @@ public struct WebServer: Sendable {
 
     /// The routes, for `run` and for tests.
     public func makeRouter() -> Router<BasicRequestContext> {
-        let router = Router()
+        let router = Router(options: .autoGenerateHeadEndpoints)  // HEAD answers as GET would, without the body
         router.add(middleware: SafetyMiddleware())
         router.get("/") { request, _ in try self.page { store in
             let query = QueryString(request.uri.query)

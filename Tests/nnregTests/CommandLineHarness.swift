@@ -61,6 +61,17 @@ final class CommandLineHarness {
         return process
     }
 
+    struct Failure: Error, CustomStringConvertible { let description: String }
+
+    /// What a started process has written to stdout / stderr so far.
+    func output(of process: Process) -> String {
+        outputs[ObjectIdentifier(process)].flatMap { try? String(contentsOfFile: $0.0, encoding: .utf8) } ?? ""
+    }
+
+    func errors(of process: Process) -> String {
+        outputs[ObjectIdentifier(process)].flatMap { try? String(contentsOfFile: $0.1, encoding: .utf8) } ?? ""
+    }
+
     func finish(_ process: Process) -> Result {
         process.waitUntilExit()
         let (out, err) = outputs[ObjectIdentifier(process)]!

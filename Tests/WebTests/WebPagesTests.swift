@@ -1,0 +1,117 @@
+import Foundation
+import Testing
+@testable import Store
+@testable import WebPages
+@testable import WebServer
+
+@Suite struct WebPagesTests {
+    @Test func downsamplingKeepsEverySpikeAndBoundsThePoints() {
+        var points = (0..<100_000).map { (x: Double($0), y: 1.0 + Double($0 % 7) * 0.01) }
+        points[31_337].y = 50
+        points[77_777].y = -20
+        let drawn = Downsample.minMax(points, columns: 680, xRange: 0...99_999)
+        #expect(drawn.count <= 4 * 680)
+        #expect(drawn.contains { $0.y == 50 } && drawn.contains { $0.y == -20 })
+        #expect(drawn.first?.x == 0 && drawn.last?.x == 99_999)
+        #expect(zip(drawn, drawn.dropFirst()).allSatisfy { $0.x < $1.x })
+        #expect(Downsample.minMax(Array(points.prefix(100)), columns: 680, xRange: 0...99).count == 100)
+    }
+
+    @Test func chartsHaveAxesLegendAndOnePathPerSeries() {
+        let series = (0..<3).map { index -> Chart.Series in
+            let points: [(x: Double, y: Double)] = (1...30).map { step -> (x: Double, y: Double) in
+                (x: Double(step * 100), y: Double(index) + 1 / Double(step))
+            }
+            return Chart.Series(label: "run <\(index)>", points: points, style: Palette.style(index))
+        }
+        let svg = Chart(title: "loss by step", series: series).svg()
+        #expect(svg.components(separatedBy: "<path class=\"series\"").count - 1 == 3)
+        #expect(svg.contains("run &lt;1&gt;") && !svg.contains("run <1>"))
+        #expect(svg.contains("class=\"tick\"") && svg.contains(">3000<") && svg.contains("data-x1="))
+        #expect(Chart.ticks(0...1, count: 5).count == 6 && Chart.ticks(0...3000, count: 8).contains(3000))
+        #expect(Chart(title: "empty", series: []).svg().contains("no points yet"))
+    }
+
+    @Test func fiftyCurvesGetFiftyStyles() {
+        #expect(Set((0..<50).map { "\(Palette.style($0))" }).count == 50)
+        #expect((0..<49).allSatisfy { Palette.style($0).dash != Palette.style($0 + 1).dash })
+    }
+
+    @Test func queryStringsDecodeAsFormsSendThem() {
+        let query = QueryString("where=test_accuracy+%3E+0.9&run=1&run=2&bad=%zz&empty")
+        #expect(query["where"] == "test_accuracy > 0.9")
+        #expect(query.all("run") == ["1", "2"])
+        #expect(query["bad"] == "%zz" && query["empty"] == "" && query["missing"] == nil)
+    }
+
+    @Test func traversalInAnySpellingIsCaught() {
+        for path in ["/../etc/passwd", "/%2e%2e/x", "/%2E%2E%2Fetc", "/static/%252e%252e/x", "/a/..", "/a\\b"] {
+            #expect(SafetyMiddleware.isTraversal(path), "\(path)")
+        }
+        for path in ["/", "/runs/1", "/models/mnist-mlp.v2", "/compare"] { #expect(!SafetyMiddleware.isTraversal(path), "\(path)") }
+    }
+
+    @Test func pagesEscapeHostileNamesAndShowFilterErrorsWithTheColumn() throws {
+        try withStore { store, _ in
+            let run = try store.createRun(NewRun(name: "<script>alert(1)</script>", targetSteps: 10, params: ["lr\"": .real(0.1)],
+                                                 tags: ["q": "\"><img src=x onerror=alert(1)>"]))
+            try store.logMetrics(runID: run.id, step: 5, values: [("loss", 2)])
+            try store.saveCheckpoint(runID: run.id, step: 0, weights: Data([1, 2]), trainerState: Data())
+            try store.registerModelVersion(name: "m", runID: run.id, step: 0, description: "<b>bold</b>")
+            let reader = try Store(readingOnly: store.path)
+            for html in [try RunsPage.load(reader, .init()).html(), try RunPage.load(reader, id: run.id, predictions: nil).html(),
+                         try ComparePage.load(reader, ids: [run.id]).html(), try ModelPage.load(reader, name: "m").html()] {
+                #expect(!html.contains("<script>alert") && !html.contains("<img src=x") && !html.contains("<b>bold"))
+                #expect(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;") || html.contains("&lt;b&gt;bold"))
+            }
+            let bad = try RunsPage.load(reader, .init(filter: "loss >"))
+            #expect(bad.errorMessage?.contains("column") == true && bad.runs.isEmpty)
+            #expect(bad.html().contains("id=\"filter-error\""))
+            #expect(try RunsPage.load(reader, .init(filter: "nosuch > 1")).errorMessage?.contains("unknown field 'nosuch'") == true)
+            #expect(RunsPage.Request(page: -5, perPage: 100_000).perPage == RunsPage.Request.maxPerPage)
+        }
+    }
+
+    @Test func pagesPaginateAndSort() throws {
+        try withStore { store, _ in
+            for index in 0..<7 {
+                let run = try store.createRun(NewRun(name: "r\(index)", targetSteps: 10))
+                try store.logMetrics(runID: run.id, step: 1, values: [("loss", Double(10 - index))])
+            }
+            let reader = try Store(readingOnly: store.path)
+            let page = try RunsPage.load(reader, .init(sortField: "loss", isDescending: false, page: 2, perPage: 3))
+            #expect(page.total == 7 && page.runs.map(\.name) == ["r3", "r2", "r1"])
+            #expect(page.html().contains("page 2 of 3") && page.html().contains("rel=\"next\""))
+        }
+    }
+
+    @Test func theReadOnlyStoreWritesNothingAndRefusesNewerOrOlderStores() throws {
+        try withStore { store, path in
+            let run = try store.createRun(NewRun(name: "alive", targetSteps: 10))
+            // A running run whose process is gone shows as crashed, without the store being written.
+            try store.database.execute(sql: "UPDATE runs SET pid = 999999999 WHERE id = \(run.id)")
+            try store.database.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+            let before = try Data(contentsOf: URL(fileURLWithPath: path))
+            let reader = try Store(readingOnly: path)
+            #expect(try reader.listRuns().first?.status == .crashed)
+            #expect(try RunPage.load(reader, id: run.id, predictions: nil).run.status == .crashed)
+            #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
+            #expect(try store.run(id: run.id).status == .running)
+            #expect(throws: SQLiteError.self) { try reader.database.execute(sql: "DELETE FROM runs") }
+
+            try store.database.execute(sql: "INSERT INTO schema_migrations VALUES ('9999_future', 'later')")
+            #expect(throws: StoreError.databaseIsNewer(path: path, unknownMigrations: ["9999_future"])) { try Store(readingOnly: path) }
+            try store.database.execute(sql: "DELETE FROM schema_migrations WHERE id >= '0002'")
+            let error = try #require(throws: StoreError.self) { try Store(readingOnly: path) }
+            #expect(error.description.contains("older nnreg"))
+            #expect(throws: StoreError.noStore(path: path + ".missing")) { try Store(readingOnly: path + ".missing") }
+        }
+    }
+
+    func withStore(_ body: (Store, String) throws -> Void) throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("nnreg-web-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try body(try Store(path: folder + "/web.sqlite"), folder + "/web.sqlite")
+    }
+}
