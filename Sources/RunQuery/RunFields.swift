@@ -9,6 +9,39 @@ public enum RunFields {
         "id", "name", "status", "steps_done", "target_steps", "loss", "accuracy", "test_accuracy", "duration", "created",
     ]
 
+    /// Only the named fields of a run (what a filter and sort read): much less work than `row` for
+    /// thousands of runs.
+    public static func row(_ run: RunSummary, fields: Set<String>, now: Date = Date()) -> [String: FieldValue] {
+        var row: [String: FieldValue] = [:]
+        for field in fields {
+            if let value = value(of: field, in: run, now: now) { row[field] = value }
+        }
+        return row
+    }
+
+    static func value(of field: String, in run: RunSummary, now: Date) -> FieldValue? {
+        switch field {
+        case "id": return .number(Double(run.id))
+        case "name": return .text(run.name)
+        case "status": return .text(run.status.rawValue)
+        case "steps_done": return .number(Double(run.stepsDone))
+        case "target_steps": return .number(Double(run.targetSteps))
+        case "created": return .text(localTime(run.createdAt))
+        case "loss": return run.loss.map(FieldValue.number)
+        case "accuracy": return run.accuracy.map(FieldValue.number)
+        case "test_accuracy": return run.testAccuracy.map(FieldValue.number)
+        case "duration": return duration(of: run, now: now).map(FieldValue.number)
+        default:
+            if field.hasPrefix("tag.") { return run.tags[String(field.dropFirst(4))].map(FieldValue.text) }
+            switch run.params[field] {
+            case .int(let number)?: return .number(Double(number))
+            case .real(let number)?: return .number(number)
+            case .text(let text)?: return .text(text)
+            case nil: return nil
+            }
+        }
+    }
+
     public static func row(_ run: RunSummary, now: Date = Date()) -> [String: FieldValue] {
         var row: [String: FieldValue] = [
             "id": .number(Double(run.id)), "name": .text(run.name), "status": .text(run.status.rawValue),

@@ -37,22 +37,34 @@ public struct RunQuery: Sendable {
     /// `UnknownField` when the filter or sort names a field no run has.
     public func apply(to summaries: [RunSummary], now: Date = Date()) throws -> [RunSummary] {
         if isIdentity { return summaries }
-        var runs = summaries.map { (summary: $0, row: RunFields.row($0, now: now)) }
-        var known = Set(RunFields.builtIn)
-        for run in runs { known.formUnion(run.row.keys) }
-        for field in (expression?.fields ?? []) + [sortField] where !known.contains(field) {
-            throw UnknownField(field: field, known: known.sorted())
-        }
-        if let expression { runs = runs.filter { expression.matches($0.row) } }
-        let (field, isDescending) = (sortField, self.isDescending)
-        runs.sort { lhs, rhs in
-            switch (lhs.row[field], rhs.row[field]) {
-            case (nil, nil): return lhs.summary.id > rhs.summary.id
-            case (nil, _): return false
-            case (_, nil): return true
-            case (let a?, let b?): return a == b ? lhs.summary.id > rhs.summary.id : (isDescending ? a > b : a < b)
+        let fields = Set((expression?.fields ?? []) + [sortField])
+        for field in fields where !RunFields.builtIn.contains(field) {
+            let isHeld = field.hasPrefix("tag.")
+                ? summaries.contains { $0.tags[String(field.dropFirst(4))] != nil } : summaries.contains { $0.params[field] != nil }
+            if !isHeld {
+                var known = Set(RunFields.builtIn)
+                for run in summaries {
+                    known.formUnion(run.params.keys)
+                    known.formUnion(run.tags.keys.map { "tag." + $0 })
+                }
+                throw UnknownField(field: field, known: known.sorted())
             }
         }
-        return runs.map(\.summary)
+        // Indices are filtered and sorted rather than the (large) summaries themselves.
+        var indices = Array(summaries.indices)
+        if let expression {
+            indices = indices.filter { expression.matches(RunFields.row(summaries[$0], fields: fields, now: now)) }
+        }
+        let keys = summaries.map { RunFields.value(of: sortField, in: $0, now: now) }
+        let isDescending = self.isDescending
+        indices.sort { lhs, rhs in
+            switch (keys[lhs], keys[rhs]) {
+            case (nil, nil): return summaries[lhs].id > summaries[rhs].id
+            case (nil, _): return false
+            case (_, nil): return true
+            case (let a?, let b?): return a == b ? summaries[lhs].id > summaries[rhs].id : (isDescending ? a > b : a < b)
+            }
+        }
+        return indices.map { summaries[$0] }
     }
 }

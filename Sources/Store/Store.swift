@@ -69,6 +69,12 @@ public final class Store {
         appliedMigrationIDs = []
     }
 
+    /// A number that changes whenever another connection commits to the store (`PRAGMA
+    /// data_version`): a reader can keep what it computed while it stays the same.
+    public func dataVersion() throws -> Int64 {
+        try database.int64(sql: "PRAGMA data_version") ?? 0
+    }
+
     /// Runs `body` in one transaction (`BEGIN IMMEDIATE`, or a savepoint when nested): it commits when
     /// `body` returns and rolls back when it throws. Store methods called inside join it.
     public func inTransaction<T>(_ body: () throws -> T) throws -> T {

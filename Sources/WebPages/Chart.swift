@@ -53,12 +53,18 @@ public struct Chart {
     }
 
     public func svg() -> String {
-        let all = series.flatMap(\.points).filter { $0.x.isFinite && $0.y.isFinite }
+        // Bounds in one pass over every point, without copying them.
+        var (minX, maxX, minY, maxY) = (Double.infinity, -Double.infinity, Double.infinity, -Double.infinity)
+        for series in series {
+            for point in series.points where point.x.isFinite && point.y.isFinite {
+                minX = min(minX, point.x); maxX = max(maxX, point.x)
+                minY = min(minY, point.y); maxY = max(maxY, point.y)
+            }
+        }
         let plotWidth = width - Self.margin.left - Self.margin.right
         let plotHeight = height - Self.margin.top - Self.margin.bottom
         var out = "<figure class=\"chart\"><svg class=\"chart\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" width=\"\(Int(width))\" height=\"\(Int(height))\" role=\"img\" aria-label=\"\(HTML.escape(title))\""
-        guard let minX = all.map(\.x).min(), let maxX = all.map(\.x).max(),
-              let minY = all.map(\.y).min(), let maxY = all.map(\.y).max() else {
+        guard minX.isFinite, minY.isFinite else {
             return out + "><text x=\"\(Int(width / 2))\" y=\"\(Int(height / 2))\" text-anchor=\"middle\">\(HTML.escape(title)): no points yet</text></svg></figure>"
         }
         let xRange = minX...(maxX > minX ? maxX : minX + 1)
@@ -83,7 +89,8 @@ public struct Chart {
         }
         out += "<text class=\"axis\" x=\"\(f(Self.margin.left + plotWidth / 2))\" y=\"\(f(height - 6))\" text-anchor=\"middle\">\(HTML.escape(xLabel))</text>"
         for (index, series) in series.enumerated() {
-            let points = Downsample.minMax(series.points.filter { $0.x.isFinite && $0.y.isFinite }, columns: Int(plotWidth), xRange: xRange)
+            let finite = series.points.allSatisfy { $0.x.isFinite && $0.y.isFinite } ? series.points : series.points.filter { $0.x.isFinite && $0.y.isFinite }
+            let points = Downsample.minMax(finite, columns: Int(plotWidth), xRange: xRange)
             guard !points.isEmpty else { continue }
             var d = ""
             d.reserveCapacity(points.count * 14)

@@ -16,7 +16,7 @@ struct API {
     struct Problem: Encodable { let error: String; let status: Int }
 
     func add(to router: Router<BasicRequestContext>) {
-        router.get("/api/runs") { request, _ in try self.json { store in
+        router.get("/api/runs") { request, _ in try self.json(request) { store in
             let query = QueryString(request.uri.query)
             let limit = max(1, min(query["limit"].flatMap(Int.init) ?? 100, Self.maxLimit))
             let offset = max(0, query["offset"].flatMap(Int.init) ?? 0)
@@ -34,7 +34,7 @@ struct API {
             }
             return Array(matching.dropFirst(offset).prefix(limit)).map { RunListing($0, now: now) }
         } }
-        router.get("/api/runs/:id") { _, context in try self.json { store in
+        router.get("/api/runs/:id") { request, context in try self.json(request) { store in
             let id = try WebServer.id(context)
             var run = try store.run(id: id)
             if run.status == .running, try store.crashedRunIDs().contains(id) { run = run.with(status: .crashed) }
@@ -46,7 +46,7 @@ struct API {
                 parentName: try run.parentRunID.map { try store.run(id: $0).name }, forks: try store.forks(of: id),
                 modelVersions: try store.modelVersions(runID: id))
         } }
-        router.get("/api/runs/:id/metrics") { request, context in try self.json { store in
+        router.get("/api/runs/:id/metrics") { request, context in try self.json(request) { store in
             let id = try WebServer.id(context)
             _ = try store.run(id: id)
             let keys = try QueryString(request.uri.query)["key"].map { [$0] } ?? store.metricKeys(runID: id)
@@ -54,13 +54,13 @@ struct API {
                 MetricHistory(runID: id, key: key, points: try store.metricHistory(runID: id, key: key).map { [Double($0.step), $0.value] })
             }
         } }
-        router.get("/api/models") { _, _ in try self.json { store in
+        router.get("/api/models") { request, _ in try self.json(request) { store in
             try store.models().map { model in
                 ModelSummary(name: model.name, description: model.description, versions: model.versionCount,
                              latestVersion: model.latestVersion, aliases: model.aliases, tags: model.tags, created: model.createdAt)
             }
         } }
-        router.get("/api/models/:name") { _, context in try self.json { store in
+        router.get("/api/models/:name") { request, context in try self.json(request) { store in
             let name = try context.parameters.require("name")
             let model = try store.model(named: name)
             return ModelDetail(name: model.name, description: model.description, aliases: model.aliases, tags: model.tags,
@@ -93,23 +93,26 @@ struct API {
     }
 
     /// Encodes what `body` returns as JSON (the CLI's encoder settings); errors become `{"error", "status"}`.
-    func json<T: Encodable>(_ body: (Store) throws -> T) throws -> Response {
+    func json<T: Encodable>(_ request: Request, _ body: @escaping (Store) throws -> T) throws -> Response {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        let status: HTTPResponse.Status
-        let data: Data
-        do {
-            data = try encoder.encode(try body(try Store(readingOnly: server.storePath)))
-            status = .ok
-        } catch let error as HTTPError {
-            status = error.status
-            data = try encoder.encode(Problem(error: error.body ?? error.status.reasonPhrase, status: Int(error.status.code)))
-        } catch let error as StoreError {
-            status = WebServer.status(of: error)
-            data = try encoder.encode(Problem(error: error.description, status: Int(status.code)))
+        let answer = try server.cache.answer("api " + request.uri.string) { store in
+            let status: HTTPResponse.Status
+            let data: Data
+            do {
+                data = try encoder.encode(try body(store))
+                status = .ok
+            } catch let error as HTTPError {
+                status = error.status
+                data = try encoder.encode(Problem(error: error.body ?? error.status.reasonPhrase, status: Int(error.status.code)))
+            } catch let error as StoreError {
+                status = WebServer.status(of: error)
+                data = try encoder.encode(Problem(error: error.description, status: Int(status.code)))
+            }
+            return .init(status: status, body: String(decoding: data, as: UTF8.self), contentType: "application/json")
         }
-        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        return Response(status: answer.status, headers: [.contentType: answer.contentType], body: .init(byteBuffer: ByteBuffer(string: answer.body)))
     }
 }

@@ -14,10 +14,12 @@ import WebPages
 public struct WebServer: Sendable {
     public let storePath: String
     public let predictions: PredictionProvider?
+    let cache: PageCache
 
     public init(storePath: String, predictions: PredictionProvider? = nil) {
         self.storePath = storePath
         self.predictions = predictions
+        cache = PageCache(path: storePath)
     }
 
     /// Checks once, before listening, that the store opens (so a bad `--db` is one line at start-up).
@@ -29,7 +31,7 @@ public struct WebServer: Sendable {
     public func makeRouter() -> Router<BasicRequestContext> {
         let router = Router(options: .autoGenerateHeadEndpoints)  // HEAD answers as GET would, without the body
         router.add(middleware: SafetyMiddleware())
-        router.get("/") { request, _ in try self.page { store in
+        router.get("/") { request, _ in try self.page(request) { store in
             let query = QueryString(request.uri.query)
             let runs = try RunsPage.load(store, RunsPage.Request(
                 filter: query["where"] ?? "", sortField: query["sort"].flatMap { $0.isEmpty ? nil : $0 } ?? "id",
@@ -37,18 +39,18 @@ public struct WebServer: Sendable {
                 perPage: query["per"].flatMap(Int.init) ?? 50))
             return (runs.errorMessage == nil ? .ok : .badRequest, runs.html())
         } }
-        router.get("/runs/:id") { _, context in try self.page { store in
+        router.get("/runs/:id") { request, context in try self.page(request) { store in
             (.ok, try RunPage.load(store, id: try Self.id(context), predictions: self.predictions).html())
         } }
-        router.get("/compare") { request, _ in try self.page { store in
+        router.get("/compare") { request, _ in try self.page(request) { store in
             let ids = QueryString(request.uri.query).all("run").compactMap { Int64($0) }
             guard !ids.isEmpty, ids.count <= ComparePage.maxRuns else {
                 throw HTTPError(.badRequest, message: "Choose between 1 and \(ComparePage.maxRuns) runs to compare (run=ID&run=ID…).")
             }
             return (.ok, try ComparePage.load(store, ids: ids).html())
         } }
-        router.get("/models") { _, _ in try self.page { store in (.ok, try ModelsPage.load(store).html()) } }
-        router.get("/models/:name") { _, context in try self.page { store in
+        router.get("/models") { request, _ in try self.page(request) { store in (.ok, try ModelsPage.load(store).html()) } }
+        router.get("/models/:name") { request, context in try self.page(request) { store in
             (.ok, try ModelPage.load(store, name: try context.parameters.require("name")).html())
         } }
         router.get("/static/nnreg.js") { _, _ in
@@ -78,17 +80,23 @@ public struct WebServer: Sendable {
         return id
     }
 
-    /// Opens the store read-only and renders a page; store errors become 404 (not found) or 500 pages.
-    func page(_ render: (Store) throws -> (HTTPResponse.Status, String)) throws -> Response {
-        do {
-            let (status, html) = try render(try Store(readingOnly: storePath))
-            return Self.html(status, html)
-        } catch let error as HTTPError {
-            return Self.html(error.status, ErrorPage.html(status: Int(error.status.code), message: error.body ?? error.status.reasonPhrase))
-        } catch let error as StoreError {
-            let status = Self.status(of: error)
-            return Self.html(status, ErrorPage.html(status: Int(status.code), message: error.description))
+    /// Renders a page on the shared read-only connection (or reuses it, `PageCache`); store errors
+    /// become 404 (not found) or 500 pages.
+    func page(_ request: Request, _ render: @escaping (Store) throws -> (HTTPResponse.Status, String)) throws -> Response {
+        let answer = try cache.answer(request.uri.string) { store in
+            do {
+                let (status, html) = try render(store)
+                return .init(status: status, body: html, contentType: "text/html; charset=utf-8")
+            } catch let error as HTTPError {
+                return .init(status: error.status, body: ErrorPage.html(status: Int(error.status.code), message: error.body ?? error.status.reasonPhrase),
+                             contentType: "text/html; charset=utf-8")
+            } catch let error as StoreError {
+                let status = Self.status(of: error)
+                return .init(status: status, body: ErrorPage.html(status: Int(status.code), message: error.description),
+                             contentType: "text/html; charset=utf-8")
+            }
         }
+        return Response(status: answer.status, headers: [.contentType: answer.contentType], body: .init(byteBuffer: ByteBuffer(string: answer.body)))
     }
 
     static func status(of error: StoreError) -> HTTPResponse.Status {

@@ -1,7 +1,7 @@
 import Foundation
 
 // nnreg-bench SUITE [--data DIR]: prints one figure per line as `NAME VALUE UNIT`.
-// Suites: store, train, cli, concurrency, registry (one file each: StoreBenchmark.swift, …), all.
+// Suites: store, train, cli, concurrency, registry, web (one file each: StoreBenchmark.swift, …), all.
 let arguments = Array(CommandLine.arguments.dropFirst())
 let suite = arguments.first ?? "all"
 var dataDirectory = ProcessInfo.processInfo.environment["NNREG_DATA"] ?? "data/mnist"
@@ -22,13 +22,15 @@ do {
     case "cli": try runCLIBenchmarks()
     case "concurrency": try runConcurrencyBenchmarks()
     case "registry": try runRegistryBenchmarks(dataDirectory: dataDirectory)
+    case "web": try runWebBenchmarks(dataDirectory: dataDirectory)
     case "all":
         try runStoreBenchmarks()
         try runTrainBenchmarks(dataDirectory: dataDirectory)
         try runCLIBenchmarks()
         try runRegistryBenchmarks(dataDirectory: dataDirectory)
+        try runWebBenchmarks(dataDirectory: dataDirectory)
     default:
-        FileHandle.standardError.write(Data("usage: nnreg-bench store|train|cli|concurrency|registry|all [--data DIR]\n".utf8))
+        FileHandle.standardError.write(Data("usage: nnreg-bench store|train|cli|concurrency|registry|web|all [--data DIR]\n".utf8))
         exit(64)
     }
 } catch {
