@@ -71,7 +71,7 @@ public struct RunPage {
     /// The page's content, also one section of a report.
     public func section(mode: PageMode) -> String {
         var body = "<section class=\"run\" id=\"run-\(run.id)\"><h1>Run \(run.id) <span class=\"name\">\(HTML.escape(run.name))</span> \(Page.badge(run.status.rawValue))</h1>"
-        body += "<table class=\"facts\"><tbody>"
+        body += "<div class=\"columns\"><table class=\"facts\"><tbody>"
         func fact(_ name: String, _ value: String) { body += "<tr><th>\(name)</th><td>\(value)</td></tr>" }
         fact("steps", "\(run.stepsDone) / \(run.targetSteps)")
         fact("created", Format.time(run.createdAt))
@@ -99,16 +99,17 @@ public struct RunPage {
         }
         body += "</tbody></table>"
 
-        body += "<h2>Params</h2><table class=\"params\"><tbody>"
+        body += "<div><h2>Params</h2><table class=\"params\"><tbody>"
         for (key, value) in params.sorted(by: { $0.key < $1.key }) {
             body += "<tr><th>\(HTML.escape(key))</th><td class=\"num\">\(HTML.escape(value.description))</td></tr>"
         }
-        body += "</tbody></table>"
+        body += "</tbody></table></div></div>"
 
         body += "<h2>Curves</h2>"
         for (index, metric) in metrics.enumerated() {
             let chart = Chart(title: "\(metric.key) (\(metric.points.count) points)", series: [
-                .init(label: run.name, points: metric.points.map { (Double($0.step), $0.value) }, style: Palette.style(index == 0 ? 1 : 2)),
+                .init(label: run.name, points: metric.points.map { (Double($0.step), $0.value) },
+                      style: Palette.Style(color: Palette.colors[index % 2 == 0 ? 1 : 2], dash: "", marker: 0)),
             ])
             body += chart.svg()
         }

@@ -26,5 +26,6 @@ enum Style {
         .digits{display:flex;flex-wrap:wrap;gap:10px}.digit{border:2px solid #2da44e;padding:4px;text-align:center;font-size:12px;width:92px}
         .digit.wrong{border-color:#cf222e;background:#ffebe9}.digit img{width:80px;height:80px;image-rendering:pixelated;display:block;margin:0 auto}
         section.run{border-top:2px solid var(--line);margin-top:24px}.nowrap{white-space:nowrap}
+        .columns{display:flex;flex-wrap:wrap;gap:12px 32px;align-items:flex-start}.columns h2{margin-top:0}
         """
 }

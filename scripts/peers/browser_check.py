@@ -27,11 +27,14 @@ from selenium.webdriver.chrome.options import Options  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 
 
+WINDOW = "1300,1000"
+
+
 def browser(extra=()):
     options = Options()
     options.binary_location = "/usr/bin/chromium"
     for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                     "--window-size=1300,1000", "--hide-scrollbars", *extra):
+                     "--window-size=" + WINDOW, "--hide-scrollbars", *extra):
         options.add_argument(argument)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
@@ -101,6 +104,7 @@ def inspect(driver, url, screenshot=None):
 
 
 def main():
+    global WINDOW
     parser = argparse.ArgumentParser()
     parser.add_argument("base")
     parser.add_argument("--pages", nargs="+", default=["/"])
@@ -109,7 +113,9 @@ def main():
     parser.add_argument("--screenshots")
     parser.add_argument("--live-run", type=int)
     parser.add_argument("--live-seconds", type=float, default=5)
+    parser.add_argument("--window", default=WINDOW, help="WIDTH,HEIGHT of the browser window (and screenshots)")
     arguments = parser.parse_args()
+    WINDOW = arguments.window
     result = {"pages": []}
     driver = browser()
     try:
