@@ -30,6 +30,9 @@ public struct RunQuery: Sendable {
         return (first, parts.count > 1 && parts[1].lowercased() == "desc")
     }
 
+    /// Every field the filter and the sort name.
+    public var fields: Set<String> { Set((expression?.fields ?? []) + [sortField]) }
+
     /// Whether applying the query changes the store's own order (newest first, all runs).
     public var isIdentity: Bool { expression == nil && sortField == "id" && isDescending }
 

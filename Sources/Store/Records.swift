@@ -231,3 +231,12 @@ extension Run {
             parentStep: parentStep, notes: notes, deletedAt: deletedAt)
     }
 }
+
+extension RunSummary {
+    /// The same summary with these tags (a page that listed runs without tags adds its rows' own).
+    public func with(tags: [String: String]) -> RunSummary {
+        RunSummary(id: id, name: name, status: status, stepsDone: stepsDone, targetSteps: targetSteps, createdAt: createdAt,
+                   startedAt: startedAt, endedAt: endedAt, loss: loss, accuracy: accuracy, testAccuracy: testAccuracy,
+                   params: params, tags: tags)
+    }
+}

@@ -5,8 +5,11 @@ extension Store {
     /// evaluation on split `test`), params and tags. Marks dead `running` runs as crashed first.
     /// One query for the runs (latest values are index seeks on the metrics key), one for all params,
     /// one for all tags.
-    /// Soft-deleted runs are left out unless `includeDeleted`.
-    public func listRuns(status: RunStatus? = nil, limit: Int? = nil, includeDeleted: Bool = false) throws -> [RunSummary] {
+    /// Soft-deleted runs are left out unless `includeDeleted`. Without `withParams` / `withTags` the
+    /// summaries carry none (a caller that shows 50 of 10,000 runs reads those 50's tags itself).
+    public func listRuns(
+        status: RunStatus? = nil, limit: Int? = nil, includeDeleted: Bool = false, withParams: Bool = true, withTags: Bool = true
+    ) throws -> [RunSummary] {
         // A read-only store shows dead runs as crashed without recording it.
         let crashed = Set(isReadOnly ? try crashedRunIDs() : try markCrashedRuns())
         let lossID = try metricKeyID("loss", create: false) ?? -1
@@ -46,7 +49,7 @@ extension Store {
         var params: [Int64: [String: ParamValue]] = [:]
         let paramStatement = try database.cachedStatement(sql: "SELECT run_id, key, value FROM params WHERE run_id >= ?")
         try paramStatement.bind(lowestID, at: 1)
-        while try paramStatement.step() {
+        while withParams, try paramStatement.step() {
             params[paramStatement.int64(at: 0), default: [:]][paramStatement.string(at: 1)] =
                 Self.readParam(paramStatement, at: 2)
         }
@@ -54,7 +57,7 @@ extension Store {
         var tags: [Int64: [String: String]] = [:]
         let tagStatement = try database.cachedStatement(sql: "SELECT run_id, key, value FROM tags WHERE run_id >= ?")
         try tagStatement.bind(lowestID, at: 1)
-        while try tagStatement.step() {
+        while withTags, try tagStatement.step() {
             tags[tagStatement.int64(at: 0), default: [:]][tagStatement.string(at: 1)] = tagStatement.string(at: 2)
         }
         tagStatement.reset()

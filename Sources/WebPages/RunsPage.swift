@@ -35,13 +35,17 @@ public struct RunsPage {
 
     /// Loads every run (soft-deleted ones excepted), applies the filter and sort, keeps one page.
     public static func load(_ store: Store, _ request: Request, now: Date = Date()) throws -> RunsPage {
-        let summaries = try store.listRuns()
         let query: RunQuery
         do {
             query = try RunQuery(where: request.filter, sort: "\(request.sortField) \(request.isDescending ? "desc" : "asc")")
         } catch {
             return RunsPage(request: request, runs: [], total: 0, errorMessage: "Filter: \(error)", now: now)
         }
+        // Params and tags of every run only when the filter or sort names one; the page's own rows
+        // get their tags below.
+        let fields = query.fields.filter { !RunFields.builtIn.contains($0) }
+        let summaries = try store.listRuns(
+            withParams: fields.contains { !$0.hasPrefix("tag.") }, withTags: fields.contains { $0.hasPrefix("tag.") })
         let matching: [RunSummary]
         do {
             matching = try query.apply(to: summaries, now: now)
@@ -49,7 +53,9 @@ public struct RunsPage {
             return RunsPage(request: request, runs: [], total: 0, errorMessage: "\(error)", now: now)
         }
         let start = min((request.page - 1) * request.perPage, matching.count)
-        let page = Array(matching[start..<min(start + request.perPage, matching.count)])
+        let page = try matching[start..<min(start + request.perPage, matching.count)].map { run in
+            run.tags.isEmpty ? run.with(tags: try store.tags(runID: run.id)) : run
+        }
         return RunsPage(request: request, runs: page, total: matching.count, errorMessage: nil, now: now)
     }
 
