@@ -84,6 +84,8 @@ ATTR static void bias_gradient_##SUFFIX(float *bias, const float *delta, int row
 }
 
 #define CHUNK 64
+/* Rows of W (or D) are visited in an order no hardware prefetcher guesses: ask for them a few terms ahead. */
+#define PREFETCH_AHEAD 6
 #define DEFINE_SPARSE(SUFFIX, ATTR)                                                               \
 ATTR static void sparse_forward_##SUFFIX(float *z, int rows, int n, const int32_t *row_start,    \
                                          const int32_t *cols, const float *vals, const float *w) {\
@@ -95,6 +97,10 @@ ATTR static void sparse_forward_##SUFFIX(float *z, int rows, int n, const int32_
             float acc[CHUNK];                                                                     \
             for (int j = 0; j < CHUNK; j++) acc[j] = 0.0f;                                        \
             for (int i = begin; i < end; i++) {                                                   \
+                if (i + PREFETCH_AHEAD < end) {                                                   \
+                    const char *ahead = (const char *)(w + (long)cols[i + PREFETCH_AHEAD] * n + c0); \
+                    for (int b = 0; b < CHUNK * 4; b += 64) __builtin_prefetch(ahead + b);        \
+                }                                                                                 \
                 const float v = vals[i];                                                          \
                 const float *row = w + (long)cols[i] * n + c0;                                    \
                 for (int j = 0; j < CHUNK; j++) acc[j] = fmaf(v, row[j], acc[j]);                             \
@@ -124,6 +130,10 @@ ATTR static void sparse_weight_gradient_##SUFFIX(float *w, int features, int n, 
             float acc[CHUNK];                                                                     \
             for (int j = 0; j < CHUNK; j++) acc[j] = 0.0f;                                        \
             for (int i = begin; i < end; i++) {                                                   \
+                if (i + PREFETCH_AHEAD < end) {                                                   \
+                    const char *ahead = (const char *)(d + (long)row_index[i + PREFETCH_AHEAD] * n + c0); \
+                    for (int b = 0; b < CHUNK * 4; b += 64) __builtin_prefetch(ahead + b);        \
+                }                                                                                 \
                 const float v = tvals[i];                                                         \
                 const float *row = d + (long)row_index[i] * n + c0;                               \
                 for (int j = 0; j < CHUNK; j++) acc[j] = fmaf(v, row[j], acc[j]);                             \
