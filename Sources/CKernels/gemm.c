@@ -44,14 +44,16 @@ static float *panel(long floats) {
 }
 
 #define NN_UNROLL _Pragma("clang loop unroll(full)")
+/* Unaligned vector loads and stores (macros: a 64-byte vector passed by value to a function compiled
+   for AVX2 would change the calling convention). */
+#define NN_LOAD(T, p) ({ T nn_v_; __builtin_memcpy(&nn_v_, (p), sizeof nn_v_); nn_v_; })
+#define NN_STORE(p, v) do { __typeof__(v) nn_v_ = (v); __builtin_memcpy((p), &nn_v_, sizeof nn_v_); } while (0)
 
 /* One path: VL-lane vectors, tiles of MR rows x NV vectors. The tile function takes op(A)'s rows
    [0, mr) at a (element (i, p) at a[i * rs + p * cs]; rows past mr repeat row mr-1 and are not
    stored) and NV * VL columns of B at b (row stride ldb). */
 #define DEFINE_GEMM(S, ATTR, VL, MR, NV)                                                              \
 typedef float S##_vec __attribute__((ext_vector_type(VL)));                                          \
-ATTR static inline S##_vec S##_load(const float *p) { S##_vec v; __builtin_memcpy(&v, p, sizeof v); return v; } \
-ATTR static inline void S##_store(float *p, S##_vec v) { __builtin_memcpy(p, &v, sizeof v); }       \
 ATTR static void S##_tile(int k, const float *a, long rs, long cs, int mr, const float *b, long ldb,  \
                           float *c, long ldc, int nr, float alpha, float beta) {                      \
     S##_vec acc[MR][NV];                                                                             \
@@ -61,7 +63,7 @@ ATTR static void S##_tile(int k, const float *a, long rs, long cs, int mr, const
     for (int p = 0; p < k; p++) {                                                                    \
         const float *ap = a + (long)p * cs, *bp = b + (long)p * ldb;                                 \
         S##_vec bv[NV];                                                                              \
-        NN_UNROLL for (int v = 0; v < NV; v++) bv[v] = S##_load(bp + v * VL);                        \
+        NN_UNROLL for (int v = 0; v < NV; v++) bv[v] = NN_LOAD(S##_vec, bp + v * VL);                        \
         NN_UNROLL for (int i = 0; i < MR; i++) {                                                     \
             S##_vec av = (S##_vec)(ap[off[i]]);                                                      \
             NN_UNROLL for (int v = 0; v < NV; v++) acc[i][v] = __builtin_elementwise_fma(av, bv[v], acc[i][v]); \
@@ -72,13 +74,13 @@ ATTR static void S##_tile(int k, const float *a, long rs, long cs, int mr, const
         NN_UNROLL for (int i = 0; i < MR; i++) NN_UNROLL for (int v = 0; v < NV; v++) {              \
             float *out = c + i * ldc + v * VL;                                                       \
             S##_vec r = beta == 0.0f ? va * acc[i][v]                                                \
-                : __builtin_elementwise_fma(va, acc[i][v], (S##_vec)(beta) * S##_load(out));         \
-            S##_store(out, r);                                                                       \
+                : __builtin_elementwise_fma(va, acc[i][v], (S##_vec)(beta) * NN_LOAD(S##_vec, out));         \
+            NN_STORE(out, r);                                                                       \
         }                                                                                            \
         return;                                                                                      \
     }                                                                                                \
     float t[MR][VL * NV];                                                                            \
-    NN_UNROLL for (int i = 0; i < MR; i++) NN_UNROLL for (int v = 0; v < NV; v++) S##_store(&t[i][v * VL], acc[i][v]); \
+    NN_UNROLL for (int i = 0; i < MR; i++) NN_UNROLL for (int v = 0; v < NV; v++) NN_STORE(&t[i][v * VL], acc[i][v]); \
     for (int i = 0; i < mr; i++) {                                                                   \
         float *out = c + i * ldc;                                                                    \
         for (int j = 0; j < nr; j++)                                                                 \

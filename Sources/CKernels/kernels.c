@@ -73,10 +73,10 @@ ATTR static void sigmoid_backward_##SUFFIX(float *delta, const float *h, long n)
     for (long i = 0; i < n; i++) delta[i] = delta[i] * (h[i] * (1.0f - h[i]));                    \
 }                                                                                                 \
 ATTR static void bias_gradient_##SUFFIX(float *bias, const float *delta, int rows, int cols,      \
-                                        float alpha, float beta, float *sum) {                    \
+                                        int ld, float alpha, float beta, float *sum) {            \
     for (int c = 0; c < cols; c++) sum[c] = 0.0f;                                                 \
     for (int r = 0; r < rows; r++) {                                                              \
-        const float *row = delta + (long)r * cols;                                                \
+        const float *row = delta + (long)r * ld;                                                  \
         for (int c = 0; c < cols; c++) sum[c] += row[c];                                          \
     }                                                                                             \
     if (beta == 0.0f) { for (int c = 0; c < cols; c++) bias[c] = alpha * sum[c]; }                \
@@ -200,9 +200,9 @@ void nn_bias_sigmoid(int isa, float *z, const float *bias, int rows, int cols) {
 void nn_sigmoid_backward(int isa, float *delta, const float *h, long n) {
     DISPATCH(sigmoid_backward, isa, delta, h, n);
 }
-void nn_bias_gradient(int isa, float *bias, const float *delta, int rows, int cols, float alpha, float beta,
+void nn_bias_gradient(int isa, float *bias, const float *delta, int rows, int cols, int ld, float alpha, float beta,
                       float *scratch) {
-    DISPATCH(bias_gradient, isa, bias, delta, rows, cols, alpha, beta, scratch);
+    DISPATCH(bias_gradient, isa, bias, delta, rows, cols, ld, alpha, beta, scratch);
 }
 
 void nn_sparse_forward(int isa, float *z, int rows, int n, const int32_t *row_start, const int32_t *cols,

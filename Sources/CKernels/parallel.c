@@ -329,16 +329,7 @@ void nn_parallel_sparse_forward_sigmoid(int isa, float *z, int rows, int n, cons
     run2(chain_part, &c);
 }
 
-void nn_parallel_gemm_tn_columns_sigmoid_backward(int isa, int m, int n, int k, float alpha, const float *a, int lda,
-                                                  const float *b, int ldb, float beta, float *c, int ldc,
-                                                  float *delta, const float *h, int rows, int cols) {
-    gemm_job g = {isa, 1, m, n, k, lda, ldb, ldc, 1, alpha, beta, a, b, c};
-    row_backward_job bj = {isa, delta, h, rows, cols};
-    chain_job ch = {gemm_part, &g, row_backward_part, &bj};
-    run2(chain_part, &ch);
-}
-
-typedef struct { job_fn fn[6]; void *ctx[6]; int count; } chain_many_job;
+typedef struct { job_fn fn[8]; void *ctx[8]; int count; } chain_many_job;
 static void chain_many_part(void *p, int part) {
     chain_many_job *c = p;
     for (int i = 0; i < c->count; i++) c->fn[i](c->ctx[i], part);
@@ -369,17 +360,28 @@ static void transpose_part(void *p, int part) {
     nn_transpose_columns(t->dst, t->src, t->rows, t->cols, c0, c1);
 }
 
-double nn_parallel_forward_tail(int isa, int rows, int hidden1, int hidden2, int classes, const float *h1,
-                                const float *w2, const float *b2, float *h2, const float *w3, const float *b3,
-                                float *p, const uint8_t *labels, float *delta, double *row_loss, int *correct,
-                                float *w2t, float *w3t) {
+/* Column sums of delta into bias, split by columns. */
+typedef struct { int isa; float *bias; const float *delta; int rows, cols; float alpha, beta; float *scratch; } bias_job;
+static void bias_part(void *p, int part) {
+    bias_job *b = p;
+    int half = b->cols / 2, c0 = part ? half : 0, c1 = part ? b->cols : half;
+    if (c1 > c0) nn_bias_gradient(b->isa, b->bias + c0, b->delta + c0, b->rows, c1 - c0, b->cols, b->alpha, b->beta, b->scratch + c0);
+}
+
+double nn_parallel_forward(int isa, int rows, int hidden1, int hidden2, int classes, const int32_t *row_start,
+                           const int32_t *cols, const float *vals, const float *w1, const float *b1, float *h1,
+                           const float *w2, const float *b2, float *h2, const float *w3, const float *b3, float *p,
+                           const uint8_t *labels, float *delta, double *row_loss, int *correct, float *w2t, float *w3t) {
+    sparse_fwd_job f1 = {isa, h1, rows, hidden1, row_start, cols, vals, w1};
+    sigmoid_job s1 = {isa, h1, b1, rows, hidden1};
     gemm_job g2 = {isa, 0, rows, hidden2, hidden1, hidden1, hidden2, hidden2, 0, 1.0f, 0.0f, h1, w2, h2};
     sigmoid_job s2 = {isa, h2, b2, rows, hidden2};
     gemm_job g3 = {isa, 0, rows, classes, hidden2, hidden2, classes, classes, 0, 1.0f, 0.0f, h2, w3, p};
     softmax_job sm = {p, b3, labels, rows, classes, delta, row_loss, {0, 0}};
     transpose_job t2 = {w2t, w2, hidden1, hidden2}, t3 = {w3t, w3, hidden2, classes};
-    chain_many_job c = {{gemm_part, sigmoid_part, gemm_part, softmax_part, transpose_part, transpose_part},
-                        {&g2, &s2, &g3, &sm, &t2, &t3}, 6};
+    /* Part p's rows of each layer need only part p's rows of the layer before. */
+    chain_many_job c = {{sparse_fwd_part, sigmoid_part, gemm_part, sigmoid_part, gemm_part, softmax_part, transpose_part,
+                         transpose_part}, {&f1, &s1, &g2, &s2, &g3, &sm, &t2, &t3}, 8};
     run2(chain_many_part, &c);
     /* Row r's value is 0.0 - (double)nn_logf(clipped p); adding them in row order is the serial sum. */
     double loss = 0.0;
@@ -388,11 +390,24 @@ double nn_parallel_forward_tail(int isa, int rows, int hidden1, int hidden2, int
     return loss;
 }
 
-void nn_parallel_backward_head(int isa, int rows, int classes, int hidden2, int hidden1, const float *d3,
-                               const float *w3t, float *d2, const float *h2, const float *w2t, float *d1) {
+void nn_parallel_backward(int isa, int rows, int inputs, int hidden1, int hidden2, int classes,
+                          const float *h1, const float *h2, float *d1, float *d2, const float *d3,
+                          const float *w2t, const float *w3t, const int32_t *col_start, const int32_t *row_index,
+                          const float *tvals, float *w1, float *b1, float *w2, float *b2, float *w3, float *b3,
+                          float alpha, float beta, float *scratch) {
     gemm_job g3 = {isa, 0, rows, hidden2, classes, classes, hidden2, hidden2, 0, 1.0f, 0.0f, d3, w3t, d2};
-    row_backward_job bj = {isa, d2, h2, rows, hidden2};
+    row_backward_job s2 = {isa, d2, h2, rows, hidden2};
     gemm_job g2 = {isa, 0, rows, hidden1, hidden2, hidden2, hidden1, hidden1, 0, 1.0f, 0.0f, d2, w2t, d1};
-    chain_many_job c = {{gemm_part, row_backward_part, gemm_part}, {&g3, &bj, &g2}, 3};
-    run2(chain_many_part, &c);
+    row_backward_job s1 = {isa, d1, h1, rows, hidden1};
+    gemm_job u3 = {isa, 1, hidden2, classes, rows, hidden2, classes, classes, 0, alpha, beta, h2, d3, w3};
+    bias_job v3 = {isa, b3, d3, rows, classes, alpha, beta, scratch};
+    chain_many_job first = {{gemm_part, row_backward_part, gemm_part, row_backward_part, gemm_part, bias_part},
+                            {&g3, &s2, &g2, &s1, &u3, &v3}, 6};
+    run2(chain_many_part, &first);
+    gemm_job u2 = {isa, 1, hidden1, hidden2, rows, hidden1, hidden2, hidden2, 1, alpha, beta, h1, d2, w2};
+    bias_job v2 = {isa, b2, d2, rows, hidden2, alpha, beta, scratch};
+    sparse_grad_job u1 = {isa, w1, inputs, hidden1, col_start, row_index, tvals, d1, alpha, beta};
+    bias_job v1 = {isa, b1, d1, rows, hidden1, alpha, beta, scratch + hidden2};
+    chain_many_job second = {{gemm_part, bias_part, sparse_grad_part, bias_part}, {&u2, &v2, &u1, &v1}, 4};
+    run2(chain_many_part, &second);
 }

@@ -48,35 +48,22 @@ final class Parameters {
     /// cross-entropy and the number of correct argmaxes.
     func forward(_ ws: Workspace, rows: Int, withDelta: Bool) -> (loss: Double, correct: Int) {
         precondition(rows <= ws.capacity && ws.inputs == inputs, "forward: \(rows) rows of \(ws.inputs) into \(ws.capacity) x \(inputs)")
-        let isa = ws.path.isa
-        nn_parallel_sparse_forward_sigmoid(isa, ws.h1, Int32(rows), Int32(hidden1), ws.rowStart, ws.columns, ws.values, w1, b1)
         var correct: Int32 = 0
         // With the deltas, W2ᵀ and W3ᵀ are made alongside for the backward pass's input gradients.
-        let loss = nn_parallel_forward_tail(isa, Int32(rows), Int32(hidden1), Int32(hidden2), Int32(classes), ws.h1, w2, b2, ws.h2,
-                                            w3, b3, ws.p, ws.labels, withDelta ? ws.d3 : nil, ws.rowLosses, &correct,
-                                            withDelta ? ws.w2t : nil, withDelta ? ws.w3t : nil)
+        let loss = nn_parallel_forward(ws.path.isa, Int32(rows), Int32(hidden1), Int32(hidden2), Int32(classes), ws.rowStart, ws.columns,
+                                       ws.values, w1, b1, ws.h1, w2, b2, ws.h2, w3, b3, ws.p, ws.labels, withDelta ? ws.d3 : nil,
+                                       ws.rowLosses, &correct, withDelta ? ws.w2t : nil, withDelta ? ws.w3t : nil)
         return (loss, Int(correct))
     }
 
     /// Backward pass after `forward(withDelta: true)`: for every tensor T of `target`,
     /// T = beta * T + alpha * dLoss/dT. With target === self, alpha = -lr and beta = 1 this is the SGD
-    /// update; each layer's input gradient is taken before that layer's weights change.
+    /// update; the input gradients come from the transposes of W3 and W2 the forward pass made, so
+    /// they see the weights before this update.
     func backward(_ ws: Workspace, rows: Int, into target: Parameters, alpha: Float, beta: Float) {
-        let isa = ws.path.isa
-        // d2 = (d3 W3ᵀ) * h2 (1 - h2), then d1 = d2 W2ᵀ (rows split), from the transposes the forward
-        // pass made of W3 and W2 before they change.
-        nn_parallel_backward_head(isa, Int32(rows), Int32(classes), Int32(hidden2), Int32(hidden1), ws.d3, ws.w3t, ws.d2, ws.h2,
-                                  ws.w2t, ws.d1)
-        nn_gemm(isa, 1, Int32(hidden2), Int32(classes), Int32(rows), alpha, ws.h2, Int32(hidden2), ws.d3, Int32(classes), beta,
-                target.w3, Int32(classes))
-        nn_bias_gradient(isa, target.b3, ws.d3, Int32(rows), Int32(classes), alpha, beta, ws.columnSums)
-        nn_parallel_gemm_tn_columns_sigmoid_backward(isa, Int32(hidden1), Int32(hidden2), Int32(rows), alpha, ws.h1, Int32(hidden1),
-                                                     ws.d2, Int32(hidden2), beta, target.w2, Int32(hidden2), ws.d1, ws.h1,
-                                                     Int32(rows), Int32(hidden1))
-        nn_bias_gradient(isa, target.b2, ws.d2, Int32(rows), Int32(hidden2), alpha, beta, ws.columnSums)
-        nn_parallel_sparse_weight_gradient(isa, target.w1, Int32(inputs), Int32(hidden1), ws.columnStart, ws.rowIndex,
-                                           ws.transposedValues, ws.d1, alpha, beta)
-        nn_bias_gradient(isa, target.b1, ws.d1, Int32(rows), Int32(hidden1), alpha, beta, ws.columnSums)
+        nn_parallel_backward(ws.path.isa, Int32(rows), Int32(inputs), Int32(hidden1), Int32(hidden2), Int32(classes), ws.h1, ws.h2,
+                             ws.d1, ws.d2, ws.d3, ws.w2t, ws.w3t, ws.columnStart, ws.rowIndex, ws.transposedValues,
+                             target.w1, target.b1, target.w2, target.b2, target.w3, target.b3, alpha, beta, ws.columnSums)
     }
 }
 
@@ -125,7 +112,7 @@ final class Workspace {
         intBuffers = [rowStart, columns, columnStart, rowIndex, gatherScratch]
         h1 = make(capacity * p.hidden1); h2 = make(capacity * p.hidden2); self.p = make(capacity * p.classes)
         d1 = make(g * capacity * p.hidden1); d2 = make(g * capacity * p.hidden2); d3 = make(g * capacity * p.classes)
-        columnSums = make(max(p.hidden1, p.hidden2, p.classes))
+        columnSums = make(p.hidden1 + p.hidden2 + p.classes)
         w2t = make(g * p.hidden1 * p.hidden2); w3t = make(g * p.hidden2 * p.classes)
         floatBuffers = [values, transposedValues, h1, h2, self.p, d1, d2, d3, columnSums, w2t, w3t]
         labels = .allocate(capacity: capacity)

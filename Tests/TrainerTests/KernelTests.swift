@@ -96,7 +96,7 @@ func everyPathComputesTheDefinedProductBitForBit(m: Int, n: Int, k: Int) {
         var s = z, d = z, b = start, scratch = [Float](repeating: 0, count: cols)
         nn_bias_sigmoid(path.isa, &s, bias, Int32(rows), Int32(cols))
         nn_sigmoid_backward(path.isa, &d, h, rows * cols)
-        nn_bias_gradient(path.isa, &b, z, Int32(rows), Int32(cols), -0.001, 1, &scratch)
+        nn_bias_gradient(path.isa, &b, z, Int32(rows), Int32(cols), Int32(cols), -0.001, 1, &scratch)
         let result = (bits(s), bits(d), bits(b))
         if let reference { #expect(result == reference, "\(path)") } else { reference = result }
     }

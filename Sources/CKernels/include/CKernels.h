@@ -63,8 +63,9 @@ double nn_softmax_loss(float *z, const float *bias, const uint8_t *labels, int r
                        float *delta, int *correct);
 /// delta *= h * (1 - h), elementwise over n values (sigmoid backward).
 void nn_sigmoid_backward(int isa, float *delta, const float *h, long n);
-/// bias = beta * bias + alpha * column sums of delta (rows x cols), as a product updates (see above).
-void nn_bias_gradient(int isa, float *bias, const float *delta, int rows, int cols, float alpha, float beta,
+/// bias = beta * bias + alpha * column sums of delta (rows x cols, row stride ld), as a product
+/// updates (see above); scratch holds cols floats.
+void nn_bias_gradient(int isa, float *bias, const float *delta, int rows, int cols, int ld, float alpha, float beta,
                       float *scratch);
 /// Sparse batch (most MNIST pixels are 0), as nn_parallel_sparse_gather builds it: row r of the
 /// gathered batch has its nonzero pixels at cols[row_start[r] ..< row_start[r+1]] with values
@@ -101,22 +102,25 @@ long nn_parallel_index_gather(const int64_t *index_start, const uint16_t *index_
 /// Z = sigmoid(X W + bias) for the sparse batch X, rows split;
 void nn_parallel_sparse_forward_sigmoid(int isa, float *z, int rows, int n, const int32_t *row_start,
                                         const int32_t *cols, const float *vals, const float *w, const float *bias);
-/// C = beta C + alpha A^T B split by columns, with delta (rows x cols) *= h (1 - h) alongside.
-void nn_parallel_gemm_tn_columns_sigmoid_backward(int isa, int m, int n, int k, float alpha, const float *a, int lda,
-                                                  const float *b, int ldb, float beta, float *c, int ldc,
-                                                  float *delta, const float *h, int rows, int cols);
-/// The forward pass after the first layer in one fork/join split by rows: H2 = sigmoid(H1 W2 + b2),
-/// P = softmax(H2 W3 + b3) with nn_softmax_loss's loss, count and delta (row_loss holds rows doubles).
-/// When w2t and w3t are not NULL they receive W2^T (hidden2 x hidden1) and W3^T (classes x hidden2)
-/// for the backward pass, split by columns of W.
-double nn_parallel_forward_tail(int isa, int rows, int hidden1, int hidden2, int classes, const float *h1,
-                                const float *w2, const float *b2, float *h2, const float *w3, const float *b3,
-                                float *p, const uint8_t *labels, float *delta, double *row_loss, int *correct,
-                                float *w2t, float *w3t);
-/// D2 = (D3 W3^T) * H2 (1 - H2), then D1 = D2 W2^T, in one fork/join split by rows; w3t and w2t are the
-/// transposes nn_parallel_forward_tail made.
-void nn_parallel_backward_head(int isa, int rows, int classes, int hidden2, int hidden1, const float *d3,
-                               const float *w3t, float *d2, const float *h2, const float *w2t, float *d1);
+/// The forward pass in one fork/join split by rows: H1 = sigmoid(X W1 + b1) for the sparse batch X,
+/// H2 = sigmoid(H1 W2 + b2), P = softmax(H2 W3 + b3) with nn_softmax_loss's loss, count and delta
+/// (row_loss holds rows doubles). When w2t and w3t are not NULL they receive W2^T (hidden2 x hidden1)
+/// and W3^T (classes x hidden2) for the backward pass, split by columns of W.
+double nn_parallel_forward(int isa, int rows, int hidden1, int hidden2, int classes, const int32_t *row_start,
+                           const int32_t *cols, const float *vals, const float *w1, const float *b1, float *h1,
+                           const float *w2, const float *b2, float *h2, const float *w3, const float *b3, float *p,
+                           const uint8_t *labels, float *delta, double *row_loss, int *correct, float *w2t, float *w3t);
+/// The backward pass after nn_parallel_forward with deltas, in two fork/joins: first, split by rows,
+/// D2 = (D3 W3^T) * H2 (1 - H2) and D1 = (D2 W2^T) * H1 (1 - H1) from the transposes, with
+/// W3' = beta W3 + alpha H2^T D3 (rows of W3 split) and b3' (columns split); then W2' = beta W2 +
+/// alpha H1^T D2 (columns split), W1' from the sparse batch's per-pixel lists and D1 (pixels split),
+/// b2' and b1' (columns split). The primed tensors are the target's (the same as the inputs' for
+/// SGD: no part reads a tensor another part writes). scratch holds hidden1 + hidden2 + classes floats.
+void nn_parallel_backward(int isa, int rows, int inputs, int hidden1, int hidden2, int classes,
+                          const float *h1, const float *h2, float *d1, float *d2, const float *d3,
+                          const float *w2t, const float *w3t, const int32_t *col_start, const int32_t *row_index,
+                          const float *tvals, float *w1, float *b1, float *w2, float *b2, float *w3, float *b3,
+                          float alpha, float beta, float *scratch);
 /// One product split in two at a fixed row (split_columns 0) or column boundary, for benchmarks.
 void nn_parallel_gemm(int isa, int split_columns, int transpose_a, int m, int n, int k, float alpha, const float *a,
                       int lda, const float *b, int ldb, float beta, float *c, int ldc);
