@@ -22,9 +22,6 @@ let package = Package(
             name: "CSQLite", pkgConfig: "sqlite3",
             providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(
-            name: "CBLAS", pkgConfig: "openblas",
-            providers: [.apt(["libopenblas-dev"])]),
-        .systemLibrary(
             name: "CZlib", pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]),
         .executableTarget(name: "EmbedMigrationsTool"),
@@ -40,7 +37,7 @@ let package = Package(
             cSettings: [.unsafeFlags(["-O3", "-ffp-contract=off", "-fno-math-errno"])]),
         .target(
             name: "Trainer",
-            dependencies: ["CBLAS", "CKernels", "CZlib", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["CKernels", "CZlib", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
         .target(name: "RunFilter"),
         .target(name: "ModelFormats"),

@@ -4,13 +4,14 @@
 
 #if defined(__x86_64__) && defined(__clang__)
 #define NN_AVX2 __attribute__((target("avx2,fma")))
+#define NN_AVX512 __attribute__((target("avx512f,avx2,fma")))
 #define NN_HAS_DISPATCH 1
 #else
-#define NN_AVX2
 #define NN_HAS_DISPATCH 0
 #endif
 
-/* Cephes-style expf: round-to-nearest via the 1.5*2^23 trick so it vectorises without SSE4.1. */
+/* Cephes-style expf: round-to-nearest via the 1.5*2^23 trick so it vectorises without SSE4.1.
+   Only +, -, * (never contracted) and an integer shift: the same bits on every path. */
 static inline float exp_poly(float x) {
     x = x < -87.0f ? -87.0f : x;
     x = x > 88.0f ? 88.0f : x;
@@ -32,15 +33,36 @@ static inline float exp_poly(float x) {
 
 float nn_expf(float x) { return exp_poly(x); }
 
+/* log(x) for x > 0 (normal): x = 2^e m with m in [sqrt(1/2), sqrt(2)), log m = 2 atanh(s) with
+   s = (m - 1) / (m + 1), |s| < 0.172, summed in double to s^21 (error far below a float ulp), then
+   e ln 2 added and the result rounded once to float. Only IEEE +, -, *, / in a fixed order. */
+float nn_logf(float x) {
+    if (!(x > 0.0f)) return x == 0.0f ? -INFINITY : NAN;
+    if (x == INFINITY) return x;
+    union { float f; uint32_t u; } v = {x};
+    int e = 0;
+    if ((v.u >> 23) == 0) { v.f = x * 8388608.0f; e = -23; }  /* subnormal: scale by 2^23 */
+    e += (int)(v.u >> 23) - 127;
+    v.u = (v.u & 0x007FFFFFu) | 0x3F800000u;                      /* m in [1, 2) */
+    double m = v.f;
+    if (m > 1.41421356237309504880) { m = m * 0.5; e += 1; }
+    double s = (m - 1.0) / (m + 1.0), s2 = s * s;
+    double series = 1.0 / 21.0;
+    series = series * s2 + 1.0 / 19.0;
+    series = series * s2 + 1.0 / 17.0;
+    series = series * s2 + 1.0 / 15.0;
+    series = series * s2 + 1.0 / 13.0;
+    series = series * s2 + 1.0 / 11.0;
+    series = series * s2 + 1.0 / 9.0;
+    series = series * s2 + 1.0 / 7.0;
+    series = series * s2 + 1.0 / 5.0;
+    series = series * s2 + 1.0 / 3.0;
+    series = series * s2 + 1.0;
+    double log_m = 2.0 * s * series;
+    return (float)((double)e * 0.693147180559945309417 + log_m);
+}
+
 #define DEFINE_KERNELS(SUFFIX, ATTR)                                                              \
-ATTR static void gather_##SUFFIX(float *x, const uint8_t *images, const int32_t *indices, int rows,\
-                                 int features, const float *table) {                              \
-    for (int r = 0; r < rows; r++) {                                                              \
-        const uint8_t *src = images + (long)indices[r] * features;                                \
-        float *dst = x + (long)r * features;                                                      \
-        for (int f = 0; f < features; f++) dst[f] = table[src[f]];                                \
-    }                                                                                             \
-}                                                                                                 \
 ATTR static void bias_sigmoid_##SUFFIX(float *z, const float *bias, int rows, int cols) {         \
     for (int r = 0; r < rows; r++) {                                                              \
         float *row = z + (long)r * cols;                                                          \
@@ -51,17 +73,19 @@ ATTR static void sigmoid_backward_##SUFFIX(float *delta, const float *h, long n)
     for (long i = 0; i < n; i++) delta[i] = delta[i] * (h[i] * (1.0f - h[i]));                    \
 }                                                                                                 \
 ATTR static void bias_gradient_##SUFFIX(float *bias, const float *delta, int rows, int cols,      \
-                                        float alpha, float beta, float *sum) {                    \
+                                        int ld, float alpha, float beta, float *sum) {            \
     for (int c = 0; c < cols; c++) sum[c] = 0.0f;                                                 \
     for (int r = 0; r < rows; r++) {                                                              \
-        const float *row = delta + (long)r * cols;                                                \
+        const float *row = delta + (long)r * ld;                                                  \
         for (int c = 0; c < cols; c++) sum[c] += row[c];                                          \
     }                                                                                             \
     if (beta == 0.0f) { for (int c = 0; c < cols; c++) bias[c] = alpha * sum[c]; }                \
-    else { for (int c = 0; c < cols; c++) bias[c] = beta * bias[c] + alpha * sum[c]; }            \
+    else { for (int c = 0; c < cols; c++) bias[c] = fmaf(alpha, sum[c], beta * bias[c]); }      \
 }
 
 #define CHUNK 64
+/* Rows of W (or D) are visited in an order no hardware prefetcher guesses: ask for them a few terms ahead. */
+#define PREFETCH_AHEAD 6
 #define DEFINE_SPARSE(SUFFIX, ATTR)                                                               \
 ATTR static void sparse_forward_##SUFFIX(float *z, int rows, int n, const int32_t *row_start,    \
                                          const int32_t *cols, const float *vals, const float *w) {\
@@ -73,6 +97,10 @@ ATTR static void sparse_forward_##SUFFIX(float *z, int rows, int n, const int32_
             float acc[CHUNK];                                                                     \
             for (int j = 0; j < CHUNK; j++) acc[j] = 0.0f;                                        \
             for (int i = begin; i < end; i++) {                                                   \
+                if (i + PREFETCH_AHEAD < end) {                                                   \
+                    const char *ahead = (const char *)(w + (long)cols[i + PREFETCH_AHEAD] * n + c0); \
+                    for (int b = 0; b < CHUNK * 4; b += 64) __builtin_prefetch(ahead + b);        \
+                }                                                                                 \
                 const float v = vals[i];                                                          \
                 const float *row = w + (long)cols[i] * n + c0;                                    \
                 for (int j = 0; j < CHUNK; j++) acc[j] = fmaf(v, row[j], acc[j]);                             \
@@ -92,8 +120,9 @@ ATTR static void sparse_weight_gradient_##SUFFIX(float *w, int features, int n, 
     for (int k = 0; k < features; k++) {                                                          \
         int begin = col_start[k], end = col_start[k + 1];                                         \
         float *out = w + (long)k * n;                                                             \
-        if (begin == end) {                                                                       \
-            if (beta == 0.0f) for (int j = 0; j < n; j++) out[j] = 0.0f;                          \
+        if (begin == end) { /* no terms: acc = +0 */                                               \
+            if (beta == 0.0f) for (int j = 0; j < n; j++) out[j] = alpha * 0.0f;                  \
+            else for (int j = 0; j < n; j++) out[j] = fmaf(alpha, 0.0f, beta * out[j]);           \
             continue;                                                                             \
         }                                                                                         \
         int c0 = 0;                                                                               \
@@ -101,61 +130,88 @@ ATTR static void sparse_weight_gradient_##SUFFIX(float *w, int features, int n, 
             float acc[CHUNK];                                                                     \
             for (int j = 0; j < CHUNK; j++) acc[j] = 0.0f;                                        \
             for (int i = begin; i < end; i++) {                                                   \
+                if (i + PREFETCH_AHEAD < end) {                                                   \
+                    const char *ahead = (const char *)(d + (long)row_index[i + PREFETCH_AHEAD] * n + c0); \
+                    for (int b = 0; b < CHUNK * 4; b += 64) __builtin_prefetch(ahead + b);        \
+                }                                                                                 \
                 const float v = tvals[i];                                                         \
                 const float *row = d + (long)row_index[i] * n + c0;                               \
                 for (int j = 0; j < CHUNK; j++) acc[j] = fmaf(v, row[j], acc[j]);                             \
             }                                                                                     \
             if (beta == 0.0f) for (int j = 0; j < CHUNK; j++) out[c0 + j] = alpha * acc[j];       \
-            else for (int j = 0; j < CHUNK; j++) out[c0 + j] = beta * out[c0 + j] + alpha * acc[j]; \
+            else for (int j = 0; j < CHUNK; j++) out[c0 + j] = fmaf(alpha, acc[j], beta * out[c0 + j]); \
         }                                                                                         \
         for (int j = c0; j < n; j++) {                                                            \
             float acc = 0.0f;                                                                     \
             for (int i = begin; i < end; i++) acc = fmaf(tvals[i], d[(long)row_index[i] * n + j], acc);    \
-            out[j] = beta == 0.0f ? alpha * acc : beta * out[j] + alpha * acc;                    \
+            out[j] = beta == 0.0f ? alpha * acc : fmaf(alpha, acc, beta * out[j]);                \
         }                                                                                         \
     }                                                                                             \
 }
+
 
 DEFINE_KERNELS(base, )
 DEFINE_SPARSE(base, )
 #if NN_HAS_DISPATCH
 DEFINE_KERNELS(avx2, NN_AVX2)
 DEFINE_SPARSE(avx2, NN_AVX2)
-static int use_avx2(void) {
-    static int cached = -1;
-    if (cached < 0) {
-        __builtin_cpu_init();
-        cached = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    }
-    return cached;
-}
-#define DISPATCH(name, ...) do { if (use_avx2()) name##_avx2(__VA_ARGS__); else name##_base(__VA_ARGS__); } while (0)
-#else
-#define DISPATCH(name, ...) name##_base(__VA_ARGS__)
+DEFINE_KERNELS(avx512, NN_AVX512)
+DEFINE_SPARSE(avx512, NN_AVX512)
 #endif
 
-void nn_gather(float *x, const uint8_t *images, const int32_t *indices, int rows, int features,
-               const float *table) {
-    DISPATCH(gather, x, images, indices, rows, features, table);
-}
-void nn_bias_sigmoid(float *z, const float *bias, int rows, int cols) {
-    DISPATCH(bias_sigmoid, z, bias, rows, cols);
-}
-void nn_sigmoid_backward(float *delta, const float *h, long n) {
-    DISPATCH(sigmoid_backward, delta, h, n);
-}
-void nn_bias_gradient(float *bias, const float *delta, int rows, int cols, float alpha, float beta,
-                      float *scratch) {
-    DISPATCH(bias_gradient, bias, delta, rows, cols, alpha, beta, scratch);
+/* ---- paths ---- */
+
+int nn_isa_supported(int isa) {
+    if (isa == NN_ISA_REFERENCE) return 1;
+#if NN_HAS_DISPATCH
+    static int avx2 = -1, avx512 = -1;
+    if (avx2 < 0) {
+        __builtin_cpu_init();
+        /* compiler-rt also checks that the OS saves the ymm and zmm registers (XCR0). */
+        avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+        avx512 = avx2 && __builtin_cpu_supports("avx512f");
+    }
+    if (isa == NN_ISA_AVX2 || isa == NN_ISA_AVX512_SHAPE_ON_AVX2) return avx2;
+    if (isa == NN_ISA_AVX512) return avx512;
+#endif
+    return 0;
 }
 
-void nn_sparse_forward(float *z, int rows, int n, const int32_t *row_start, const int32_t *cols,
-                       const float *vals, const float *w) {
-    DISPATCH(sparse_forward, z, rows, n, row_start, cols, vals, w);
+int nn_isa_best(void) {
+    if (nn_isa_supported(NN_ISA_AVX512)) return NN_ISA_AVX512;
+    if (nn_isa_supported(NN_ISA_AVX2)) return NN_ISA_AVX2;
+    return NN_ISA_REFERENCE;
 }
-void nn_sparse_weight_gradient(float *w, int features, int n, const int32_t *col_start, const int32_t *row_index,
-                               const float *tvals, const float *d, float alpha, float beta) {
-    DISPATCH(sparse_weight_gradient, w, features, n, col_start, row_index, tvals, d, alpha, beta);
+
+#if NN_HAS_DISPATCH
+#define DISPATCH(name, isa, ...) do {                                                                 \
+    switch (isa) {                                                                                    \
+    case NN_ISA_AVX2: case NN_ISA_AVX512_SHAPE_ON_AVX2: name##_avx2(__VA_ARGS__); break;               \
+    case NN_ISA_AVX512: name##_avx512(__VA_ARGS__); break;                                            \
+    default: name##_base(__VA_ARGS__); break;                                                         \
+    } } while (0)
+#else
+#define DISPATCH(name, isa, ...) do { (void)(isa); name##_base(__VA_ARGS__); } while (0)
+#endif
+
+void nn_bias_sigmoid(int isa, float *z, const float *bias, int rows, int cols) {
+    DISPATCH(bias_sigmoid, isa, z, bias, rows, cols);
+}
+void nn_sigmoid_backward(int isa, float *delta, const float *h, long n) {
+    DISPATCH(sigmoid_backward, isa, delta, h, n);
+}
+void nn_bias_gradient(int isa, float *bias, const float *delta, int rows, int cols, int ld, float alpha, float beta,
+                      float *scratch) {
+    DISPATCH(bias_gradient, isa, bias, delta, rows, cols, ld, alpha, beta, scratch);
+}
+
+void nn_sparse_forward(int isa, float *z, int rows, int n, const int32_t *row_start, const int32_t *cols,
+                       const float *vals, const float *w) {
+    DISPATCH(sparse_forward, isa, z, rows, n, row_start, cols, vals, w);
+}
+void nn_sparse_weight_gradient(int isa, float *w, int features, int n, const int32_t *col_start,
+                               const int32_t *row_index, const float *tvals, const float *d, float alpha, float beta) {
+    DISPATCH(sparse_weight_gradient, isa, w, features, n, col_start, row_index, tvals, d, alpha, beta);
 }
 
 #if defined(__SSE2__)
@@ -256,7 +312,7 @@ double nn_softmax_loss(float *z, const float *bias, const uint8_t *labels, int r
         if (best == label) right++;
         float pt = row[label];
         float clipped = pt < 1e-9f ? 1e-9f : (pt > 1.0f ? 1.0f : pt);
-        loss -= (double)logf(clipped);
+        loss -= (double)nn_logf(clipped);
         if (delta) {
             float *d = delta + (long)r * classes;
             if (pt >= 1e-9f) {
@@ -331,4 +387,55 @@ void nn_internal_scatter_columns(int rows, int k0, int k1, const int32_t *row_st
             tvals[slot] = vals[i];
         }
     }
+}
+
+/* ---- the initial weights' normal draws, without libm: the same bits with any C library ---- */
+
+/* log(u) for 0 < u <= 1: u = 2^e m, m in [sqrt(1/2), sqrt(2)), 2 atanh((m-1)/(m+1)) to s^25. */
+static double log_unit(double u) {
+    union { double d; uint64_t u; } v = {u};
+    int e = (int)((v.u >> 52) & 0x7FF) - 1023;
+    v.u = (v.u & 0x000FFFFFFFFFFFFFull) | 0x3FF0000000000000ull;
+    double m = v.d;
+    if (m > 1.41421356237309504880) { m = m * 0.5; e += 1; }
+    double s = (m - 1.0) / (m + 1.0), s2 = s * s, series = 1.0 / 25.0;
+    for (int k = 23; k >= 1; k -= 2) series = series * s2 + 1.0 / (double)k;
+    return (double)e * 0.693147180559945309417 + 2.0 * s * series;
+}
+
+void nn_normal_pair(double u1, double u2, double *z0, double *z1) {
+    double radius = sqrt(-2.0 * log_unit(u1));  /* sqrt is correctly rounded by IEEE 754 */
+    /* cos and sin of 2 pi u2: q quarter turns plus r in [-1/8, 1/8] turns (exact), x = 2 pi r. */
+    double q = floor(u2 * 4.0 + 0.5), r = u2 - q * 0.25, x = r * 6.28318530717958647693, x2 = x * x;
+    /* sin x = x (1 - x2/3! + x2^2/5! - … - x2^9/19!), cos x = 1 - x2/2! + … + x2^10/20!, Horner in x2. */
+    double s = -1.0 / 121645100408832000.0;                 /* -1/19! */
+    s = s * x2 + 1.0 / 355687428096000.0;                   /* 1/17! */
+    s = s * x2 - 1.0 / 1307674368000.0;                     /* 1/15! */
+    s = s * x2 + 1.0 / 6227020800.0;                        /* 1/13! */
+    s = s * x2 - 1.0 / 39916800.0;                          /* 1/11! */
+    s = s * x2 + 1.0 / 362880.0;                            /* 1/9! */
+    s = s * x2 - 1.0 / 5040.0;                              /* 1/7! */
+    s = s * x2 + 1.0 / 120.0;                               /* 1/5! */
+    s = s * x2 - 1.0 / 6.0;                                 /* 1/3! */
+    s = x + x * (x2 * s);
+    double c = 1.0 / 2432902008176640000.0;                 /* 1/20! */
+    c = c * x2 - 1.0 / 6402373705728000.0;                  /* 1/18! */
+    c = c * x2 + 1.0 / 20922789888000.0;                    /* 1/16! */
+    c = c * x2 - 1.0 / 87178291200.0;                       /* 1/14! */
+    c = c * x2 + 1.0 / 479001600.0;                         /* 1/12! */
+    c = c * x2 - 1.0 / 3628800.0;                           /* 1/10! */
+    c = c * x2 + 1.0 / 40320.0;                             /* 1/8! */
+    c = c * x2 - 1.0 / 720.0;                               /* 1/6! */
+    c = c * x2 + 1.0 / 24.0;                                /* 1/4! */
+    c = c * x2 - 0.5;
+    c = 1.0 + x2 * c;
+    double cos_t, sin_t;
+    switch ((int)q & 3) {
+    case 0: cos_t = c; sin_t = s; break;
+    case 1: cos_t = -s; sin_t = c; break;
+    case 2: cos_t = -c; sin_t = -s; break;
+    default: cos_t = s; sin_t = -c; break;
+    }
+    *z0 = radius * cos_t;
+    *z1 = radius * sin_t;
 }

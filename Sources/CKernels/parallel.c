@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <string.h>
+#include <time.h>
 #include <stdatomic.h>
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -120,17 +121,15 @@ static void run2(job_fn job, void *ctx) {
 
 /* ---- jobs ---- */
 
-/* Declared here rather than through cblas.h; the Trainer target links OpenBLAS. Enums are ints. */
-void cblas_sgemm(int order, int transa, int transb, int m, int n, int k, float alpha, const float *a,
-                 int lda, const float *b, int ldb, float beta, float *c, int ldc);
-
 typedef struct {
-    int ta, tb, m, n, k, lda, ldb, ldc, split_n;
+    int isa, ta, m, n, k, lda, ldb, ldc, split_n;
     float alpha, beta;
     const float *a, *b;
     float *c;
 } gemm_job;
 
+/* Half of a product: columns [0, half) and [half, n) with half a multiple of 8, or rows [0, m/2) and
+   [m/2, m). Either way every output element is one whole chain, computed on one thread. */
 static void gemm_part(void *p, int part) {
     gemm_job *g = p;
     if (g->split_n) {
@@ -138,38 +137,59 @@ static void gemm_part(void *p, int part) {
         if (half > g->n) half = g->n;
         int n0 = part ? half : 0, n1 = part ? g->n : half;
         if (n1 <= n0) return;
-        const float *b = g->tb ? g->b + (long)n0 * g->ldb : g->b + n0;
-        cblas_sgemm(101, g->ta ? 112 : 111, g->tb ? 112 : 111, g->m, n1 - n0, g->k, g->alpha, g->a, g->lda,
-                    b, g->ldb, g->beta, g->c + n0, g->ldc);
+        nn_gemm(g->isa, g->ta, g->m, n1 - n0, g->k, g->alpha, g->a, g->lda, g->b + n0, g->ldb, g->beta, g->c + n0, g->ldc);
     } else {
         int half = g->m / 2;
         int m0 = part ? half : 0, m1 = part ? g->m : half;
         if (m1 <= m0) return;
         const float *a = g->ta ? g->a + m0 : g->a + (long)m0 * g->lda;
-        cblas_sgemm(101, g->ta ? 112 : 111, g->tb ? 112 : 111, m1 - m0, g->n, g->k, g->alpha, a, g->lda,
-                    g->b, g->ldb, g->beta, g->c + (long)m0 * g->ldc, g->ldc);
+        nn_gemm(g->isa, g->ta, m1 - m0, g->n, g->k, g->alpha, a, g->lda, g->b, g->ldb, g->beta, g->c + (long)m0 * g->ldc, g->ldc);
     }
 }
 
+void nn_parallel_gemm(int isa, int split_columns, int transpose_a, int m, int n, int k, float alpha, const float *a,
+                      int lda, const float *b, int ldb, float beta, float *c, int ldc) {
+    gemm_job g = {isa, transpose_a, m, n, k, lda, ldb, ldc, split_columns, alpha, beta, a, b, c};
+    run2(gemm_part, &g);
+}
+
+float nn_internal_peak_run(int isa, long iterations, double *flops);
+typedef struct { int isa; long iterations; double flops[2]; float sink[2]; } peak_job;
+static void peak_part(void *p, int part) {
+    peak_job *j = p;
+    j->sink[part] = nn_internal_peak_run(j->isa, j->iterations, &j->flops[part]);
+}
+double nn_fma_peak(int isa, long iterations, int two_cores) {
+    peak_job j = {isa, iterations, {0, 0}, {0, 0}};
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    if (two_cores) run2(peak_part, &j); else peak_part(&j, 0);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    volatile float sink = j.sink[0] + j.sink[1];
+    (void)sink;
+    double seconds = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+    return (j.flops[0] + j.flops[1]) / seconds;
+}
+
 typedef struct {
-    float *z; const float *bias; int rows, cols;
+    int isa; float *z; const float *bias; int rows, cols;
 } sigmoid_job;
 static void sigmoid_part(void *p, int part) {
     sigmoid_job *s = p;
     int half = s->rows / 2, r0 = part ? half : 0, r1 = part ? s->rows : half;
-    if (r1 > r0) nn_bias_sigmoid(s->z + (long)r0 * s->cols, s->bias, r1 - r0, s->cols);
+    if (r1 > r0) nn_bias_sigmoid(s->isa, s->z + (long)r0 * s->cols, s->bias, r1 - r0, s->cols);
 }
 typedef struct {
-    float *z; int rows, n; const int32_t *row_start; const int32_t *cols; const float *vals; const float *w;
+    int isa; float *z; int rows, n; const int32_t *row_start; const int32_t *cols; const float *vals; const float *w;
 } sparse_fwd_job;
 static void sparse_fwd_part(void *p, int part) {
     sparse_fwd_job *s = p;
     int half = s->rows / 2, r0 = part ? half : 0, r1 = part ? s->rows : half;
-    if (r1 > r0) nn_sparse_forward(s->z + (long)r0 * s->n, r1 - r0, s->n, s->row_start + r0, s->cols, s->vals, s->w);
+    if (r1 > r0) nn_sparse_forward(s->isa, s->z + (long)r0 * s->n, r1 - r0, s->n, s->row_start + r0, s->cols, s->vals, s->w);
 }
 
 typedef struct {
-    float *w; int features, n; const int32_t *col_start; const int32_t *row_index; const float *tvals;
+    int isa; float *w; int features, n; const int32_t *col_start; const int32_t *row_index; const float *tvals;
     const float *d; float alpha, beta;
 } sparse_grad_job;
 static void sparse_grad_part(void *p, int part) {
@@ -179,13 +199,13 @@ static void sparse_grad_part(void *p, int part) {
     int half = 0;
     while (half < s->features && s->col_start[half] < total / 2) half++;
     int k0 = part ? half : 0, k1 = part ? s->features : half;
-    if (k1 > k0) nn_sparse_weight_gradient(s->w + (long)k0 * s->n, k1 - k0, s->n, s->col_start + k0, s->row_index,
+    if (k1 > k0) nn_sparse_weight_gradient(s->isa, s->w + (long)k0 * s->n, k1 - k0, s->n, s->col_start + k0, s->row_index,
                                            s->tvals, s->d, s->alpha, s->beta);
 }
-void nn_parallel_sparse_weight_gradient(float *w, int features, int n, const int32_t *col_start,
+void nn_parallel_sparse_weight_gradient(int isa, float *w, int features, int n, const int32_t *col_start,
                                         const int32_t *row_index, const float *tvals, const float *d,
                                         float alpha, float beta) {
-    sparse_grad_job s = {w, features, n, col_start, row_index, tvals, d, alpha, beta};
+    sparse_grad_job s = {isa, w, features, n, col_start, row_index, tvals, d, alpha, beta};
     run2(sparse_grad_part, &s);
 }
 
@@ -293,34 +313,25 @@ static void chain_part(void *p, int part) {
     c->second(c->second_ctx, part);
 }
 
-typedef struct { float *delta; const float *h; int rows, cols; } row_backward_job;
+typedef struct { int isa; float *delta; const float *h; int rows, cols; } row_backward_job;
 /* Sigmoid backward split by rows (elementwise, so any split gives the same values). */
 static void row_backward_part(void *p, int part) {
     row_backward_job *b = p;
     int half = b->rows / 2, r0 = part ? half : 0, r1 = part ? b->rows : half;
-    if (r1 > r0) nn_sigmoid_backward(b->delta + (long)r0 * b->cols, b->h + (long)r0 * b->cols, (long)(r1 - r0) * b->cols);
+    if (r1 > r0) nn_sigmoid_backward(b->isa, b->delta + (long)r0 * b->cols, b->h + (long)r0 * b->cols, (long)(r1 - r0) * b->cols);
 }
 
-void nn_parallel_sparse_forward_sigmoid(float *z, int rows, int n, const int32_t *row_start, const int32_t *cols,
-                                        const float *vals, const float *w, const float *bias) {
-    sparse_fwd_job s = {z, rows, n, row_start, cols, vals, w};
-    sigmoid_job g = {z, bias, rows, n};
+void nn_parallel_sparse_forward_sigmoid(int isa, float *z, int rows, int n, const int32_t *row_start,
+                                        const int32_t *cols, const float *vals, const float *w, const float *bias) {
+    sparse_fwd_job s = {isa, z, rows, n, row_start, cols, vals, w};
+    sigmoid_job g = {isa, z, bias, rows, n};
     chain_job c = {sparse_fwd_part, &s, sigmoid_part, &g};
     run2(chain_part, &c);
 }
 
-void nn_parallel_sgemm_tn_columns_sigmoid_backward(int m, int n, int k, float alpha, const float *a, int lda,
-                                                   const float *b, int ldb, float beta, float *c, int ldc,
-                                                   float *delta, const float *h, int rows, int cols) {
-    gemm_job g = {1, 0, m, n, k, lda, ldb, ldc, 1, alpha, beta, a, b, c};
-    row_backward_job bj = {delta, h, rows, cols};
-    chain_job ch = {gemm_part, &g, row_backward_part, &bj};
-    run2(chain_part, &ch);
-}
-
-typedef struct { job_fn fn[4]; void *ctx[4]; int count; } chain4_job;
-static void chain4_part(void *p, int part) {
-    chain4_job *c = p;
+typedef struct { job_fn fn[8]; void *ctx[8]; int count; } chain_many_job;
+static void chain_many_part(void *p, int part) {
+    chain_many_job *c = p;
     for (int i = 0; i < c->count; i++) c->fn[i](c->ctx[i], part);
 }
 
@@ -340,27 +351,63 @@ static void softmax_part(void *p, int part) {
     s->correct[part] = right;
 }
 
-double nn_parallel_forward_tail(int rows, int hidden1, int hidden2, int classes, const float *h1, const float *w2,
-                                const float *b2, float *h2, const float *w3, const float *b3, float *p,
-                                const uint8_t *labels, float *delta, double *row_loss, int *correct) {
-    gemm_job g2 = {0, 0, rows, hidden2, hidden1, hidden1, hidden2, hidden2, 0, 1.0f, 0.0f, h1, w2, h2};
-    sigmoid_job s2 = {h2, b2, rows, hidden2};
-    gemm_job g3 = {0, 0, rows, classes, hidden2, hidden2, classes, classes, 0, 1.0f, 0.0f, h2, w3, p};
+/* W (rows x cols) transposed into WT, split by columns of W. */
+typedef struct { float *dst; const float *src; int rows, cols; } transpose_job;
+static void transpose_part(void *p, int part) {
+    transpose_job *t = p;
+    if (!t->dst) return;
+    int half = t->cols / 2, c0 = part ? half : 0, c1 = part ? t->cols : half;
+    nn_transpose_columns(t->dst, t->src, t->rows, t->cols, c0, c1);
+}
+
+/* Column sums of delta into bias, split by columns. */
+typedef struct { int isa; float *bias; const float *delta; int rows, cols; float alpha, beta; float *scratch; } bias_job;
+static void bias_part(void *p, int part) {
+    bias_job *b = p;
+    int half = b->cols / 2, c0 = part ? half : 0, c1 = part ? b->cols : half;
+    if (c1 > c0) nn_bias_gradient(b->isa, b->bias + c0, b->delta + c0, b->rows, c1 - c0, b->cols, b->alpha, b->beta, b->scratch + c0);
+}
+
+double nn_parallel_forward(int isa, int rows, int hidden1, int hidden2, int classes, const int32_t *row_start,
+                           const int32_t *cols, const float *vals, const float *w1, const float *b1, float *h1,
+                           const float *w2, const float *b2, float *h2, const float *w3, const float *b3, float *p,
+                           const uint8_t *labels, float *delta, double *row_loss, int *correct, float *w2t, float *w3t) {
+    sparse_fwd_job f1 = {isa, h1, rows, hidden1, row_start, cols, vals, w1};
+    sigmoid_job s1 = {isa, h1, b1, rows, hidden1};
+    gemm_job g2 = {isa, 0, rows, hidden2, hidden1, hidden1, hidden2, hidden2, 0, 1.0f, 0.0f, h1, w2, h2};
+    sigmoid_job s2 = {isa, h2, b2, rows, hidden2};
+    gemm_job g3 = {isa, 0, rows, classes, hidden2, hidden2, classes, classes, 0, 1.0f, 0.0f, h2, w3, p};
     softmax_job sm = {p, b3, labels, rows, classes, delta, row_loss, {0, 0}};
-    chain4_job c = {{gemm_part, sigmoid_part, gemm_part, softmax_part}, {&g2, &s2, &g3, &sm}, 4};
-    run2(chain4_part, &c);
-    /* Row r's value is 0.0 - (double)logf(clipped p), so adding them in order repeats the serial sum. */
+    transpose_job t2 = {w2t, w2, hidden1, hidden2}, t3 = {w3t, w3, hidden2, classes};
+    /* Part p's rows of each layer need only part p's rows of the layer before. */
+    chain_many_job c = {{sparse_fwd_part, sigmoid_part, gemm_part, sigmoid_part, gemm_part, softmax_part, transpose_part,
+                         transpose_part}, {&f1, &s1, &g2, &s2, &g3, &sm, &t2, &t3}, 8};
+    run2(chain_many_part, &c);
+    /* Row r's value is 0.0 - (double)nn_logf(clipped p); adding them in row order is the serial sum. */
     double loss = 0.0;
     for (int r = 0; r < rows; r++) loss += row_loss[r];
     *correct = sm.correct[0] + sm.correct[1];
     return loss;
 }
 
-void nn_parallel_backward_head(int rows, int classes, int hidden2, int hidden1, const float *d3, const float *w3,
-                               float *d2, const float *h2, const float *w2, float *d1) {
-    gemm_job g3 = {0, 1, rows, hidden2, classes, classes, classes, hidden2, 0, 1.0f, 0.0f, d3, w3, d2};
-    row_backward_job bj = {d2, h2, rows, hidden2};
-    gemm_job g2 = {0, 1, rows, hidden1, hidden2, hidden2, hidden2, hidden1, 0, 1.0f, 0.0f, d2, w2, d1};
-    chain4_job c = {{gemm_part, row_backward_part, gemm_part, 0}, {&g3, &bj, &g2, 0}, 3};
-    run2(chain4_part, &c);
+void nn_parallel_backward(int isa, int rows, int inputs, int hidden1, int hidden2, int classes,
+                          const float *h1, const float *h2, float *d1, float *d2, const float *d3,
+                          const float *w2t, const float *w3t, const int32_t *col_start, const int32_t *row_index,
+                          const float *tvals, float *w1, float *b1, float *w2, float *b2, float *w3, float *b3,
+                          float alpha, float beta, float *scratch) {
+    gemm_job g3 = {isa, 0, rows, hidden2, classes, classes, hidden2, hidden2, 0, 1.0f, 0.0f, d3, w3t, d2};
+    row_backward_job s2 = {isa, d2, h2, rows, hidden2};
+    gemm_job g2 = {isa, 0, rows, hidden1, hidden2, hidden2, hidden1, hidden1, 0, 1.0f, 0.0f, d2, w2t, d1};
+    row_backward_job s1 = {isa, d1, h1, rows, hidden1};
+    gemm_job u3 = {isa, 1, hidden2, classes, rows, hidden2, classes, classes, 0, alpha, beta, h2, d3, w3};
+    bias_job v3 = {isa, b3, d3, rows, classes, alpha, beta, scratch};
+    chain_many_job first = {{gemm_part, row_backward_part, gemm_part, row_backward_part, gemm_part, bias_part},
+                            {&g3, &s2, &g2, &s1, &u3, &v3}, 6};
+    run2(chain_many_part, &first);
+    gemm_job u2 = {isa, 1, hidden1, hidden2, rows, hidden1, hidden2, hidden2, 1, alpha, beta, h1, d2, w2};
+    bias_job v2 = {isa, b2, d2, rows, hidden2, alpha, beta, scratch};
+    sparse_grad_job u1 = {isa, w1, inputs, hidden1, col_start, row_index, tvals, d1, alpha, beta};
+    bias_job v1 = {isa, b1, d1, rows, hidden1, alpha, beta, scratch + hidden2};
+    chain_many_job second = {{gemm_part, bias_part, sparse_grad_part, bias_part}, {&u2, &v2, &u1, &v1}, 4};
+    run2(chain_many_part, &second);
 }

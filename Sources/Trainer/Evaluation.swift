@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// Metrics of a network on a split.
@@ -47,17 +48,20 @@ extension Network {
 
     /// Accuracy, clipped cross-entropy and confusion matrix over the whole split.
     /// Precondition: `validate(for: split)` passes.
-    public func evaluate(_ split: Split) -> Evaluation {
+    public func evaluate(_ split: Split) -> Evaluation { evaluate(split, path: .configured) }
+
+    /// `evaluate(_:)` on the given kernel path (the same result on every path).
+    func evaluate(_ split: Split, path: KernelPath) -> Evaluation {
         var confusion = [[Int]](repeating: [Int](repeating: 0, count: classes), count: classes)
         var loss = 0.0
-        forEachChunk(split, indices: nil) { ws, start, rows in
+        forEachChunk(split, indices: nil, path: path) { ws, start, rows in
             for r in 0..<rows {
                 let row = ws.p + r * classes
                 var best = 0
                 for c in 1..<classes where row[c] > row[best] { best = c }
                 let label = Int(ws.labels[r])
                 confusion[label][best] += 1
-                loss -= Double(logf(Swift.min(Swift.max(row[label], 1e-9), 1)))
+                loss -= Double(nn_logf(Swift.min(Swift.max(row[label], 1e-9), 1)))
             }
         }
         return Evaluation(count: split.count, loss: split.count == 0 ? 0 : loss / Double(split.count), confusion: confusion)
@@ -68,7 +72,7 @@ extension Network {
         precondition(indices.allSatisfy { $0 >= 0 && $0 < split.count }, "predict: index out of 0..<\(split.count)")
         var out: [Prediction] = []
         out.reserveCapacity(indices.count)
-        forEachChunk(split, indices: indices) { ws, start, rows in
+        forEachChunk(split, indices: indices, path: .configured) { ws, start, rows in
             for r in 0..<rows {
                 let probabilities = Array(UnsafeBufferPointer(start: ws.p + r * classes, count: classes))
                 var best = 0
@@ -80,13 +84,13 @@ extension Network {
         return out
     }
 
-    private func forEachChunk(_ split: Split, indices: [Int]?, _ body: (Workspace, Int, Int) -> Void) {
+    private func forEachChunk(_ split: Split, indices: [Int]?, path: KernelPath, _ body: (Workspace, Int, Int) -> Void) {
         precondition(split.features == inputs, "evaluate: split has \(split.features) features, network \(inputs)")
         precondition(split.labels.allSatisfy { Int($0) < classes }, "evaluate: a label is not below \(classes)")
         let total = indices?.count ?? split.count
         guard total > 0 else { return }
         let parameters = Parameters(self)
-        let ws = Workspace(capacity: Swift.min(Self.evaluationChunk, total), parameters: parameters, withGradients: false)
+        let ws = Workspace(capacity: Swift.min(Self.evaluationChunk, total), parameters: parameters, withGradients: false, path: path)
         var start = 0
         while start < total {
             let rows = Swift.min(ws.capacity, total - start)

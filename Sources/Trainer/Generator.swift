@@ -1,4 +1,4 @@
-import Foundation
+import CKernels
 
 /// The one random generator of a run: xoshiro256** (Blackman and Vigna) whose 256-bit state is
 /// filled from the seed by SplitMix64. Its state is four words, saved and restored exactly.
@@ -57,14 +57,16 @@ struct Generator: Equatable {
         Double((next() >> 11) + 1) * 0x1p-53
     }
 
-    /// Fills `values` with N(0, stddev²) draws by the Box–Muller transform (both outputs used).
+    /// Fills `values` with N(0, stddev²) draws by the Box–Muller transform (both outputs used), with
+    /// nnreg's own log, cos and sin (`nn_normal_pair`), so the draws are the same bits with any C library.
     mutating func fillNormal(_ values: inout [Float], stddev: Float) {
         var i = 0
         while i < values.count {
-            let radius = (-2 * log(nextUnitInterval())).squareRoot()
-            let angle = 2 * Double.pi * nextUnitInterval()
-            values[i] = Float(radius * cos(angle)) * stddev
-            if i + 1 < values.count { values[i + 1] = Float(radius * sin(angle)) * stddev }
+            let u1 = nextUnitInterval(), u2 = nextUnitInterval()
+            var z0 = 0.0, z1 = 0.0
+            nn_normal_pair(u1, u2, &z0, &z1)
+            values[i] = Float(z0) * stddev
+            if i + 1 < values.count { values[i + 1] = Float(z1) * stddev }
             i += 2
         }
     }

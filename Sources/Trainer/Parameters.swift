@@ -48,29 +48,22 @@ final class Parameters {
     /// cross-entropy and the number of correct argmaxes.
     func forward(_ ws: Workspace, rows: Int, withDelta: Bool) -> (loss: Double, correct: Int) {
         precondition(rows <= ws.capacity && ws.inputs == inputs, "forward: \(rows) rows of \(ws.inputs) into \(ws.capacity) x \(inputs)")
-        _ = BLAS.configured
-        nn_parallel_sparse_forward_sigmoid(ws.h1, Int32(rows), Int32(hidden1), ws.rowStart, ws.columns, ws.values, w1, b1)
         var correct: Int32 = 0
-        let loss = nn_parallel_forward_tail(Int32(rows), Int32(hidden1), Int32(hidden2), Int32(classes), ws.h1, w2, b2, ws.h2, w3, b3,
-                                            ws.p, ws.labels, withDelta ? ws.d3 : nil, ws.rowLosses, &correct)
+        // With the deltas, W2ᵀ and W3ᵀ are made alongside for the backward pass's input gradients.
+        let loss = nn_parallel_forward(ws.path.isa, Int32(rows), Int32(hidden1), Int32(hidden2), Int32(classes), ws.rowStart, ws.columns,
+                                       ws.values, w1, b1, ws.h1, w2, b2, ws.h2, w3, b3, ws.p, ws.labels, withDelta ? ws.d3 : nil,
+                                       ws.rowLosses, &correct, withDelta ? ws.w2t : nil, withDelta ? ws.w3t : nil)
         return (loss, Int(correct))
     }
 
     /// Backward pass after `forward(withDelta: true)`: for every tensor T of `target`,
     /// T = beta * T + alpha * dLoss/dT. With target === self, alpha = -lr and beta = 1 this is the SGD
-    /// update; each layer's input gradient is taken before that layer's weights change.
+    /// update; the input gradients come from the transposes of W3 and W2 the forward pass made, so
+    /// they see the weights before this update.
     func backward(_ ws: Workspace, rows: Int, into target: Parameters, alpha: Float, beta: Float) {
-        // d2 = (d3 W3ᵀ) * h2 (1 - h2), then d1 = d2 W2ᵀ (rows split), before W3 and W2 change.
-        nn_parallel_backward_head(Int32(rows), Int32(classes), Int32(hidden2), Int32(hidden1), ws.d3, w3, ws.d2, ws.h2, w2, ws.d1)
-        BLAS.gemm(transposeA: true, m: hidden2, n: classes, k: rows, alpha: alpha, a: ws.h2, lda: hidden2, b: ws.d3, ldb: classes, beta: beta, c: target.w3, ldc: classes)
-        nn_bias_gradient(target.b3, ws.d3, Int32(rows), Int32(classes), alpha, beta, ws.columnSums)
-        nn_parallel_sgemm_tn_columns_sigmoid_backward(Int32(hidden1), Int32(hidden2), Int32(rows), alpha, ws.h1, Int32(hidden1),
-                                                      ws.d2, Int32(hidden2), beta, target.w2, Int32(hidden2), ws.d1, ws.h1,
-                                                      Int32(rows), Int32(hidden1))
-        nn_bias_gradient(target.b2, ws.d2, Int32(rows), Int32(hidden2), alpha, beta, ws.columnSums)
-        nn_parallel_sparse_weight_gradient(target.w1, Int32(inputs), Int32(hidden1), ws.columnStart, ws.rowIndex, ws.transposedValues,
-                                  ws.d1, alpha, beta)
-        nn_bias_gradient(target.b1, ws.d1, Int32(rows), Int32(hidden1), alpha, beta, ws.columnSums)
+        nn_parallel_backward(ws.path.isa, Int32(rows), Int32(inputs), Int32(hidden1), Int32(hidden2), Int32(classes), ws.h1, ws.h2,
+                             ws.d1, ws.d2, ws.d3, ws.w2t, ws.w3t, ws.columnStart, ws.rowIndex, ws.transposedValues,
+                             target.w1, target.b1, target.w2, target.b2, target.w3, target.b3, alpha, beta, ws.columnSums)
     }
 }
 
@@ -85,6 +78,10 @@ final class Workspace {
     let h1: UnsafeMutablePointer<Float>, h2: UnsafeMutablePointer<Float>, p: UnsafeMutablePointer<Float>
     let d1: UnsafeMutablePointer<Float>, d2: UnsafeMutablePointer<Float>, d3: UnsafeMutablePointer<Float>
     let columnSums: UnsafeMutablePointer<Float>
+    /// W2ᵀ (hidden2 x hidden1) and W3ᵀ (classes x hidden2), made by the forward pass for the backward one.
+    let w2t: UnsafeMutablePointer<Float>, w3t: UnsafeMutablePointer<Float>
+    /// The kernels this workspace's passes run (the same bits on every path).
+    var path: KernelPath
     let labels: UnsafeMutablePointer<UInt8>
     /// Each row's loss, added in row order after the rows are computed on both cores.
     let rowLosses: UnsafeMutablePointer<Double>
@@ -94,8 +91,8 @@ final class Workspace {
     /// Exact `Float(i) / 255` for every byte value.
     static let pixelTable: [Float] = (0..<256).map { Float($0) / 255 }
 
-    init(capacity: Int, parameters p: Parameters, withGradients: Bool = true) {
-        _ = BLAS.configured
+    init(capacity: Int, parameters p: Parameters, withGradients: Bool = true, path: KernelPath = .configured) {
+        self.path = path
         self.capacity = capacity
         inputs = p.inputs
         func make(_ n: Int) -> UnsafeMutablePointer<Float> {
@@ -115,8 +112,9 @@ final class Workspace {
         intBuffers = [rowStart, columns, columnStart, rowIndex, gatherScratch]
         h1 = make(capacity * p.hidden1); h2 = make(capacity * p.hidden2); self.p = make(capacity * p.classes)
         d1 = make(g * capacity * p.hidden1); d2 = make(g * capacity * p.hidden2); d3 = make(g * capacity * p.classes)
-        columnSums = make(max(p.hidden1, p.hidden2, p.classes))
-        floatBuffers = [values, transposedValues, h1, h2, self.p, d1, d2, d3, columnSums]
+        columnSums = make(p.hidden1 + p.hidden2 + p.classes)
+        w2t = make(g * p.hidden1 * p.hidden2); w3t = make(g * p.hidden2 * p.classes)
+        floatBuffers = [values, transposedValues, h1, h2, self.p, d1, d2, d3, columnSums, w2t, w3t]
         labels = .allocate(capacity: capacity)
         labels.initialize(repeating: 0, count: capacity)
         indices = .allocate(capacity: capacity)

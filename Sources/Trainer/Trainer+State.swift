@@ -4,18 +4,20 @@ import Crypto
 extension Trainer {
     static let stateMagic = Array("NNRGTRST".utf8)
     /// 1 carried the weights blob inside the state; 2 carries the weights' SHA-256 instead, so a
-    /// checkpoint stores its weights once (the store keeps them as their own blob).
-    static let stateVersion: UInt32 = 2
+    /// checkpoint stores its weights once (the store keeps them as their own blob); 3 adds the
+    /// arithmetic that computed the weights (1 and 2 were all made by OpenBLAS's, `Arithmetic.openBLAS`).
+    static let stateVersion: UInt32 = 3
 
-    /// Everything but the weights needed to continue training exactly: "NNRGTRST", UInt32 version 2,
-    /// hyperparameters, step, dataset SHA-256, training-set size, generator state, shuffle-buffer
-    /// cursor and slots, the SHA-256 of the weights blob (`network.serialized()`) it goes with, and a
-    /// CRC-32 of everything before it. All integers little-endian. Restore with
-    /// `init(restoring:weights:dataset:)`.
+    /// Everything but the weights needed to continue training exactly: "NNRGTRST", UInt32 version 3,
+    /// UInt32 arithmetic (`Arithmetic.rawValue`), hyperparameters, step, dataset SHA-256,
+    /// training-set size, generator state, shuffle-buffer cursor and slots, the SHA-256 of the
+    /// weights blob (`network.serialized()`) it goes with, and a CRC-32 of everything before it. All
+    /// integers little-endian. Restore with `init(restoring:weights:dataset:)`.
     public func serializedState() -> [UInt8] {
         var w = ByteWriter()
         w.write(raw: Self.stateMagic)
         w.write(Self.stateVersion)
+        w.write(Arithmetic.current.rawValue)
         let h = hyperparameters
         w.write(h.steps); w.write(h.batchSize); w.write(h.displayStep); w.write(h.hidden1); w.write(h.hidden2)
         w.write(h.learningRate); w.write(h.seed); w.write(h.shuffleBufferSize); w.write(h.initStddev)
@@ -36,19 +38,48 @@ extension Trainer {
 
     /// Restores a state from `serializedState()` and the weights blob it was saved with. Throws
     /// `TrainerError.corruptState` for anything malformed (including weights that are not the ones
-    /// the state names) and `TrainerError.datasetMismatch` when it belongs to another dataset.
-    /// A version-1 state carries its own weights; `weights` is then ignored when empty and must
-    /// equal them otherwise.
+    /// the state names), `TrainerError.datasetMismatch` when it belongs to another dataset,
+    /// `TrainerError.arithmeticMismatch` when another arithmetic made it (every version-1 and -2 state:
+    /// continuing would not give the bits it would have had; `hyperparameters(ofState:weights:dataset:)`
+    /// still reads its settings for a fine-tuning fork), and `TrainerError.unsupportedKernelPath` for a
+    /// bad NNREG_ISA. A version-1 state carries its own weights; `weights` is then ignored when empty
+    /// and must equal them otherwise.
     public convenience init(restoring state: [UInt8], weights: [UInt8], dataset: Dataset) throws {
+        _ = try KernelPath.checked()
+        let saved = try Self.decodeState(state, weights: weights, dataset: dataset)
+        guard saved.arithmetic == .current else {
+            throw TrainerError.arithmeticMismatch(checkpoint: saved.arithmetic, current: .current)
+        }
+        self.init(hyperparameters: saved.hyperparameters, dataset: dataset, step: saved.step, generator: saved.generator,
+                  buffer: saved.buffer, network: saved.network)
+    }
+
+    /// The settings a state was saved with, whatever arithmetic made it, with the same checks as
+    /// `init(restoring:weights:dataset:)` otherwise: for starting a new run from its weights.
+    public static func hyperparameters(ofState state: [UInt8], weights: [UInt8], dataset: Dataset) throws -> Hyperparameters {
+        try decodeState(state, weights: weights, dataset: dataset).hyperparameters
+    }
+
+    private struct SavedState {
+        let arithmetic: Arithmetic
+        let hyperparameters: Hyperparameters
+        let step: Int
+        let generator: Generator
+        let buffer: ShuffleBuffer
+        let network: Network
+    }
+
+    private static func decodeState(_ state: [UInt8], weights: [UInt8], dataset: Dataset) throws -> SavedState {
         var r = ByteReader(state)
         do {
             guard state.count >= 12, try r.readRaw(8, "magic") == Self.stateMagic else {
                 throw ByteReader.Failure(reason: "not a trainer state (bad magic)")
             }
             let version = try r.read(UInt32.self, "version")
-            guard version == 1 || version == Self.stateVersion else { throw ByteReader.Failure(reason: "unsupported state version \(version)") }
+            guard (1...Self.stateVersion).contains(version) else { throw ByteReader.Failure(reason: "unsupported state version \(version)") }
             let stored = Array(state.suffix(4)).withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(as: UInt32.self)) }
             guard stored == Self.crc(Array(state.dropLast(4))) else { throw ByteReader.Failure(reason: "checksum mismatch") }
+            let arithmetic = version >= 3 ? Arithmetic(rawValue: try r.read(UInt32.self, "arithmetic")) : .openBLAS
             var h = Hyperparameters()
             let limit = Int(Int64.max)
             h.steps = try r.readCount("steps", limit: limit)
@@ -110,14 +141,14 @@ extension Trainer {
                   network.hidden1 == h.hidden1, network.hidden2 == h.hidden2 else {
                 throw ByteReader.Failure(reason: "weights \(network.inputs)-\(network.hidden1)-\(network.hidden2)-\(network.classes) do not fit the settings")
             }
-            self.init(hyperparameters: h, dataset: dataset, step: step, generator: generator, buffer: buffer, network: network)
+            return SavedState(arithmetic: arithmetic, hyperparameters: h, step: step, generator: generator, buffer: buffer, network: network)
         } catch let failure as ByteReader.Failure {
             throw TrainerError.corruptState(failure.reason)
         }
     }
 
     /// Lowercase hex SHA-256, as the store keys blobs.
-    static func sha256Hex(_ bytes: [UInt8]) -> String {
+    package static func sha256Hex(_ bytes: [UInt8]) -> String {
         let digits = Array("0123456789abcdef".utf8)
         var hex: [UInt8] = []
         for byte in SHA256.hash(data: bytes) { hex += [digits[Int(byte >> 4)], digits[Int(byte & 0xF)]] }

@@ -23,11 +23,12 @@ public protocol TrainingObserver: AnyObject {
 /// Trains the seed network with plain SGD on batches from a tf.data-style shuffle buffer.
 ///
 /// All randomness (initial weights and the buffer's slot choices) comes from one xoshiro256**
-/// generator seeded by SplitMix64 from `hyperparameters.seed`. OpenBLAS runs on one thread; the
-/// second core takes one half of each large product or kernel, split at fixed boundaries, so every
-/// value is computed the same way whichever thread computes it. So the same seed, settings and data
-/// give bit-identical weights on a machine, and a restored state continues exactly as if training
-/// had never stopped.
+/// generator seeded by SplitMix64 from `hyperparameters.seed`. Every sum runs in one fixed order of
+/// fused multiply-adds (`Arithmetic.current`, defined in CKernels.h) whichever kernel path runs it;
+/// the second core takes one half of each large product or kernel, split at fixed boundaries, so
+/// every value is computed the same way whichever thread computes it. So the same seed, settings and
+/// data give bit-identical weights on any x86-64 CPU with FMA (and on the reference path anywhere),
+/// and a restored state continues exactly as if training had never stopped.
 public final class Trainer {
     public let hyperparameters: Hyperparameters
     /// Completed steps.
@@ -41,7 +42,9 @@ public final class Trainer {
     private var sparseImages: SparseImages?
 
     /// A fresh run: weights N(0, initStddev²) in the order W1, W2, W3, biases zero.
+    /// Throws `TrainerError.unsupportedKernelPath` when NNREG_ISA names a path this CPU lacks.
     public convenience init(hyperparameters: Hyperparameters, dataset: Dataset) throws {
+        _ = try KernelPath.checked()
         try hyperparameters.validate(trainingCount: dataset.train.count)
         var generator = Generator(seed: hyperparameters.seed)
         let h = hyperparameters
@@ -86,6 +89,12 @@ public final class Trainer {
     /// A copy of the current weights.
     public var network: Network { parameters.network }
 
+    /// The kernels this trainer runs: NNREG_ISA's or the fastest, and the same bits whichever it is.
+    var kernelPath: KernelPath {
+        get { workspace.path }
+        set { workspace.path = newValue }
+    }
+
     /// Trains until `step == target` or the observer returns false.
     /// Throws `TrainerError.nonFiniteLoss(step:)` as soon as a batch loss is NaN or infinite; the
     /// update of that step is then not applied.
@@ -113,7 +122,7 @@ public final class Trainer {
     /// Loss (batch SUM) and accuracy of the current weights on the training examples at `indices`,
     /// without changing anything. For tests and diagnostics.
     func batchLoss(indices: [Int]) -> (loss: Double, correct: Int) {
-        let ws = Workspace(capacity: indices.count, parameters: parameters)
+        let ws = Workspace(capacity: indices.count, parameters: parameters, path: kernelPath)
         for (r, i) in indices.enumerated() { ws.indices[r] = Int32(i) }
         ws.gather(dataset.train, rows: indices.count)
         return parameters.forward(ws, rows: indices.count, withDelta: false)

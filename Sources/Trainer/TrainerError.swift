@@ -8,6 +8,11 @@ public enum TrainerError: Error, Equatable, CustomStringConvertible {
     case datasetMismatch(expected: String, actual: String)
     /// The weights do not fit the dataset (features or classes differ).
     case shapeMismatch(String)
+    /// NNREG_ISA names a kernel path this CPU cannot run, or none.
+    case unsupportedKernelPath(requested: String, supported: [String])
+    /// The state was saved by another arithmetic (`Arithmetic`): continuing it here would not give
+    /// the bits it would have had.
+    case arithmeticMismatch(checkpoint: Arithmetic, current: Arithmetic)
 
     public var description: String {
         switch self {
@@ -23,6 +28,11 @@ public enum TrainerError: Error, Equatable, CustomStringConvertible {
             return "the state was saved for dataset \(expected) but dataset \(actual) was given; pass the run's original data directory"
         case let .shapeMismatch(reason):
             return "the network does not fit the data (\(reason)); evaluate on the dataset it was trained on"
+        case let .unsupportedKernelPath(requested, supported):
+            return "NNREG_ISA=\(requested) is not a kernel path this CPU runs; use one of \(supported.joined(separator: ", ")) or unset it"
+        case let .arithmeticMismatch(checkpoint, current):
+            return "the checkpoint was made by arithmetic \(checkpoint) and this nnreg computes \(current), so continuing it would not be bit-exact; "
+                + "fine-tune from its weights with 'nnreg resume --fork RUN@STEP --seed S', or train again"
         }
     }
 }

@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 import Testing
 @testable import Trainer
@@ -85,22 +86,52 @@ private func savedState() throws -> [UInt8] { savedTrainer.serializedState() }
     #expect(performing: { try Trainer(restoring: state, weights: [], dataset: synthetic) }, throws: isCorruptState)
 }
 
-@Test func aVersionOneStateWithItsWeightsInsideStillRestores() throws {
-    // Version 1 (before the weights moved out): the same fields, then UInt64 length + weights blob.
+/// The saved state as an older version wrote it: no arithmetic field; version 1 carries the weights.
+private func olderState(version: UInt8) throws -> [UInt8] {
     var state = try savedState()
-    state.removeLast(4 + 4 + 64)  // CRC, hash length, hash
-    state[8] = 1
-    withUnsafeBytes(of: UInt64(savedWeights.count).littleEndian) { state.append(contentsOf: $0) }
-    state += savedWeights
-    withUnsafeBytes(of: Trainer.crc(state).littleEndian) { state.append(contentsOf: $0) }
-    for weights in [[], savedWeights] {
-        let restored = try Trainer(restoring: state, weights: weights, dataset: synthetic)
-        #expect(restored.network.serialized() == savedWeights)
-        #expect(restored.serializedState() == (try savedState()))
+    state.removeSubrange(12..<16)  // the arithmetic
+    state[8] = version
+    state.removeLast(4)  // CRC
+    if version == 1 {
+        state.removeLast(4 + 64)  // hash length, hash
+        withUnsafeBytes(of: UInt64(savedWeights.count).littleEndian) { state.append(contentsOf: $0) }
+        state += savedWeights
     }
-    #expect(performing: {
-        try Trainer(restoring: state, weights: Array(savedWeights.reversed()), dataset: synthetic)
-    }, throws: isCorruptState)
+    withUnsafeBytes(of: Trainer.crc(state).littleEndian) { state.append(contentsOf: $0) }
+    return state
+}
+
+@Test func theStateRecordsTheArithmetic() throws {
+    let state = try savedState()
+    #expect(state[8] == 3)
+    #expect(Array(state[12..<16]) == [UInt8(NN_ARITHMETIC), 0, 0, 0])
+    #expect(Arithmetic.current == .fixedOrderFMA && Arithmetic.current != .openBLAS)
+}
+
+@Test(arguments: [UInt8(1), 2])
+func aStateOfTheOpenBLASArithmeticIsRefusedInOneLineButItsSettingsRead(version: UInt8) throws {
+    let state = try olderState(version: version)
+    #expect(throws: TrainerError.arithmeticMismatch(checkpoint: .openBLAS, current: .current)) {
+        try Trainer(restoring: state, weights: version == 1 ? [] : savedWeights, dataset: synthetic)
+    }
+    let message = TrainerError.arithmeticMismatch(checkpoint: .openBLAS, current: .current).description
+    #expect(!message.contains("\n") && message.contains("OpenBLAS") && message.contains("not be bit-exact") && message.contains("--fork"))
+    // A fork that fine-tunes from its weights still reads its settings.
+    #expect(try Trainer.hyperparameters(ofState: state, weights: savedWeights, dataset: synthetic) == savedTrainer.hyperparameters)
+    // Its corruption is still reported as corruption, not as another arithmetic.
+    var flipped = state
+    flipped[20] ^= 1
+    #expect(performing: { try Trainer(restoring: flipped, weights: savedWeights, dataset: synthetic) }, throws: isCorruptState)
+}
+
+@Test func aStateOfAnUnknownArithmeticIsRefused() throws {
+    var state = try savedState()
+    state[12] = 99
+    state.removeLast(4)
+    withUnsafeBytes(of: Trainer.crc(state).littleEndian) { state.append(contentsOf: $0) }
+    #expect(throws: TrainerError.arithmeticMismatch(checkpoint: Arithmetic(rawValue: 99), current: .current)) {
+        try Trainer(restoring: state, weights: savedWeights, dataset: synthetic)
+    }
 }
 
 @Test func fineTuningStartsFromGivenWeightsWithTheSeedsDataOrder() throws {

@@ -2,38 +2,84 @@
 #define NNREG_CKERNELS_H
 #include <stdint.h>
 
-/// Hot elementwise kernels of the seed network. Every kernel is branch-free per element and compiled
-/// with -ffp-contract=off, so the AVX2 and baseline builds give bit-identical results.
+/// nnreg's own kernels. Every value they produce is defined by the algorithm, not by the vector width
+/// or the core count, so the scalar reference and the AVX2 and AVX-512 paths give identical bits:
+///
+/// - A product C = alpha op(A) B + beta C computes every element as
+///       acc = +0; for p = 0, 1, …, k-1: acc = fmaf(op(A)[i][p], B[p][j], acc)
+///       C[i][j] = beta == 0 ? alpha * acc : fmaf(alpha, acc, beta * C[i][j])
+///   one fused multiply-add per term in increasing p. Vector paths vectorise over j (or over the
+///   columns of a sparse product), never over p. The sparse first layer runs the same order over the
+///   nonzero terms only (a zero term adds exactly nothing).
+/// - Reductions: a bias gradient adds its column over rows 0, 1, …, rows-1 (one addition each) and
+///   updates like a product; a softmax adds its row's exponentials over classes 0, 1, …; the batch
+///   loss adds the rows' −log(p) as doubles over rows 0, 1, ….
+/// - Elementwise work (sigmoid, softmax, the sigmoid gradient) uses only +, −, ×, ÷ and our own exp
+///   and log, never contracted (-ffp-contract=off).
+/// - The two-core split divides whole rows, columns or pixels at fixed points; it never splits a sum.
+///
+/// `isa` picks the path: one of NN_ISA_*. Ask `nn_isa_supported` first; an unsupported value runs the
+/// reference.
+
+/// The arithmetic these kernels define (recorded in every trainer state). 1 was OpenBLAS's, whose
+/// summation order depended on the CPU.
+#define NN_ARITHMETIC 2
+
+enum {
+    /// Portable C: scalar loops with fmaf, no target-specific code. Defines the bits.
+    NN_ISA_REFERENCE = 0,
+    /// AVX2 with FMA3 (x86-64-v3): 6 x 16 register tiles.
+    NN_ISA_AVX2 = 1,
+    /// AVX-512F: 8 x 32 register tiles.
+    NN_ISA_AVX512 = 2,
+    /// For tests only: the AVX-512 path's tile shape and code compiled for AVX2, so its blocking
+    /// and edges are checked on machines without AVX-512.
+    NN_ISA_AVX512_SHAPE_ON_AVX2 = 3,
+};
+/// Whether this CPU (and OS) can run the path.
+int nn_isa_supported(int isa);
+/// The fastest supported path.
+int nn_isa_best(void);
+
+/// C (m x n, row stride ldc) = alpha * op(A) * B + beta * C in the order above. op(A) is A (m x k, row
+/// stride lda) or, when transpose_a, the transpose of A stored k x m. B is k x n with row stride ldb.
+void nn_gemm(int isa, int transpose_a, int m, int n, int k, float alpha, const float *a, int lda,
+             const float *b, int ldb, float beta, float *c, int ldc);
+/// dst (cols x rows, row-major) = the transpose of src (rows x cols), columns [c0, c1) of src only.
+void nn_transpose_columns(float *dst, const float *src, int rows, int cols, int c0, int c1);
+/// Floating-point operations per second of independent FMA chains on this thread (the CPU's peak for
+/// the path), measured over `iterations` rounds; on both cores when two_cores.
+double nn_fma_peak(int isa, long iterations, int two_cores);
 
 /// X[r][f] = table[images[indices[r] * features + f]] for r < rows.
 void nn_gather(float *x, const uint8_t *images, const int32_t *indices, int rows, int features,
                const float *table);
 /// Z = sigmoid(Z + bias) in place, Z is rows x cols row-major.
-void nn_bias_sigmoid(float *z, const float *bias, int rows, int cols);
+void nn_bias_sigmoid(int isa, float *z, const float *bias, int rows, int cols);
 /// Z = softmax(Z + bias) in place per row. Returns the batch SUM of -log(clip(p_true, 1e-9, 1)) and
 /// the number of rows whose first argmax equals the label. When delta is not NULL it receives
 /// dLoss/dlogits = p - onehot (a zero row where p_true < 1e-9: the clip has no gradient there).
 double nn_softmax_loss(float *z, const float *bias, const uint8_t *labels, int rows, int classes,
                        float *delta, int *correct);
 /// delta *= h * (1 - h), elementwise over n values (sigmoid backward).
-void nn_sigmoid_backward(float *delta, const float *h, long n);
-/// bias = beta * bias + alpha * column sums of delta (rows x cols).
-void nn_bias_gradient(float *bias, const float *delta, int rows, int cols, float alpha, float beta,
+void nn_sigmoid_backward(int isa, float *delta, const float *h, long n);
+/// bias = beta * bias + alpha * column sums of delta (rows x cols, row stride ld), as a product
+/// updates (see above); scratch holds cols floats.
+void nn_bias_gradient(int isa, float *bias, const float *delta, int rows, int cols, int ld, float alpha, float beta,
                       float *scratch);
 /// Sparse batch (most MNIST pixels are 0), as nn_parallel_sparse_gather builds it: row r of the
 /// gathered batch has its nonzero pixels at cols[row_start[r] ..< row_start[r+1]] with values
 /// vals[...] = table[byte], plus the transposed (per pixel) lists col_start/row_index/tvals.
 /// Capacities: row_start rows+1, col_start features+1, the others rows*features.
 /// Z (rows x n) = X W for the sparse batch X and dense W (features x n, row-major).
-void nn_sparse_forward(float *z, int rows, int n, const int32_t *row_start, const int32_t *cols,
+void nn_sparse_forward(int isa, float *z, int rows, int n, const int32_t *row_start, const int32_t *cols,
                        const float *vals, const float *w);
 /// W (features x n) = beta * W + alpha * X^T D for the sparse batch X (transposed lists) and D (rows x n).
-void nn_sparse_weight_gradient(float *w, int features, int n, const int32_t *col_start, const int32_t *row_index,
-                               const float *tvals, const float *d, float alpha, float beta);
+void nn_sparse_weight_gradient(int isa, float *w, int features, int n, const int32_t *col_start,
+                               const int32_t *row_index, const float *tvals, const float *d, float alpha, float beta);
 /// Two-way parallel versions: the same work split at fixed points between the caller and one
-/// worker thread, each part on one thread, so the results are bit-identical to a serial run of the
-/// same split. OpenBLAS must run single-threaded.
-void nn_parallel_sparse_weight_gradient(float *w, int features, int n, const int32_t *col_start,
+/// worker thread, each part on one thread, so the results are bit-identical to a serial run.
+void nn_parallel_sparse_weight_gradient(int isa, float *w, int features, int n, const int32_t *col_start,
                                         const int32_t *row_index, const float *tvals, const float *d,
                                         float alpha, float beta);
 /// The sparse batch gathered on both cores (returns the number of nonzeros); scratch holds rows + 1 + features ints.
@@ -54,27 +100,44 @@ long nn_parallel_index_gather(const int64_t *index_start, const uint16_t *index_
                               int32_t *col_start, int32_t *row_index, float *tvals, int32_t *scratch);
 /// Fused pairs, each one fork/join with the same values as the two calls in sequence:
 /// Z = sigmoid(X W + bias) for the sparse batch X, rows split;
-void nn_parallel_sparse_forward_sigmoid(float *z, int rows, int n, const int32_t *row_start, const int32_t *cols,
-                                        const float *vals, const float *w, const float *bias);
-/// C = beta C + alpha A^T B split by columns, with delta (rows x cols) *= h (1 - h) alongside.
-void nn_parallel_sgemm_tn_columns_sigmoid_backward(int m, int n, int k, float alpha, const float *a, int lda,
-                                                   const float *b, int ldb, float beta, float *c, int ldc,
-                                                   float *delta, const float *h, int rows, int cols);
-/// The forward pass after the first layer in one fork/join split by rows: H2 = sigmoid(H1 W2 + b2),
-/// P = softmax(H2 W3 + b3) with nn_softmax_loss's loss, count and delta (row_loss holds rows doubles).
-double nn_parallel_forward_tail(int rows, int hidden1, int hidden2, int classes, const float *h1, const float *w2,
-                                const float *b2, float *h2, const float *w3, const float *b3, float *p,
-                                const uint8_t *labels, float *delta, double *row_loss, int *correct);
-/// D2 = (D3 W3^T) * H2 (1 - H2), then D1 = D2 W2^T, in one fork/join split by rows.
-void nn_parallel_backward_head(int rows, int classes, int hidden2, int hidden1, const float *d3, const float *w3,
-                               float *d2, const float *h2, const float *w2, float *d1);
+void nn_parallel_sparse_forward_sigmoid(int isa, float *z, int rows, int n, const int32_t *row_start,
+                                        const int32_t *cols, const float *vals, const float *w, const float *bias);
+/// The forward pass in one fork/join split by rows: H1 = sigmoid(X W1 + b1) for the sparse batch X,
+/// H2 = sigmoid(H1 W2 + b2), P = softmax(H2 W3 + b3) with nn_softmax_loss's loss, count and delta
+/// (row_loss holds rows doubles). When w2t and w3t are not NULL they receive W2^T (hidden2 x hidden1)
+/// and W3^T (classes x hidden2) for the backward pass, split by columns of W.
+double nn_parallel_forward(int isa, int rows, int hidden1, int hidden2, int classes, const int32_t *row_start,
+                           const int32_t *cols, const float *vals, const float *w1, const float *b1, float *h1,
+                           const float *w2, const float *b2, float *h2, const float *w3, const float *b3, float *p,
+                           const uint8_t *labels, float *delta, double *row_loss, int *correct, float *w2t, float *w3t);
+/// The backward pass after nn_parallel_forward with deltas, in two fork/joins: first, split by rows,
+/// D2 = (D3 W3^T) * H2 (1 - H2) and D1 = (D2 W2^T) * H1 (1 - H1) from the transposes, with
+/// W3' = beta W3 + alpha H2^T D3 (rows of W3 split) and b3' (columns split); then W2' = beta W2 +
+/// alpha H1^T D2 (columns split), W1' from the sparse batch's per-pixel lists and D1 (pixels split),
+/// b2' and b1' (columns split). The primed tensors are the target's (the same as the inputs' for
+/// SGD: no part reads a tensor another part writes). scratch holds hidden1 + hidden2 + classes floats.
+void nn_parallel_backward(int isa, int rows, int inputs, int hidden1, int hidden2, int classes,
+                          const float *h1, const float *h2, float *d1, float *d2, const float *d3,
+                          const float *w2t, const float *w3t, const int32_t *col_start, const int32_t *row_index,
+                          const float *tvals, float *w1, float *b1, float *w2, float *b2, float *w3, float *b3,
+                          float alpha, float beta, float *scratch);
+/// One product split in two at a fixed row (split_columns 0) or column boundary, for benchmarks.
+void nn_parallel_gemm(int isa, int split_columns, int transpose_a, int m, int n, int k, float alpha, const float *a,
+                      int lda, const float *b, int ldb, float beta, float *c, int ldc);
 /// 0 runs every parallel kernel's two parts one after the other on the caller (same results).
 void nn_set_parallel(int enabled);
 /// Labels of a batch: out[r] = labels[indices[r]].
 void nn_gather_labels(uint8_t *out, const uint8_t *labels, const int32_t *indices, int rows);
 /// Whether every value is finite.
 int nn_all_finite(const float *x, long n);
-/// Vectorised exp used by the kernels (exposed for tests).
+/// The exp the kernels use (exposed for tests): a fixed polynomial in +, −, × only.
 float nn_expf(float x);
+/// The log the loss uses (exposed for tests), for x > 0: a fixed series evaluated in double, rounded
+/// to float. Not libm's logf, whose result may depend on the C library and the CPU.
+float nn_logf(float x);
+/// Box–Muller from two uniforms u1, u2 in (0, 1]: z0 = r cos(2 pi u2), z1 = r sin(2 pi u2) with
+/// r = sqrt(-2 log u1), by fixed series in double (not libm's log, cos and sin, whose last bits may
+/// differ between C libraries). For the initial weights.
+void nn_normal_pair(double u1, double u2, double *z0, double *z1);
 
 #endif
