@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 NNREG_DATA ?= data/mnist
 NNREG_DB ?= nnreg.sqlite
-APT_PACKAGES := libsqlite3-dev libopenblas-dev zlib1g-dev pkg-config sqlite3 curl python3-pip chromium chromium-driver
+APT_PACKAGES := libsqlite3-dev zlib1g-dev pkg-config sqlite3 curl python3-pip chromium chromium-driver
 export NNREG_DATA
 
 .PHONY: demo test deps data build bench torture clean fuzz venv
@@ -39,7 +39,7 @@ data:
 # Installs the system libraries when they are missing (as root), or prints the command to run.
 deps:
 	@missing=""; \
-	for m in sqlite3 openblas zlib; do pkg-config --exists $$m 2>/dev/null || missing=yes; done; \
+	for m in sqlite3 zlib; do pkg-config --exists $$m 2>/dev/null || missing=yes; done; \
 	command -v sqlite3 >/dev/null || missing=yes; \
 	command -v curl >/dev/null || missing=yes; \
 	command -v chromium >/dev/null && command -v chromedriver >/dev/null || missing=yes; \

@@ -112,7 +112,7 @@ struct Resume: ParsableCommand {
         let network = try Network(serialized: [UInt8](start.weights))
         var hyperparameters = isWeightsOnly
             ? Hyperparameters()
-            : try Trainer(restoring: [UInt8](start.trainerState), weights: [UInt8](start.weights), dataset: dataset).hyperparameters
+            : try Trainer.hyperparameters(ofState: [UInt8](start.trainerState), weights: [UInt8](start.weights), dataset: dataset)
         hyperparameters.hidden1 = network.hidden1
         hyperparameters.hidden2 = network.hidden2
         if let seed { hyperparameters.seed = seed }
