@@ -74,6 +74,12 @@ static pthread_mutex_t call_lock = PTHREAD_MUTEX_INITIALIZER;
    every 64 jobs, if more than 16 found the worker absent or slow, the next 4096 jobs run serially. */
 static int window_jobs = 0, window_misses = 0, serial_jobs = 0;
 
+static long nanoseconds(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec * 1000000000L + t.tv_nsec;
+}
+
 static void run2(job_fn job, void *ctx) {
     if (parallel_enabled) pthread_once(&once, start);
     if (!parallel_enabled || !worker_ok || pthread_mutex_trylock(&call_lock) != 0) {
@@ -97,18 +103,23 @@ static void run2(job_fn job, void *ctx) {
         pthread_cond_signal(&wake);
         pthread_mutex_unlock(&lock);
     }
+    long started = nanoseconds();
     job(ctx, 0);
     /* If the worker has not picked part 1 up yet (descheduled on a busy machine), do it here:
-       the split is the same, so are the results. Otherwise wait for it, yielding if it is slow. */
+       the split is the same, so are the results. Otherwise wait for it, yielding if it is slow.
+       A worker that needed more than twice the caller's time was most likely descheduled: a miss.
+       (Counting every wait as a miss sent whole runs serial when the halves were merely uneven.) */
     int missed = 0;
     long expected = next - 1;
     if (atomic_compare_exchange_strong(&claimed, &expected, next)) {
         job(ctx, 1);
         missed = 1;
     } else {
+        long halfway = nanoseconds();
         for (long spins = 0; atomic_load(&finished) != next; spins++) {
-            if (spins < 4000) CPU_RELAX(); else { sched_yield(); missed = 1; }
+            if (spins < 4000) CPU_RELAX(); else sched_yield();
         }
+        missed = nanoseconds() - halfway > halfway - started + 20000;
     }
     window_misses += missed;
     if (++window_jobs == 64) {
