@@ -6,9 +6,11 @@ extension Store {
     /// One query for the runs (latest values are index seeks on the metrics key), one for all params,
     /// one for all tags.
     /// Soft-deleted runs are left out unless `includeDeleted`. Without `withParams` / `withTags` the
-    /// summaries carry none (a caller that shows 50 of 10,000 runs reads those 50's tags itself).
+    /// summaries carry none (a caller that shows 50 of 10,000 runs reads those 50's tags itself);
+    /// `paramKeys` keeps only those params (what a filter names).
     public func listRuns(
-        status: RunStatus? = nil, limit: Int? = nil, includeDeleted: Bool = false, withParams: Bool = true, withTags: Bool = true
+        status: RunStatus? = nil, limit: Int? = nil, includeDeleted: Bool = false, withParams: Bool = true,
+        paramKeys: [String]? = nil, withTags: Bool = true
     ) throws -> [RunSummary] {
         // A read-only store shows dead runs as crashed without recording it.
         let crashed = Set(isReadOnly ? try crashedRunIDs() : try markCrashedRuns())
@@ -47,8 +49,13 @@ extension Store {
         guard !rows.isEmpty else { return [] }
         let lowestID = rows.map(\.0).min()!
         var params: [Int64: [String: ParamValue]] = [:]
-        let paramStatement = try database.cachedStatement(sql: "SELECT run_id, key, value FROM params WHERE run_id >= ?")
+        let paramStatement = try database.cachedStatement(
+            sql: "SELECT run_id, key, value FROM params WHERE run_id >= ?1 AND (?2 IS NULL OR key IN (SELECT value FROM json_each(?2)))")
         try paramStatement.bind(lowestID, at: 1)
+        if let paramKeys {
+            let json = try JSONEncoder().encode(paramKeys)
+            try paramStatement.bind(String(decoding: json, as: UTF8.self), at: 2)
+        }
         while withParams, try paramStatement.step() {
             params[paramStatement.int64(at: 0), default: [:]][paramStatement.string(at: 1)] =
                 Self.readParam(paramStatement, at: 2)

@@ -44,8 +44,9 @@ public struct RunsPage {
         // Params and tags of every run only when the filter or sort names one; the page's own rows
         // get their tags below.
         let fields = query.fields.filter { !RunFields.builtIn.contains($0) }
+        let paramKeys = fields.filter { !$0.hasPrefix("tag.") }.sorted()
         let summaries = try store.listRuns(
-            withParams: fields.contains { !$0.hasPrefix("tag.") }, withTags: fields.contains { $0.hasPrefix("tag.") })
+            withParams: !paramKeys.isEmpty, paramKeys: paramKeys, withTags: fields.contains { $0.hasPrefix("tag.") })
         let matching: [RunSummary]
         do {
             matching = try query.apply(to: summaries, now: now)
