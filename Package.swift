@@ -7,6 +7,8 @@ let package = Package(
     products: [
         .executable(name: "nnreg", targets: ["nnreg"]),
         .executable(name: "nnreg-bench", targets: ["nnreg-bench"]),
+        // The Store as a library: open a store, record runs from a training loop of one's own.
+        .library(name: "NNRegTracking", targets: ["NNRegTracking"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -30,8 +32,15 @@ let package = Package(
             dependencies: ["EmbedMigrationsTool"]),
         .target(
             name: "Store",
-            dependencies: ["CSQLite", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["CSQLite", "CZlib", .product(name: "Crypto", package: "swift-crypto")],
             plugins: ["EmbedMigrations"]),
+        // Recording a run from any Swift program, batched off the caller's thread (`TrackedRun`).
+        .target(name: "NNRegTracking", dependencies: ["Store"]),
+        // Metric points in a program's printed output (no dependencies: it is fuzzed on its own).
+        .target(name: "OutputMetrics"),
+        // `nnreg track`: runs a command, passes its output through, records it as a run.
+        .target(name: "ProcessTracker", dependencies: ["CProcess", "NNRegTracking", "OutputMetrics"]),
+        .target(name: "CProcess"),
         .target(
             name: "CKernels",
             cSettings: [.unsafeFlags(["-O3", "-ffp-contract=off", "-fno-math-errno"])]),
@@ -57,6 +66,7 @@ let package = Package(
             name: "nnreg",
             dependencies: [
                 "Store", "Trainer", "RunFilter", "RunQuery", "ModelFormats", "WebPages", "WebServer", "CZlib",
+                "NNRegTracking", "ProcessTracker",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
@@ -67,7 +77,9 @@ let package = Package(
         .executableTarget(name: "fuzz-trainer-state", dependencies: ["Trainer", "CZlib", "FuzzHarness"]),
         .executableTarget(name: "fuzz-where", dependencies: ["RunFilter", "FuzzHarness"]),
         .executableTarget(name: "fuzz-safetensors", dependencies: ["ModelFormats", "FuzzHarness"]),
+        .executableTarget(name: "fuzz-output-lines", dependencies: ["OutputMetrics", "FuzzHarness"]),
         .testTarget(name: "StoreTests", dependencies: ["Store"]),
+        .testTarget(name: "TrackingTests", dependencies: ["NNRegTracking", "OutputMetrics", "ProcessTracker"]),
         .testTarget(name: "TrainerTests", dependencies: ["Trainer"]),
         .testTarget(name: "ModelFormatsTests", dependencies: ["ModelFormats"]),
         .testTarget(name: "WebTests", dependencies: ["WebServer", "WebPages", "Store"]),

@@ -12,12 +12,19 @@ public struct RunDetail: Encodable {
     let parentName: String?
     let forks: [Run]
     let modelVersions: [ModelVersion]
+    let artifacts: [ArtifactInfo]
+    let outputBytes: Int
 
     enum CodingKeys: String, CodingKey {
         case runID = "run_id", name, status, stepsDone = "steps_done", targetSteps = "target_steps", seed
         case created, started, ended, heartbeat, pid, host, dataset, nnregVersion = "nnreg_version", notes
         case parent, forks, params, tags, metrics, checkpoints, evaluations, deleted
         case modelVersions = "model_versions"
+        case command, artifacts, outputBytes = "output_bytes"
+    }
+    struct CommandEntry: Encodable {
+        let arguments: [String]; let cwd: String?; let gitCommit: String?; let gitDirty: Bool?; let exitCode: Int32?
+        enum CodingKeys: String, CodingKey { case arguments, cwd, gitCommit = "git_commit", gitDirty = "git_dirty", exitCode = "exit_code" }
     }
     struct VersionEntry: Encodable {
         let model: String; let version: Int; let step: Int; let aliases: [String]; let weightsSHA256: String
@@ -41,8 +48,10 @@ public struct RunDetail: Encodable {
 
     public init(
         run: Run, params: [String: ParamValue], tags: [String: String], metrics: [String: [MetricPoint]],
-        checkpoints: [CheckpointInfo], evaluations: [Evaluation], parentName: String?, forks: [Run], modelVersions: [ModelVersion]
+        checkpoints: [CheckpointInfo], evaluations: [Evaluation], parentName: String?, forks: [Run], modelVersions: [ModelVersion],
+        artifacts: [ArtifactInfo] = [], outputBytes: Int = 0
     ) {
+        self.artifacts = artifacts; self.outputBytes = outputBytes
         self.run = run; self.params = params; self.tags = tags; self.metrics = metrics; self.checkpoints = checkpoints
         self.evaluations = evaluations; self.parentName = parentName; self.forks = forks; self.modelVersions = modelVersions
     }
@@ -65,6 +74,13 @@ public struct RunDetail: Encodable {
         try container.encodeIfPresent(run.nnregVersion, forKey: .nnregVersion)
         try container.encodeIfPresent(run.notes, forKey: .notes)
         try container.encodeIfPresent(run.deletedAt, forKey: .deleted)
+        if let command = run.command {
+            try container.encode(CommandEntry(
+                arguments: command.arguments, cwd: command.workingDirectory, gitCommit: command.gitCommit,
+                gitDirty: command.isGitDirty, exitCode: command.exitCode), forKey: .command)
+            try container.encode(outputBytes, forKey: .outputBytes)
+        }
+        try container.encode(artifacts, forKey: .artifacts)
         try container.encode(modelVersions.map {
             VersionEntry(model: $0.modelName, version: $0.version, step: $0.step, aliases: $0.aliases, weightsSHA256: $0.weightsSHA256)
         }, forKey: .modelVersions)

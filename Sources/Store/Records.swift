@@ -54,12 +54,16 @@ public struct NewRun: Sendable, Equatable {
     public var notes: String?
     public var params: [String: ParamValue]
     public var tags: [String: String]
+    /// The command line of a program nnreg tracks (`nnreg track`), nil for a run nnreg trains itself.
+    public var command: [String]?
+    /// The directory the tracked command ran in.
+    public var workingDirectory: String?
 
     public init(
         name: String? = nil, seed: Int64? = nil, targetSteps: Int, datasetName: String? = nil,
         datasetSHA256: String? = nil, nnregVersion: String? = nil, parentRunID: Int64? = nil,
         parentStep: Int? = nil, notes: String? = nil, params: [String: ParamValue] = [:],
-        tags: [String: String] = [:]
+        tags: [String: String] = [:], command: [String]? = nil, workingDirectory: String? = nil
     ) {
         self.name = name
         self.seed = seed
@@ -72,6 +76,29 @@ public struct NewRun: Sendable, Equatable {
         self.notes = notes
         self.params = params
         self.tags = tags
+        self.command = command
+        self.workingDirectory = workingDirectory
+    }
+}
+
+/// How a tracked program (`nnreg track -- COMMAND`) was run, and how it ended.
+public struct TrackedCommand: Sendable, Equatable, Codable {
+    /// The command line, program first.
+    public let arguments: [String]
+    public let workingDirectory: String?
+    /// The commit checked out in the git work tree the command ran in, if it ran in one.
+    public let gitCommit: String?
+    /// Whether that work tree had uncommitted changes.
+    public let isGitDirty: Bool?
+    /// The exit status (128 + N when signal N ended the program, as shells report it); nil while running.
+    public let exitCode: Int32?
+
+    public init(arguments: [String], workingDirectory: String?, gitCommit: String?, isGitDirty: Bool?, exitCode: Int32?) {
+        self.arguments = arguments
+        self.workingDirectory = workingDirectory
+        self.gitCommit = gitCommit
+        self.isGitDirty = isGitDirty
+        self.exitCode = exitCode
     }
 }
 
@@ -97,6 +124,8 @@ public struct Run: Sendable, Equatable, Codable, Identifiable {
     public let notes: String?
     /// When the run was soft-deleted (`nnreg delete`); nil for a visible run.
     public let deletedAt: Date?
+    /// The program nnreg tracked for this run; nil for a run nnreg trained itself.
+    public let command: TrackedCommand?
 }
 
 /// One stored metric point.
@@ -228,7 +257,7 @@ extension Run {
         Run(id: id, name: name, status: status, createdAt: createdAt, startedAt: startedAt, endedAt: endedAt,
             heartbeatAt: heartbeatAt, pid: pid, host: host, seed: seed, targetSteps: targetSteps, stepsDone: stepsDone,
             datasetName: datasetName, datasetSHA256: datasetSHA256, nnregVersion: nnregVersion, parentRunID: parentRunID,
-            parentStep: parentStep, notes: notes, deletedAt: deletedAt)
+            parentStep: parentStep, notes: notes, deletedAt: deletedAt, command: command)
     }
 }
 

@@ -96,14 +96,11 @@ extension Store {
                 kind: "model_version_missing_blob",
                 detail: "model \(corruptVersions.string(at: 0)):v\(corruptVersions.int64(at: 1)) points at weights that are not stored"))
         }
-        let unreferenced = try database.makeStatement(sql: """
-            SELECT count(*), coalesce(sum(size), 0) FROM blobs
-            WHERE sha256 NOT IN (SELECT weights_sha256 FROM checkpoints) AND sha256 NOT IN (SELECT trainer_state_sha256 FROM checkpoints)
-            """)
+        let unreferenced = try database.makeStatement(sql: "SELECT count(*), coalesce(sum(size), 0) \(Self.unreferencedBlobs)")
         if try unreferenced.step(), unreferenced.int64(at: 0) > 0 {
             problems.append(StoreProblem(
                 kind: "unreferenced_blob",
-                detail: "\(unreferenced.int64(at: 0)) blobs (\(unreferenced.int64(at: 1)) bytes) belong to no checkpoint; 'nnreg gc' removes them"))
+                detail: "\(unreferenced.int64(at: 0)) blobs (\(unreferenced.int64(at: 1)) bytes) belong to no checkpoint or artifact; 'nnreg gc' removes them"))
         }
         func count(_ sql: String) throws -> Int { Int(try database.int64(sql: sql) ?? 0) }
         return StoreCheckReport(

@@ -14,6 +14,11 @@ extension Store {
         return String(decoding: hex, as: UTF8.self)
     }
 
+    /// Lowercase hex SHA-256 of `data`, as blobs are keyed.
+    public static func sha256Hex(_ data: Data) -> String {
+        data.withUnsafeBytes { sha256($0) }
+    }
+
     static let checkpointInfoColumns = """
         id, run_id, step, created_at, weights_size, weights_sha256, trainer_state_size, trainer_state_sha256
         """

@@ -38,6 +38,26 @@ extension Store {
         }
     }
 
+    /// `FROM blobs WHERE …` the blobs that no checkpoint and no artifact names.
+    static let unreferencedBlobs = """
+        FROM blobs WHERE sha256 NOT IN (SELECT weights_sha256 FROM checkpoints)
+          AND sha256 NOT IN (SELECT trainer_state_sha256 FROM checkpoints)
+          AND sha256 NOT IN (SELECT sha256 FROM artifacts)
+        """
+
+    /// Removes a run and everything it holds for good (its metrics, which have no foreign key,
+    /// explicitly; the rest by cascade). Blobs stay until `collectGarbage`. Returns the number of
+    /// metric points removed.
+    @discardableResult
+    public func purgeRun(id: Int64) throws -> Int {
+        try inTransaction {
+            try database.execute(sql: "DELETE FROM metrics WHERE run_id = \(id)")
+            let points = database.changesCount
+            try database.execute(sql: "DELETE FROM runs WHERE id = \(id)")
+            return points
+        }
+    }
+
     /// Makes soft-deleted runs visible again.
     public func restoreRuns(ids: [Int64]) throws {
         try inTransaction {
@@ -61,10 +81,8 @@ extension Store {
                 let purged = try idList("SELECT id FROM runs WHERE deleted_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM model_versions v WHERE v.run_id = runs.id) ORDER BY id")
                 var metricPoints = 0, checkpoints = 0
                 for id in purged {
-                    try database.execute(sql: "DELETE FROM metrics WHERE run_id = \(id)")
-                    metricPoints += database.changesCount
                     checkpoints += Int(try database.int64(sql: "SELECT count(*) FROM checkpoints WHERE run_id = \(id)") ?? 0)
-                    try database.execute(sql: "DELETE FROM runs WHERE id = \(id)")
+                    metricPoints += try purgeRun(id: id)
                 }
                 if let keepLast {
                     try database.execute(sql: """
@@ -79,10 +97,7 @@ extension Store {
                         """)
                     checkpoints += database.changesCount
                 }
-                let orphans = """
-                    FROM blobs WHERE sha256 NOT IN (SELECT weights_sha256 FROM checkpoints)
-                      AND sha256 NOT IN (SELECT trainer_state_sha256 FROM checkpoints)
-                    """
+                let orphans = Self.unreferencedBlobs
                 let blobCount = Int(try database.int64(sql: "SELECT count(*) \(orphans)") ?? 0)
                 let blobBytes = Int(try database.int64(sql: "SELECT coalesce(sum(size), 0) \(orphans)") ?? 0)
                 try database.execute(sql: "DELETE \(orphans)")

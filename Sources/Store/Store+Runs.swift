@@ -9,7 +9,8 @@ import Foundation
 extension Store {
     static let runColumns = """
         id, name, status, created_at, started_at, ended_at, heartbeat_at, pid, host, seed, target_steps,
-        steps_done, dataset_name, dataset_sha256, nnreg_version, parent_run_id, parent_step, notes, deleted_at
+        steps_done, dataset_name, dataset_sha256, nnreg_version, parent_run_id, parent_step, notes, deleted_at,
+        command, cwd, git_commit, git_dirty, exit_code
         """
 
     static func readRun(_ s: Statement) -> Run {
@@ -21,7 +22,17 @@ extension Store {
             stepsDone: s.int(at: 11), datasetName: s.optionalString(at: 12),
             datasetSHA256: s.optionalString(at: 13), nnregVersion: s.optionalString(at: 14),
             parentRunID: s.optionalInt64(at: 15), parentStep: s.optionalInt(at: 16), notes: s.optionalString(at: 17),
-            deletedAt: s.optionalDate(at: 18))
+            deletedAt: s.optionalDate(at: 18), command: readCommand(s, at: 19))
+    }
+
+    /// The tracked command in columns `at`…`at + 4` (command, cwd, git_commit, git_dirty, exit_code).
+    static func readCommand(_ s: Statement, at column: Int32) -> TrackedCommand? {
+        guard let json = s.optionalString(at: column),
+              let arguments = try? JSONDecoder().decode([String].self, from: Data(json.utf8)) else { return nil }
+        return TrackedCommand(
+            arguments: arguments, workingDirectory: s.optionalString(at: column + 1),
+            gitCommit: s.optionalString(at: column + 2), isGitDirty: s.optionalInt64(at: column + 3).map { $0 != 0 },
+            exitCode: s.optionalInt64(at: column + 4).map { Int32(truncatingIfNeeded: $0) })
     }
 
     /// This machine's host name, recorded with the pid of a running run.
@@ -47,8 +58,9 @@ extension Store {
             let insert = try database.cachedStatement(
                 sql: """
                     INSERT INTO runs (name, status, created_at, started_at, heartbeat_at, pid, host, seed,
-                        target_steps, dataset_name, dataset_sha256, nnreg_version, parent_run_id, parent_step, notes)
-                    VALUES (?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        target_steps, dataset_name, dataset_sha256, nnreg_version, parent_run_id, parent_step, notes,
+                        command, cwd)
+                    VALUES (?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """)
             try insert.bind(name, at: 1)
             try insert.bind(now, at: 2)
@@ -64,6 +76,9 @@ extension Store {
             try insert.bind(newRun.parentRunID, at: 12)
             try insert.bind(newRun.parentStep, at: 13)
             try insert.bind(newRun.notes, at: 14)
+            let command = try newRun.command.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
+            try insert.bind(command, at: 15)
+            try insert.bind(newRun.workingDirectory, at: 16)
             try insert.execute()
             let id = database.lastInsertedRowID
             try setParams(newRun.params, runID: id)
@@ -187,10 +202,29 @@ extension Store {
         try updateRun(runID: runID, stepsDone: step, heartbeatAt: Date())
     }
 
-    /// Ends a run with `status` (finished, failed, interrupted…), setting its end time.
-    public func finishRun(runID: Int64, status: RunStatus) throws {
+    /// Ends a run with `status` (finished, failed, interrupted…), setting its end time, and for a
+    /// tracked program its exit status.
+    public func finishRun(runID: Int64, status: RunStatus, exitCode: Int32? = nil) throws {
         let now = Date()
-        try updateRun(runID: runID, status: status, endedAt: now, heartbeatAt: now)
+        try inTransaction {
+            try updateRun(runID: runID, status: status, endedAt: now, heartbeatAt: now)
+            if let exitCode {
+                try database.execute(sql: "UPDATE runs SET exit_code = \(exitCode) WHERE id = \(runID)")
+            }
+        }
+    }
+
+    /// Records the git commit of the work tree a tracked command runs in, and whether it had
+    /// uncommitted changes.
+    public func setGitState(runID: Int64, commit: String, isDirty: Bool) throws {
+        try inTransaction {
+            let statement = try database.cachedStatement(sql: "UPDATE runs SET git_commit = ?, git_dirty = ? WHERE id = ?")
+            try statement.bind(commit, at: 1)
+            try statement.bind(isDirty ? 1 : 0, at: 2)
+            try statement.bind(runID, at: 3)
+            try statement.execute()
+            if database.changesCount == 0 { throw StoreError.runNotFound(String(runID)) }
+        }
     }
 
     /// Makes this process the owner of an existing run again (e.g. to resume it): status `running`,

@@ -52,6 +52,12 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible, Loc
     case needsUpgrade(path: String, pendingMigrations: [String])
     /// Nothing in the store answers to the reference under any reading.
     case referenceNotFound(String, tried: [String])
+    /// A run has no artifact of that name.
+    case artifactNotFound(run: String, name: String, existing: [String])
+    /// A stored output chunk no longer decompresses to what was written.
+    case corruptOutput(runID: Int64, seq: Int)
+    /// An artifact's blob is missing or no longer matches its SHA-256.
+    case corruptArtifact(runID: Int64, name: String)
 
     public var description: String {
         switch self {
@@ -117,6 +123,13 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible, Loc
                 + "run 'nnreg check --db \(path)' once to upgrade it (a backup is written first), then retry."
         case .referenceNotFound(let text, let tried):
             return "Nothing answers to '\(text)' (tried \(tried.joined(separator: "; "))). 'nnreg list' and 'nnreg model list' show what exists."
+        case .artifactNotFound(let run, let name, let existing):
+            return "Run \(run) has no artifact '\(name)'; "
+                + (existing.isEmpty ? "it has none." : "it has \(existing.prefix(10).joined(separator: ", "))\(existing.count > 10 ? ", …" : "") ('nnreg artifacts \(run)' lists them).")
+        case .corruptOutput(let runID, let seq):
+            return "Output chunk \(seq) of run \(runID) is corrupt (it does not decompress to its recorded size); 'nnreg check' reports the store's state."
+        case .corruptArtifact(let runID, let name):
+            return "Artifact '\(name)' of run \(runID) is missing or corrupt (SHA-256 mismatch); 'nnreg check' reports the store's state."
         }
     }
 

@@ -13,7 +13,8 @@ struct NNReg: ParsableCommand {
         version: version,
         subcommands: [
             Train.self, List.self, Show.self, Compare.self, Resume.self, Eval.self, Predict.self, Check.self, Model.self,
-            Export.self, Import.self, Delete.self, Restore.self, GC.self, Serve.self, Report.self,
+            Export.self, Import.self, Delete.self, Restore.self, GC.self, Serve.self, Report.self, Track.self, Logs.self,
+            Artifacts.self,
         ])
 
     /// Runs the command; runtime failures print one `Error: …` line on stderr and exit non-zero,

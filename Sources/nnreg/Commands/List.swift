@@ -78,7 +78,7 @@ struct List: ParsableCommand {
         ])
         for run in runs {
             table.append([
-                String(run.id), run.name, run.status.rawValue, "\(run.stepsDone)/\(run.targetSteps)",
+                String(run.id), run.name, run.status.rawValue, Formatting.steps(run.stepsDone, of: run.targetSteps),
                 Formatting.loss(run.loss), Formatting.accuracy(run.accuracy), Formatting.accuracy(run.testAccuracy),
                 Formatting.seconds(RunFields.duration(of: run, now: now)), Formatting.time(run.createdAt),
             ])

@@ -23,20 +23,29 @@ struct Show: ParsableCommand {
         let parent = try run.parentRunID.map { try store.run(id: $0) }
         let forks = try store.forks(of: run.id)
         let versions = try store.modelVersions(runID: run.id)
+        let artifacts = try store.artifacts(runID: run.id)
+        let output = try store.outputSize(runID: run.id)
         if json {
             try Terminal.printJSON(RunDetail(
                 run: run, params: params, tags: tags, metrics: metrics, checkpoints: checkpoints,
-                evaluations: evaluations, parentName: parent?.name, forks: forks, modelVersions: versions))
+                evaluations: evaluations, parentName: parent?.name, forks: forks, modelVersions: versions,
+                artifacts: artifacts, outputBytes: output.raw))
             return
         }
-        var lines = [Terminal.bold("Run \(run.id) \(run.name)") + "  \(run.status.rawValue)  \(run.stepsDone)/\(run.targetSteps) steps"
+        var lines = [Terminal.bold("Run \(run.id) \(run.name)") + "  \(run.status.rawValue)  \(Formatting.steps(run.stepsDone, of: run.targetSteps)) steps"
             + (run.deletedAt.map { "  (deleted \(Formatting.time($0)); 'nnreg restore \(run.id)' brings it back)" } ?? "")]
         lines.append("created \(Formatting.time(run.createdAt))  started \(Formatting.time(run.startedAt))  ended \(Formatting.time(run.endedAt))")
         if let start = run.startedAt {
             let end = run.endedAt ?? (run.status == .running ? Date() : run.heartbeatAt ?? start)
             lines.append("duration \(Formatting.seconds(end.timeIntervalSince(start)))  host \(run.host ?? "-")  pid \(run.pid.map(String.init) ?? "-")  nnreg \(run.nnregVersion ?? "-")")
         }
-        lines.append("dataset \(run.datasetName ?? "-")  sha256 \(run.datasetSHA256 ?? "-")")
+        if let command = run.command {
+            lines.append("command \(command.arguments.map(Formatting.shellQuoted).joined(separator: " "))")
+            lines.append("in \(command.workingDirectory ?? "-")  git \(command.gitCommit.map { String($0.prefix(12)) + (command.isGitDirty == true ? " (dirty)" : "") } ?? "-")"
+                + "  exit \(command.exitCode.map(String.init) ?? "-")  output \(Formatting.bytes(output.raw)) ('nnreg logs \(run.id)')")
+        } else {
+            lines.append("dataset \(run.datasetName ?? "-")  sha256 \(run.datasetSHA256 ?? "-")")
+        }
         if let parent, let step = run.parentStep {
             lines.append("forked from run \(parent.id) \(parent.name) at step \(step)")
         }
@@ -65,6 +74,11 @@ struct Show: ParsableCommand {
             for checkpoint in checkpoints {
                 table.append([String(checkpoint.step), checkpoint.weightsSHA256, Formatting.bytes(checkpoint.weightsSize + checkpoint.trainerStateSize)])
             }
+            print("\n" + table.rendered())
+        }
+        if !artifacts.isEmpty {
+            var table = Table([("ARTIFACT", .left), ("SHA-256", .left), ("SIZE", .right)])
+            for artifact in artifacts { table.append([artifact.name, artifact.sha256, Formatting.bytes(artifact.size)]) }
             print("\n" + table.rendered())
         }
         if !evaluations.isEmpty {

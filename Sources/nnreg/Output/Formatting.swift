@@ -31,6 +31,18 @@ enum Formatting {
         return String(format: "%dh%02dm", Int(value) / 3600, (Int(value) % 3600) / 60)
     }
 
+    /// `done/target` for a run with a target (nnreg's own training), `done` for a tracked program.
+    static func steps(_ done: Int, of target: Int) -> String {
+        target > 0 ? "\(done)/\(target)" : String(done)
+    }
+
+    /// An argument as a shell would need it typed: bare when safe, else in single quotes.
+    static func shellQuoted(_ argument: String) -> String {
+        let safe = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,+@%")
+        if !argument.isEmpty, argument.allSatisfy({ safe.contains($0) }) { return argument }
+        return "'" + argument.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+
     static func bytes(_ count: Int) -> String {
         count < 1024 ? "\(count) B" : count < 1 << 20
             ? String(format: "%.1f KB", Double(count) / 1024) : String(format: "%.1f MB", Double(count) / 1_048_576)

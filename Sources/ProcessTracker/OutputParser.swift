@@ -1,0 +1,93 @@
+import Foundation
+import NNRegTracking
+import OutputMetrics
+
+/// Parses a tracked command's output into metric points on a thread of its own, so that reading
+/// and passing the output on never waits for parsing, and hands the points to the run in batches.
+final class OutputParser: @unchecked Sendable {
+    private let run: TrackedRun
+    private let queue = NSCondition()
+    // Guarded by `queue`:
+    private var chunks: [(stream: Int, bytes: [UInt8])] = []
+    private var isFinishing = false
+    private var isThreadRunning = false
+    private var pointCount = 0
+
+    // Used by the parsing thread only:
+    private var extractor: MetricExtractor
+    private var splitters: [Int: LineSplitter] = [:]
+    private let beforeParsing: @Sendable () -> Void
+
+    /// `beforeParsing` runs first on the parser's thread (recording the git state, off the
+    /// command's start-up path).
+    init(run: TrackedRun, patterns: [MetricPattern], beforeParsing: @escaping @Sendable () -> Void) {
+        self.run = run
+        extractor = MetricExtractor(patterns: patterns)
+        self.beforeParsing = beforeParsing
+    }
+
+    func start() {
+        queue.lock()
+        isThreadRunning = true
+        queue.unlock()
+        let thread = Thread { [self] in loop() }
+        thread.name = "nnreg-parser"
+        thread.start()
+    }
+
+    func enqueue(stream: Int, _ bytes: UnsafeRawBufferPointer) {
+        queue.lock()
+        chunks.append((stream, Array(bytes)))
+        queue.signal()
+        queue.unlock()
+    }
+
+    /// Parses what is left (and a last line without a line break), waits for the thread, and
+    /// returns the number of points found.
+    func finish() -> Int {
+        queue.lock()
+        isFinishing = true
+        queue.signal()
+        while isThreadRunning { queue.wait() }
+        let count = pointCount
+        queue.unlock()
+        return count
+    }
+
+    private func loop() {
+        beforeParsing()
+        while true {
+            queue.lock()
+            while chunks.isEmpty, !isFinishing { queue.wait() }
+            let batch = chunks
+            chunks = []
+            let finishing = isFinishing
+            queue.unlock()
+            var points: [ParsedPoint] = []
+            for (stream, bytes) in batch {
+                var splitter = splitters[stream] ?? LineSplitter()
+                bytes.withUnsafeBufferPointer { buffer in
+                    splitter.feed(buffer) { extractor.consume($0, into: &points) }
+                }
+                splitters[stream] = splitter
+            }
+            if finishing {
+                for stream in splitters.keys.sorted() {
+                    splitters[stream]!.finish { extractor.consume($0, into: &points) }
+                }
+            }
+            if !points.isEmpty {
+                let now = Date()
+                run.log(points.map { MetricSample(key: $0.key, step: $0.step, value: $0.value, wallTime: now) })
+            }
+            queue.lock()
+            pointCount += points.count
+            queue.unlock()
+            if finishing { break }
+        }
+        queue.lock()
+        isThreadRunning = false
+        queue.broadcast()
+        queue.unlock()
+    }
+}

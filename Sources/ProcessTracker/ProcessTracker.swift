@@ -1,0 +1,156 @@
+import Foundation
+import NNRegTracking
+import OutputMetrics
+
+/// What `nnreg track` was asked to run and record.
+public struct TrackRequest: Sendable {
+    /// The command line, program first.
+    public var command: [String]
+    public var name: String?
+    public var tags: [String: String] = [:]
+    /// Params given with `--param`; they win over those read from the command's flags.
+    public var params: [String: ParamValue] = [:]
+    public var readsFlagParams = true
+    public var metricPatterns: [String] = []
+    public var artifactDirectories: [String] = []
+    public var nnregVersion: String?
+    /// How long a command may take to stop after nnreg passed it SIGINT or SIGTERM.
+    public var gracePeriod: TimeInterval = 10
+
+    public init(command: [String]) {
+        self.command = command
+    }
+}
+
+/// How a tracked command ended and what was recorded.
+public struct TrackOutcome: Sendable, Encodable {
+    public let runID: Int64
+    public let name: String
+    public let status: RunStatus
+    /// The command's exit status as a shell reports it (128 + N for signal N): nnreg's own.
+    public let exitCode: Int32
+    public let metricPoints: Int
+    public let outputBytes: Int
+    public let artifacts: [ArtifactInfo]
+    /// Problems met while recording that did not stop the command (an unreadable artifact…).
+    public let warnings: [String]
+
+    enum CodingKeys: String, CodingKey {
+        case runID = "run_id", name, status, exitCode = "exit_code", metricPoints = "metric_points"
+        case outputBytes = "output_bytes", artifacts, warnings
+    }
+}
+
+/// Runs a command unchanged and records it as a run: command line, directory, git state, its
+/// output (compressed) and the metrics in it, its artifacts, and how it ended.
+public enum ProcessTracker {
+    /// Checks what can be checked before anything is recorded: the patterns compile, the
+    /// artifacts directories exist, the program is there and executable. Returns the program's path.
+    public static func validate(_ request: TrackRequest) throws -> (executable: String, patterns: [MetricPattern]) {
+        let patterns = try request.metricPatterns.map { pattern throws(MetricPatternError) in try MetricPattern(pattern) }
+        for directory in request.artifactDirectories {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw TrackError.artifactsDirectoryMissing(directory)
+            }
+        }
+        guard let program = request.command.first else { throw TrackError.commandNotFound("") }
+        return (try CommandLookup.executable(for: program), patterns)
+    }
+
+    /// Runs and records `request` into `store`; `started` is told the run once the command runs.
+    public static func run(
+        _ request: TrackRequest, store: sending Store, started: (TrackedRun) -> Void = { _ in }
+    ) throws -> TrackOutcome {
+        let (executable, patterns) = try validate(request)
+        SignalForwarding.install()
+        var params = request.readsFlagParams ? FlagParams.params(inCommand: request.command) : [:]
+        params.merge(request.params) { $1 }
+        let directory = FileManager.default.currentDirectoryPath
+        let run = try TrackedRun(
+            store: store,
+            newRun: NewRun(
+                name: request.name, targetSteps: 0, nnregVersion: request.nnregVersion, params: params,
+                tags: request.tags, command: request.command, workingDirectory: directory))
+        let child: ChildProcess
+        do {
+            child = try ChildProcess(
+                executable: executable, arguments: request.command,
+                environment: ["NNREG_RUN_ID": String(run.id), "NNREG_DB": run.storePath])
+        } catch {
+            try? run.discard()
+            throw error
+        }
+        SignalForwarding.forward(to: child.pid)
+        started(run)
+        let parser = OutputParser(run: run, patterns: patterns) {
+            if let git = GitState.read(in: directory) {
+                _ = try? run.withStore { store, id in try store.setGitState(runID: id, commit: git.commit, isDirty: git.isDirty) }
+            }
+        }
+        parser.start()
+        var outputBytes = 0
+        let exit = OutputPump.run(child, gracePeriod: request.gracePeriod) { stream, bytes in
+            outputBytes += bytes.count
+            run.logOutput(bytes)
+            parser.enqueue(stream: stream, bytes)
+        }
+        let points = parser.finish()
+        var warnings: [String] = []
+        let artifacts = saveArtifacts(of: run, from: request.artifactDirectories, warnings: &warnings)
+        let status = status(exit: exit, stopSignal: SignalForwarding.receivedSignal)
+        try run.finish(status, exitCode: exit.code)
+        return TrackOutcome(
+            runID: run.id, name: run.name, status: status, exitCode: exit.code, metricPoints: points,
+            outputBytes: outputBytes, artifacts: artifacts, warnings: warnings)
+    }
+
+    /// finished (0), failed (non-zero, or killed by a signal of its own), interrupted (nnreg was
+    /// asked to stop, or the command died of SIGINT/SIGTERM/SIGHUP).
+    static func status(exit: (code: Int32, signal: Int32?), stopSignal: Int32) -> RunStatus {
+        if stopSignal != 0 { return .interrupted }
+        if let signal = exit.signal { return [SIGINT, SIGTERM, SIGHUP].contains(signal) ? .interrupted : .failed }
+        return exit.code == 0 ? .finished : .failed
+    }
+
+    /// Stores every regular file under the directories (named by their path inside it), all in one
+    /// transaction; a file that cannot be read is left out with a warning.
+    static func saveArtifacts(of run: TrackedRun, from directories: [String], warnings: inout [String]) -> [ArtifactInfo] {
+        var files: [(name: String, url: URL)] = []
+        for directory in directories {
+            let root = URL(fileURLWithPath: directory).standardizedFileURL.resolvingSymlinksInPath()
+            guard let walker = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey]) else {
+                warnings.append("--artifacts \(directory) could not be read when the command ended; no artifacts from it")
+                continue
+            }
+            for case let url as URL in walker {
+                let resolved = url.resolvingSymlinksInPath()
+                guard (try? resolved.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true else { continue }
+                let name = String(url.standardizedFileURL.path.dropFirst(root.path.count)).trimmingCharacters(in: ["/"])
+                files.append((name, resolved))
+            }
+        }
+        var saved: [ArtifactInfo] = []
+        do {
+            saved = try run.withStore { store, id in
+                try store.inTransaction {
+                    var infos: [ArtifactInfo] = []
+                    for file in files.sorted(by: { $0.name < $1.name }) {
+                        do {
+                            let data = try TrackedRun.readArtifact(file.url)
+                            infos.append(try store.saveArtifact(runID: id, name: file.name, data: data))
+                        } catch let error as TrackingError {
+                            warnings.append("artifact \(file.name) left out: \(error)")
+                        } catch let error as CocoaError {
+                            warnings.append("artifact \(file.name) left out: \(error.localizedDescription)")
+                        }
+                    }
+                    return infos
+                }
+            }
+        } catch {
+            warnings.append("artifacts not stored: \(error)")
+        }
+        return saved
+    }
+}

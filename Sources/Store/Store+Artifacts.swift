@@ -1,0 +1,65 @@
+import Foundation
+
+/// A file a run left (`nnreg track --artifacts DIR`, or `TrackedRun.saveArtifact`), stored as a
+/// content-addressed blob.
+public struct ArtifactInfo: Sendable, Equatable, Codable {
+    public let name: String
+    public let sha256: String
+    public let size: Int
+    public let createdAt: Date
+
+    enum CodingKeys: String, CodingKey { case name, sha256, size, createdAt = "created" }
+}
+
+extension Store {
+    /// The largest artifact one blob holds (SQLite's default limit on a value is 1,000,000,000 bytes).
+    public static let maxArtifactBytes = 900_000_000
+
+    /// Stores `data` as the run's artifact `name` (a relative path with '/' separators), replacing
+    /// an earlier artifact of that name. Identical bytes are stored once across all runs.
+    @discardableResult
+    public func saveArtifact(runID: Int64, name: String, data: Data) throws -> ArtifactInfo {
+        try inTransaction {
+            try requireRun(runID)
+            let sha256 = try putBlob(data)
+            let now = Date()
+            let statement = try database.cachedStatement(
+                sql: "INSERT OR REPLACE INTO artifacts (run_id, name, sha256, size, created_at) VALUES (?, ?, ?, ?, ?)")
+            try statement.bind(runID, at: 1)
+            try statement.bind(name, at: 2)
+            try statement.bind(sha256, at: 3)
+            try statement.bind(data.count, at: 4)
+            try statement.bind(now, at: 5)
+            try statement.execute()
+            return ArtifactInfo(name: name, sha256: sha256, size: data.count, createdAt: now)
+        }
+    }
+
+    /// A run's artifacts by name (their bytes are not read).
+    public func artifacts(runID: Int64) throws -> [ArtifactInfo] {
+        let statement = try database.cachedStatement(
+            sql: "SELECT name, sha256, size, created_at FROM artifacts WHERE run_id = ? ORDER BY name")
+        try statement.bind(runID, at: 1)
+        defer { statement.reset() }
+        var artifacts: [ArtifactInfo] = []
+        while try statement.step() {
+            artifacts.append(ArtifactInfo(
+                name: statement.string(at: 0), sha256: statement.string(at: 1), size: statement.int(at: 2),
+                createdAt: statement.date(at: 3)))
+        }
+        return artifacts
+    }
+
+    /// The bytes of the run's artifact `name`, re-hashed against their SHA-256. Throws
+    /// `artifactNotFound` (naming the artifacts there are) or `corruptOutput` for bytes that changed.
+    public func artifactData(runID: Int64, name: String) throws -> Data {
+        let existing = try artifacts(runID: runID)
+        guard let artifact = existing.first(where: { $0.name == name }) else {
+            throw StoreError.artifactNotFound(run: String(runID), name: name, existing: existing.map(\.name))
+        }
+        guard let data = try blob(sha256: artifact.sha256, orThrow: StoreError.corruptArtifact(runID: runID, name: name)) else {
+            throw StoreError.corruptArtifact(runID: runID, name: name)
+        }
+        return data
+    }
+}
