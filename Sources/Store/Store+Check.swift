@@ -3,7 +3,7 @@ import Foundation
 /// One thing wrong with a store, found by `Store.check()`.
 public struct StoreProblem: Sendable, Equatable, Codable, CustomStringConvertible {
     /// `integrity`, `foreign_key`, `orphaned_metrics`, `unknown_metric_key`, `corrupt_blob`, `size_mismatch`,
-    /// `missing_final_checkpoint`.
+    /// `missing_final_checkpoint` (of a run nnreg trained), `missing_artifact_blob`.
     public let kind: String
     public let detail: String
 
@@ -67,7 +67,7 @@ extension Store {
                 kind: "size_mismatch", detail: "checkpoint of run \(sizes.int64(at: 0)) at step \(sizes.int64(at: 1)) has a blob of the wrong size"))
         }
         let unfinished = try database.makeStatement(sql: """
-            SELECT id, name, steps_done FROM runs r WHERE status = 'finished'
+            SELECT id, name, steps_done FROM runs r WHERE status = 'finished' AND target_steps > 0
               AND NOT EXISTS (SELECT 1 FROM checkpoints c WHERE c.run_id = r.id AND c.step = r.steps_done)
             """)
         while try unfinished.step() {
@@ -95,6 +95,14 @@ extension Store {
             problems.append(StoreProblem(
                 kind: "model_version_missing_blob",
                 detail: "model \(corruptVersions.string(at: 0)):v\(corruptVersions.int64(at: 1)) points at weights that are not stored"))
+        }
+        let lostArtifacts = try database.makeStatement(sql: """
+            SELECT a.run_id, a.name FROM artifacts a WHERE NOT EXISTS (SELECT 1 FROM blobs b WHERE b.sha256 = a.sha256)
+            """)
+        while try lostArtifacts.step() {
+            problems.append(StoreProblem(
+                kind: "missing_artifact_blob",
+                detail: "artifact '\(lostArtifacts.string(at: 1))' of run \(lostArtifacts.int64(at: 0)) has lost its bytes"))
         }
         let unreferenced = try database.makeStatement(sql: "SELECT count(*), coalesce(sum(size), 0) \(Self.unreferencedBlobs)")
         if try unreferenced.step(), unreferenced.int64(at: 0) > 0 {

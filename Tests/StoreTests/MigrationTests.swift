@@ -181,7 +181,10 @@ import Testing
             #expect(store.appliedMigrationIDs == Array(Store.knownMigrationIDs.dropFirst()))
             let backup = try #require(store.backupPath)
             #expect(FileManager.default.fileExists(atPath: backup))
-            let firstRunColumns = Store.runColumns.replacingOccurrences(of: ", deleted_at", with: "")
+            let firstRunColumns = """
+                id, name, status, created_at, started_at, ended_at, heartbeat_at, pid, host, seed, target_steps,
+                steps_done, dataset_name, dataset_sha256, nnreg_version, parent_run_id, parent_step, notes
+                """
             #expect(try Self.dump(store.database, "SELECT \(firstRunColumns) FROM runs ORDER BY id") == runs)
             #expect(try store.database.int64(sql: "SELECT count(*) FROM runs WHERE deleted_at IS NOT NULL") == 0)
             #expect(try Self.dump(store.database, "SELECT * FROM params ORDER BY run_id, key") == params)
@@ -205,6 +208,63 @@ import Testing
             #expect(evaluations[0].perClassJSON == #"[{"label":0}]"# && evaluations[1].confusionJSON == "[[5]]")
             #expect(evaluations.map(\.createdAt.timeIntervalSince1970) == [2000.25, 3000.75])
             #expect(try store.check().problems.isEmpty)
+            #expect(try store.database.string(sql: "PRAGMA integrity_check") == "ok")
+        }
+    }
+
+    @Test func aRegistryStoreUpgradesToTrackingWithNothingLost() throws {
+        try withTemporaryFolder { folder throws in
+            let path = folder + "/registry.sqlite"
+            let earlier = embeddedMigrations.filter { $0.id < "0004" }
+            let tables = ["runs", "params", "tags", "metric_keys", "metrics", "blobs", "checkpoints", "evaluations", "models",
+                          "model_versions", "model_aliases", "model_tags", "model_history"]
+            var before: [String: [String]] = [:]
+            var runColumns = ""
+            do {
+                let old = try Store(path: path, migrations: earlier)
+                // Written as the registry-era nnreg wrote them (today's createRun names columns it lacks).
+                try old.database.execute(sql: """
+                    INSERT INTO runs (id, name, status, created_at, started_at, ended_at, heartbeat_at, pid, host, seed, target_steps,
+                        steps_done, dataset_name, dataset_sha256, nnreg_version, notes, deleted_at)
+                    VALUES (1, 'trained', 'finished', 10.5, 10.5, 30.5, 30.5, 4242, 'vm', 1, 100, 100, 'mnist', 'ab', '0.1.0', 'n', NULL),
+                           (2, 'deleted', 'failed', 11.5, 11.5, 12.5, 12.5, 4243, 'vm', NULL, 10, 5, NULL, NULL, '0.1.0', NULL, 40.5);
+                    INSERT INTO params (run_id, key, value) VALUES (1, 'lr', 0.5), (1, 'opt', 'sgd');
+                    INSERT INTO tags (run_id, key, value) VALUES (1, 'k', 'v');
+                    """)
+                try old.logMetrics(runID: 1, step: 100, values: [("loss", 2.5), ("accuracy", 0.5)])
+                try old.saveCheckpoint(runID: 1, step: 100, weights: Data(repeating: 7, count: 4000), trainerState: Data("state".utf8))
+                try old.database.execute(sql: """
+                    INSERT INTO evaluations (run_id, step, checkpoint_id, weights_sha256, dataset_name, dataset_sha256, split, accuracy, created_at)
+                        SELECT 1, 100, id, weights_sha256, 'mnist', 'ab', 'test', 0.75, 31.5 FROM checkpoints;
+                    INSERT INTO models (id, name, description, created_at, last_version) VALUES (1, 'mnist', 'digits', 32.5, 1);
+                    INSERT INTO model_versions (id, model_id, version, checkpoint_id, run_id, step, weights_sha256, dataset_name,
+                        dataset_sha256, test_accuracy, description, created_at, created_by, created_host)
+                        SELECT 1, 1, 1, id, 1, 100, weights_sha256, 'mnist', 'ab', 0.75, 'first', 33.5, 'me', 'vm' FROM checkpoints;
+                    INSERT INTO model_aliases (model_id, alias, version_id, updated_at) VALUES (1, 'champion', 1, 34.5);
+                    INSERT INTO model_tags (model_id, version, key, value) VALUES (1, 1, 't', '1');
+                    INSERT INTO model_history (model_name, action, version, at, user, host) VALUES ('mnist', 'version_registered', 1, 33.5, 'me', 'vm');
+                    """)
+                runColumns = try Self.dump(old.database, "SELECT group_concat(name, ', ') FROM pragma_table_info('runs')")[0]
+                for table in tables {
+                    before[table] = try Self.dump(old.database, "SELECT \(table == "runs" ? runColumns : "*") FROM \(table) ORDER BY 1, 2")
+                }
+            }
+            let store = try Store(path: path)
+            #expect(store.appliedMigrationIDs == ["0004_tracking"])
+            #expect(store.backupPath != nil)
+            for table in tables {
+                #expect(try Self.dump(store.database, "SELECT \(table == "runs" ? runColumns : "*") FROM \(table) ORDER BY 1, 2") == before[table],
+                        "\(table) changed")
+            }
+            // The new columns are empty for runs nnreg trained; the new tables start empty and work.
+            #expect(try store.run(reference: "trained").command == nil)
+            #expect(try store.database.int64(sql: "SELECT count(*) FROM run_output") == 0)
+            #expect(try store.database.int64(sql: "SELECT count(*) FROM artifacts") == 0)
+            let trained = try store.run(reference: "trained")
+            try store.saveArtifact(runID: trained.id, name: "a.txt", data: Data("a".utf8))
+            #expect(try store.appendOutput(runID: trained.id, bytes: Array("out".utf8)) == 0)
+            let problems = try store.check().problems
+            #expect(problems.isEmpty, "\(problems)")
             #expect(try store.database.string(sql: "PRAGMA integrity_check") == "ok")
         }
     }

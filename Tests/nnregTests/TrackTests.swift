@@ -146,6 +146,8 @@ import Testing
         #expect(Self.points(detail, "val_loss") == [[30, 0.75]])
         #expect(Self.points(detail, "extra").isEmpty)
         #expect(detail["params"] as? [String: Double] == ["lr": 0.5])
+        let check = try harness.run(["check"])
+        #expect(check.status == 0, "tracked runs have no final checkpoint to miss: \(check.stdout)")
     }
 
     @Test func killedBySIGKILLInterruptedBySIGINTAndACrashedTracker() throws {
