@@ -5,7 +5,7 @@ NNREG_DB ?= nnreg.sqlite
 APT_PACKAGES := libsqlite3-dev zlib1g-dev pkg-config sqlite3 curl python3-pip chromium chromium-driver
 export NNREG_DATA
 
-.PHONY: demo test deps data build bench torture clean fuzz venv
+.PHONY: demo test deps data build bench torture clean fuzz venv examples
 
 demo: deps data build
 	.build/release/nnreg train --db $(NNREG_DB) --data $(NNREG_DATA)
@@ -35,6 +35,17 @@ fuzz: deps
 
 data:
 	scripts/fetch-mnist.sh $(NNREG_DATA)
+
+# Builds Examples/TrainLoop (a program of its own that logs through the NNRegTracking library),
+# runs it into a fresh store and checks the run it recorded with nnreg itself.
+EXAMPLE_DB := .build-examples/example.sqlite
+examples: deps
+	swift build --package-path Examples/TrainLoop --scratch-path .build-examples
+	swift build --product nnreg
+	rm -f $(EXAMPLE_DB) $(EXAMPLE_DB)-wal $(EXAMPLE_DB)-shm
+	.build-examples/debug/TrainLoop $(EXAMPLE_DB) 200
+	.build/debug/nnreg list --db $(EXAMPLE_DB) --where 'status = "finished" and steps_done = 200' | grep -q finished
+	.build/debug/nnreg check --db $(EXAMPLE_DB)
 
 # Installs the system libraries when they are missing (as root), or prints the command to run.
 deps:

@@ -133,7 +133,7 @@ public final class TrackedRun: Sendable {
     /// Removes the run and everything recorded for it (a tracked command that could not start).
     public func discard() throws {
         writer.stop()
-        try writer.withStore { store, id in try store.purgeRun(id: id) }
+        _ = try writer.withStore { store, id in try store.purgeRun(id: id) }
     }
 
     /// Runs `body` with the run's store, on the caller's thread, while no background write runs.

@@ -22,11 +22,11 @@ enum JSONLineScanner {
             if line[index] == 0x2D || PairScanner.isDigit(line[index]) {
                 let start = index
                 while index < line.count, !isValueEnd(line[index]) { index += 1 }
-                let text = String(decoding: UnsafeBufferPointer(rebasing: line[start..<index]), as: UTF8.self)
-                guard let value = Double(text) else { return nil }
-                if value.isFinite, !keyRange.hasEscape {
-                    let key = String(decoding: UnsafeBufferPointer(rebasing: line[keyRange.range]), as: UTF8.self)
-                    pairs.append(.init(key: key, value: value))
+                let number = UnsafeBufferPointer(rebasing: line[start..<index])
+                // A number out of range (1e999) is skipped, as a string would be.
+                if let (value, end) = PairScanner.number(in: number, at: 0), end == number.count,
+                   !keyRange.hasEscape, !keyRange.range.isEmpty {
+                    pairs.append(.init(key: .bytes(keyRange.range), value: value))
                 }
             } else {
                 guard skipValue(line, &index) else { return nil }

@@ -29,15 +29,29 @@ public struct ParsedPoint: Sendable, Equatable, CustomStringConvertible {
 /// `loss=…` gives steps 0, 1, 2…, and the seed's final `Test Accuracy` lands on its last step.
 /// Values that are not finite numbers are skipped.
 public struct MetricExtractor {
+    /// A metric name seen before: its bytes (to find it again without making a String), whether it
+    /// names the step, and the step of its latest point.
+    private struct Key {
+        let bytes: [UInt8]
+        let name: String
+        let isStep: Bool
+        var lastStep: Int?
+    }
+
     public let patterns: [MetricPattern]
     public private(set) var currentStep = 0
-    private var lastStepOfKey: [String: Int] = [:]
+    private var keys: [Key] = []
+    private var indexOfName: [String: Int] = [:]  // beyond the first few keys
+    /// Distinct metric names kept at most: output full of random `x=1` words cannot grow memory (or
+    /// the store's key table) without bound.
+    public static let maxKeys = 10_000
 
     public init(patterns: [MetricPattern] = []) {
         self.patterns = patterns
     }
 
     static func isStepKey(_ key: String) -> Bool {
+        guard [4, 8, 9, 11].contains(key.utf8.count) else { return false }  // before lowercasing
         switch key.lowercased() {
         case "step", "global_step", "iter", "iteration": return true
         default: return false
@@ -48,23 +62,39 @@ public struct MetricExtractor {
         value >= 0 && value <= 9_007_199_254_740_992 && value.rounded() == value ? Int(value) : nil
     }
 
+    /// The index of a key given as bytes of `line`, added on first sight (nil past `maxKeys`).
+    private mutating func keyIndex(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        for index in keys.indices.prefix(16) where keys[index].bytes.elementsEqual(bytes) { return index }
+        return keyIndex(String(decoding: bytes, as: UTF8.self))
+    }
+
+    private mutating func keyIndex(_ name: String) -> Int? {
+        if let index = indexOfName[name] { return index }
+        guard keys.count < Self.maxKeys else { return nil }
+        keys.append(Key(bytes: Array(name.utf8), name: name, isStep: Self.isStepKey(name)))
+        indexOfName[name] = keys.count - 1
+        return keys.count - 1
+    }
+
     /// Appends the points `line` carries to `points`.
     public mutating func consume(_ line: UnsafeBufferPointer<UInt8>, into points: inout [ParsedPoint]) {
         var step: Int?
-        var metrics: [PairScanner.Pair] = []
+        var metrics: [(key: Int, value: Double)] = []
         var first = 0
         while first < line.count, PairScanner.isBlank(line[first]) { first += 1 }
-        if first < line.count, line[first] == 0x7B, let pairs = JSONLineScanner.scan(line) {
-            for pair in pairs {
-                if Self.isStepKey(pair.key) { step = Self.stepValue(pair.value) } else { metrics.append(pair) }
-            }
-        } else if first < line.count {
+        guard first < line.count else { return }
+        if line[first] == 0x7B, let pairs = JSONLineScanner.scan(line) {
+            for pair in pairs { take(pair, in: line, step: &step, metrics: &metrics) }
+        } else {
             let (pairs, isOnlyPairs) = PairScanner.scan(line)
-            var pairStep: Int?
-            for pair in pairs where Self.isStepKey(pair.key) { pairStep = Self.stepValue(pair.value) }
-            if pairStep != nil || isOnlyPairs || pairs.count >= 2 {
-                step = pairStep
-                metrics = pairs.filter { !Self.isStepKey($0.key) }
+            if !pairs.isEmpty {
+                var lineStep: Int?
+                var lineMetrics: [(key: Int, value: Double)] = []
+                for pair in pairs { take(pair, in: line, step: &lineStep, metrics: &lineMetrics) }
+                if lineStep != nil || isOnlyPairs || pairs.count >= 2 {
+                    step = lineStep
+                    metrics = lineMetrics
+                }
             }
         }
         if !patterns.isEmpty {
@@ -72,27 +102,44 @@ public struct MetricExtractor {
             for pattern in patterns {
                 let (patternStep, pairs) = pattern.matches(in: text)
                 if let patternStep { step = patternStep }
-                metrics += pairs
+                for pair in pairs { take(pair, in: line, step: &step, metrics: &metrics) }
             }
         }
         record(step: step, metrics: metrics, into: &points)
     }
 
-    private mutating func record(step: Int?, metrics: [PairScanner.Pair], into points: inout [ParsedPoint]) {
+    /// Files a pair as the line's step or as one of its metrics.
+    private mutating func take(
+        _ pair: PairScanner.Pair, in line: UnsafeBufferPointer<UInt8>, step: inout Int?, metrics: inout [(key: Int, value: Double)]
+    ) {
+        let found: Int?
+        switch pair.key {
+        case .bytes(let range): found = keyIndex(UnsafeBufferPointer(rebasing: line[range]))
+        case .text(let name): found = keyIndex(name)
+        }
+        guard let index = found else { return }
+        if keys[index].isStep {
+            if let value = Self.stepValue(pair.value) { step = value }
+        } else {
+            metrics.append((index, pair.value))
+        }
+    }
+
+    private mutating func record(step: Int?, metrics: [(key: Int, value: Double)], into points: inout [ParsedPoint]) {
         var at: Int
         if let step {
             at = step
         } else {
             guard !metrics.isEmpty else { return }
             at = currentStep
-            for pair in metrics {
-                if let last = lastStepOfKey[pair.key], last >= at { at = last + 1 }
+            for metric in metrics {
+                if let last = keys[metric.key].lastStep, last >= at { at = last + 1 }
             }
         }
         currentStep = max(currentStep, at)
-        for pair in metrics {
-            points.append(ParsedPoint(key: pair.key, step: at, value: pair.value))
-            lastStepOfKey[pair.key] = max(lastStepOfKey[pair.key] ?? at, at)
+        for metric in metrics {
+            points.append(ParsedPoint(key: keys[metric.key].name, step: at, value: metric.value))
+            keys[metric.key].lastStep = max(keys[metric.key].lastStep ?? at, at)
         }
     }
 }

@@ -52,11 +52,11 @@ public struct MetricPattern {
             if hasStep, let text = output["step"]?.substring, let value = Int(text.trimmingBlanks) { step = value }
             if hasKeyValue, let key = output["key"]?.substring, let text = output["value"]?.substring,
                let value = Double(text.trimmingBlanks), value.isFinite, !key.isEmpty {
-                pairs.append(.init(key: String(key), value: value))
+                pairs.append(.init(key: .text(String(key)), value: value))
             }
             for name in metricGroups {
                 if let text = output[name]?.substring, let value = Double(text.trimmingBlanks), value.isFinite {
-                    pairs.append(.init(key: name, value: value))
+                    pairs.append(.init(key: .text(name), value: value))
                 }
             }
         }

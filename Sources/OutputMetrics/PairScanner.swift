@@ -3,8 +3,14 @@
 /// Keras' `loss: 0.3 - accuracy: 0.9`; and a whole line `WORDS: VALUE` such as
 /// `Test Accuracy: 0.9368` (key `test_accuracy`).
 enum PairScanner {
+    /// A key as bytes of the line (`loss`), or as text made from it (`test_accuracy`).
+    enum Key {
+        case bytes(Range<Int>)
+        case text(String)
+    }
+
     struct Pair {
-        let key: String
+        let key: Key
         let value: Double
     }
 
@@ -12,6 +18,7 @@ enum PairScanner {
     static func scan(_ line: UnsafeBufferPointer<UInt8>) -> (pairs: [Pair], isOnlyPairs: Bool) {
         if let whole = wholeLinePair(line) { return ([whole], true) }
         var pairs: [Pair] = []
+        pairs.reserveCapacity(4)
         var isOnlyPairs = true
         var index = 0
         let count = line.count
@@ -45,8 +52,7 @@ enum PairScanner {
         index += 1
         while index < line.count, line[index] == 0x20 || line[index] == 0x09 { index += 1 }
         guard let (value, end) = number(in: line, at: index) else { return nil }
-        let key = String(decoding: UnsafeBufferPointer(rebasing: line[start..<keyEnd]), as: UTF8.self)
-        return (Pair(key: key, value: value), end)
+        return (Pair(key: .bytes(start..<keyEnd), value: value), end)
     }
 
     /// `Words With Spaces: 0.93` as the whole line (leading and trailing blanks aside).
@@ -70,7 +76,7 @@ enum PairScanner {
         guard rest == line.count else { return nil }
         let key = String(decoding: words, as: UTF8.self).lowercased()
             .split(separator: " ").joined(separator: "_")
-        return Pair(key: key, value: value)
+        return Pair(key: .text(key), value: value)
     }
 
     /// A finite decimal number (`-1.5e-3`, `.5`, `42`) at `start` that ends at a separator or the
@@ -93,8 +99,7 @@ enum PairScanner {
             if exponentDigits > 0 { index = exponent }
         }
         guard index == line.count || isSeparator(line[index]) || isCloser(line[index]) else { return nil }
-        let text = String(decoding: UnsafeBufferPointer(rebasing: line[start..<index]), as: UTF8.self)
-        guard let value = Double(text), value.isFinite else { return nil }
+        guard let value = DecimalParser.value(UnsafeBufferPointer(rebasing: line[start..<index])), value.isFinite else { return nil }
         return (value, index)
     }
 

@@ -67,15 +67,24 @@ extension Store {
         "INSERT OR REPLACE INTO metrics (run_id, key_id, step, value, wall_time) VALUES "
         + Array(repeating: "(?, ?, ?, ?, ?)", count: metricChunk).joined(separator: ", ")
 
-    /// Logs many points of one run in one transaction (the fast path for bulk imports).
-    public func logMetrics(runID: Int64, samples: [MetricSample]) throws {
+    /// Logs many points of one run in one transaction (the fast path for bulk imports). Points are
+    /// written in (key, step) order, so each key's points append to one contiguous range of the
+    /// table instead of alternating between keys (twice as fast for interleaved keys); a point
+    /// given twice keeps the later value.
+    public func logMetrics(runID: Int64, samples unordered: [MetricSample]) throws {
         try inTransaction {
             try requireRun(runID)
             // Resolve keys once; per row only compare against the few keys seen (usually 1-3).
             var keys: [(key: String, id: Int64)] = []
-            for sample in samples where !keys.contains(where: { $0.key == sample.key }) {
+            for sample in unordered where !keys.contains(where: { $0.key == sample.key }) {
                 keys.append((sample.key, try metricKeyID(sample.key)!))
             }
+            var byKey = [[MetricSample]](repeating: [], count: keys.count)
+            for sample in unordered { byKey[keys.firstIndex { $0.key == sample.key }!].append(sample) }
+            for index in byKey.indices where !zip(byKey[index], byKey[index].dropFirst()).allSatisfy({ $0.step <= $1.step }) {
+                byKey[index] = byKey[index].enumerated().sorted { ($0.element.step, $0.offset) < ($1.element.step, $1.offset) }.map(\.element)
+            }
+            let samples = byKey.flatMap { $0 }
             let chunked = try database.cachedStatement(sql: Self.insertMetricChunkSQL)
             let single = try database.cachedStatement(sql: Self.insertMetricSQL)
             var index = 0

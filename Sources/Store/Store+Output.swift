@@ -41,7 +41,7 @@ extension Store {
         while try statement.step() {
             let seq = statement.int(at: 0)
             let rawSize = statement.int(at: 1)
-            let chunk = try statement.withBlob(at: 2) { Self.inflate($0, size: rawSize) }
+            let chunk = statement.withBlob(at: 2) { Self.inflate($0, size: rawSize) }
             guard let chunk else { throw StoreError.corruptOutput(runID: runID, seq: seq) }
             bytes += chunk
             next = seq + 1

@@ -1,7 +1,8 @@
 import Foundation
 
 // nnreg-bench SUITE [--data DIR]: prints one figure per line as `NAME VALUE UNIT`.
-// Suites: store, train, cli, concurrency, registry, web (one file each: StoreBenchmark.swift, …), all.
+// Suites: store, train, cli, concurrency, registry, web, track (one file each: StoreBenchmark.swift, …), all.
+// `emit LINES RATE` and `stamp` are the programs the track suite runs under `nnreg track`.
 let arguments = Array(CommandLine.arguments.dropFirst())
 let suite = arguments.first ?? "all"
 var dataDirectory = ProcessInfo.processInfo.environment["NNREG_DATA"] ?? "data/mnist"
@@ -23,14 +24,18 @@ do {
     case "concurrency": try runConcurrencyBenchmarks()
     case "registry": try runRegistryBenchmarks(dataDirectory: dataDirectory)
     case "web": try runWebBenchmarks(dataDirectory: dataDirectory)
+    case "track": try runTrackBenchmarks()
+    case "emit" where arguments.count == 3: emitMetricLines(Int(arguments[1]) ?? 0, perSecond: Double(arguments[2]) ?? 0)
+    case "stamp": printStartStamp()
     case "all":
         try runStoreBenchmarks()
         try runTrainBenchmarks(dataDirectory: dataDirectory)
         try runCLIBenchmarks()
         try runRegistryBenchmarks(dataDirectory: dataDirectory)
         try runWebBenchmarks(dataDirectory: dataDirectory)
+        try runTrackBenchmarks()
     default:
-        FileHandle.standardError.write(Data("usage: nnreg-bench store|train|cli|concurrency|registry|web|all [--data DIR]\n".utf8))
+        FileHandle.standardError.write(Data("usage: nnreg-bench store|train|cli|concurrency|registry|web|track|all [--data DIR]\n".utf8))
         exit(64)
     }
 } catch {

@@ -1,4 +1,4 @@
-import OutputMetrics
+@testable import OutputMetrics
 import Testing
 
 /// The points of `text` fed in one chunk (or cut at `cuts`).
@@ -98,5 +98,31 @@ func p(_ key: String, _ step: Int, _ value: Double) -> ParsedPoint { ParsedPoint
         for byte in 0..<256 { garbage.unicodeScalars.append(Unicode.Scalar(UInt8(byte))) }
         let output = "loss=1\n\(long) loss=9\n\(garbage)\nloss=2\n"
         #expect(try points(output, cuts: [10, 500_000]) == [p("loss", 0, 1), p("loss", 1, 2)])
+    }
+
+    @Test func decimalsReadAsTheStandardLibraryReadsThem() {
+        var generator = SystemRandomNumberGenerator()
+        var texts = ["0", "-0", "1e22", "1e23", "9007199254740993", "0.1", "123456789012345678901234", "1.7976931348623157e308",
+                     "4.9e-324", "2.2250738585072014e-308", "-.5", "+3.25", "1e-22", "1.5E+3", "0000.000100"]
+        for _ in 0..<20_000 {
+            let digits = Int.random(in: 1...20, using: &generator)
+            var text = Bool.random(using: &generator) ? "-" : ""
+            for index in 0..<digits {
+                text += String(Int.random(in: 0...9, using: &generator))
+                if index == Int.random(in: 0..<digits, using: &generator) && !text.contains(".") { text += "." }
+            }
+            if Bool.random(using: &generator) { text += "e\(Int.random(in: -30...30, using: &generator))" }
+            texts.append(text)
+        }
+        for text in texts {
+            let expected = Double(text)
+            let parsed = Array(text.utf8).withUnsafeBufferPointer { DecimalParser.value($0) }
+            #expect(parsed?.bitPattern == expected?.bitPattern, "\(text)")
+        }
+    }
+
+    @Test func distinctKeysAreBounded() throws {
+        let output = (0..<(MetricExtractor.maxKeys + 50)).map { "k\($0)=1 step=1" }.joined(separator: "\n")
+        #expect(Set(try points(output).map(\.key)).count == MetricExtractor.maxKeys - 1)  // `step` is one of them
     }
 }
