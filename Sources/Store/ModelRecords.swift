@@ -2,9 +2,13 @@ import Foundation
 
 /// A named model of the registry, with a summary of its versions.
 public struct RegisteredModel: Sendable, Equatable, Codable, Identifiable {
+    /// The model's number in the store.
     public let id: Int64
+    /// Its unique name.
     public let name: String
+    /// What it is, if said.
     public let description: String?
+    /// When it was created.
     public let createdAt: Date
     /// Versions that exist now (deleted ones are gone; their numbers are never given again).
     public let versionCount: Int
@@ -12,30 +16,46 @@ public struct RegisteredModel: Sendable, Equatable, Codable, Identifiable {
     public let latestVersion: Int?
     /// Alias → version number.
     public let aliases: [String: Int]
+    /// Tags of the model itself.
     public let tags: [String: String]
 }
 
 /// One version of a model: a checkpoint, with what was known of it when it was registered.
 public struct ModelVersion: Sendable, Equatable, Codable, Identifiable {
+    /// The version's row number in the store.
     public let id: Int64
+    /// Its model's number.
     public let modelID: Int64
+    /// Its model's name.
     public let modelName: String
+    /// Its number within the model (1, 2, …).
     public let version: Int
+    /// The checkpoint it is.
     public let checkpointID: Int64
+    /// The run that made the checkpoint.
     public let runID: Int64
+    /// The checkpoint's step.
     public let step: Int
+    /// SHA-256 of its weights.
     public let weightsSHA256: String
+    /// The dataset its run trained on.
     public let datasetName: String?
+    /// The SHA-256 identifying that dataset.
     public let datasetSHA256: String?
     /// The latest test-split evaluation of the version's checkpoint (recorded at registration, and
     /// kept up to date by later evaluations of that same checkpoint).
     public let testAccuracy: Double?
+    /// What this version is, if said.
     public let description: String?
+    /// When it was registered.
     public let createdAt: Date
     /// OS user and host that registered it.
     public let createdBy: String
+    /// The host it was registered from.
     public let createdHost: String
+    /// The aliases pointing at it.
     public let aliases: [String]
+    /// Tags of this version.
     public let tags: [String: String]
 
     /// `NAME:vN`.

@@ -44,21 +44,32 @@ public enum ParamValue: Sendable, Equatable, Hashable, Codable, CustomStringConv
 public struct NewRun: Sendable, Equatable {
     /// A unique name; nil lets the store pick a readable one such as `brisk-otter-42`.
     public var name: String?
+    /// The seed of the run's random generator, if it has one.
     public var seed: Int64?
+    /// Steps the run means to do (0 when unknown, as for a tracked program).
     public var targetSteps: Int
+    /// The dataset's name (`mnist`), if the run trains on one.
     public var datasetName: String?
+    /// The SHA-256 identifying the dataset's files.
     public var datasetSHA256: String?
+    /// The nnreg version that recorded the run.
     public var nnregVersion: String?
+    /// The run this one was forked from.
     public var parentRunID: Int64?
+    /// The parent's step this run started from.
     public var parentStep: Int?
+    /// Free text.
     public var notes: String?
+    /// Hyperparameters, typed.
     public var params: [String: ParamValue]
+    /// Free key-value labels.
     public var tags: [String: String]
     /// The command line of a program nnreg tracks (`nnreg track`), nil for a run nnreg trains itself.
     public var command: [String]?
     /// The directory the tracked command ran in.
     public var workingDirectory: String?
 
+    /// Makes a `NewRun` from its parts.
     public init(
         name: String? = nil, seed: Int64? = nil, targetSteps: Int, datasetName: String? = nil,
         datasetSHA256: String? = nil, nnregVersion: String? = nil, parentRunID: Int64? = nil,
@@ -85,6 +96,7 @@ public struct NewRun: Sendable, Equatable {
 public struct TrackedCommand: Sendable, Equatable, Codable {
     /// The command line, program first.
     public let arguments: [String]
+    /// The directory the command ran in.
     public let workingDirectory: String?
     /// The commit checked out in the git work tree the command ran in, if it ran in one.
     public let gitCommit: String?
@@ -93,6 +105,7 @@ public struct TrackedCommand: Sendable, Equatable, Codable {
     /// The exit status (128 + N when signal N ended the program, as shells report it); nil while running.
     public let exitCode: Int32?
 
+    /// Makes a `TrackedCommand` from its parts.
     public init(arguments: [String], workingDirectory: String?, gitCommit: String?, isGitDirty: Bool?, exitCode: Int32?) {
         self.arguments = arguments
         self.workingDirectory = workingDirectory
@@ -104,23 +117,41 @@ public struct TrackedCommand: Sendable, Equatable, Codable {
 
 /// A stored run.
 public struct Run: Sendable, Equatable, Codable, Identifiable {
+    /// The run's number in the store.
     public let id: Int64
+    /// The run's unique name.
     public let name: String
+    /// running, finished, failed, interrupted or crashed.
     public let status: RunStatus
+    /// When the run was recorded.
     public let createdAt: Date
+    /// When its process started (or last resumed) it.
     public let startedAt: Date?
+    /// When it ended; nil while running.
     public let endedAt: Date?
+    /// The last sign of life of its process.
     public let heartbeatAt: Date?
+    /// The process id of its owner on `host`.
     public let pid: Int32?
+    /// The machine its owner runs on.
     public let host: String?
+    /// The seed of its random generator.
     public let seed: Int64?
+    /// Steps it means to do (0 when unknown).
     public let targetSteps: Int
+    /// Steps done (for a tracked program, its highest step).
     public let stepsDone: Int
+    /// The dataset's name.
     public let datasetName: String?
+    /// The SHA-256 identifying the dataset's files.
     public let datasetSHA256: String?
+    /// The nnreg version that recorded it.
     public let nnregVersion: String?
+    /// The run it was forked from.
     public let parentRunID: Int64?
+    /// The parent's step it started from.
     public let parentStep: Int?
+    /// Free text.
     public let notes: String?
     /// When the run was soft-deleted (`nnreg delete`); nil for a visible run.
     public let deletedAt: Date?
@@ -130,10 +161,14 @@ public struct Run: Sendable, Equatable, Codable, Identifiable {
 
 /// One stored metric point.
 public struct MetricPoint: Sendable, Equatable, Codable {
+    /// The step the value belongs to.
     public let step: Int
+    /// The value.
     public let value: Double
+    /// When it was logged.
     public let wallTime: Date
 
+    /// Makes a `MetricPoint` from its parts.
     public init(step: Int, value: Double, wallTime: Date) {
         self.step = step
         self.value = value
@@ -143,11 +178,16 @@ public struct MetricPoint: Sendable, Equatable, Codable {
 
 /// A metric point to log in a batch (`Store.logMetrics(runID:samples:)`).
 public struct MetricSample: Sendable, Equatable {
+    /// The metric's name.
     public let key: String
+    /// The step the value belongs to.
     public let step: Int
+    /// The value (finite).
     public let value: Double
+    /// When it was logged.
     public let wallTime: Date
 
+    /// Makes a `MetricSample` from its parts.
     public init(key: String, step: Int, value: Double, wallTime: Date) {
         self.key = key
         self.step = step
@@ -158,38 +198,56 @@ public struct MetricSample: Sendable, Equatable {
 
 /// A checkpoint's metadata, without its blobs.
 public struct CheckpointInfo: Sendable, Equatable, Codable, Identifiable {
+    /// The checkpoint's number in the store.
     public let id: Int64
+    /// Its run.
     public let runID: Int64
+    /// The step it was saved at.
     public let step: Int
+    /// When it was saved.
     public let createdAt: Date
+    /// Size of the weights blob in bytes.
     public let weightsSize: Int
+    /// SHA-256 of the weights blob.
     public let weightsSHA256: String
+    /// Size of the trainer-state blob in bytes.
     public let trainerStateSize: Int
+    /// SHA-256 of the trainer-state blob.
     public let trainerStateSHA256: String
 }
 
 /// A checkpoint with its blobs, whose SHA-256 were verified when they were read.
 public struct Checkpoint: Sendable, Equatable {
+    /// Its metadata.
     public let info: CheckpointInfo
+    /// The network's weights, as the trainer serialized them.
     public let weights: Data
+    /// The trainer's state for an exact resume (empty for weights-only checkpoints).
     public let trainerState: Data
 }
 
 /// An evaluation to record, of the checkpoint of run `runID` at `step`.
 public struct NewEvaluation: Sendable, Equatable {
+    /// The run whose checkpoint was evaluated.
     public var runID: Int64
+    /// The checkpoint's step.
     public var step: Int
+    /// The dataset evaluated on.
     public var datasetName: String
+    /// The SHA-256 identifying that dataset's files.
     public var datasetSHA256: String
     /// `test`, `train`, … A run's test accuracy is its latest evaluation on split `test`.
     public var split: String
+    /// Fraction of examples classified right.
     public var accuracy: Double
+    /// Mean loss, when computed.
     public var loss: Double?
     /// Per-class figures as JSON text (the CLI chooses the shape, e.g. `[{"class":0,"recall":…}]`).
     public var perClassJSON: String
     /// The confusion matrix as JSON text, e.g. `[[980,0,…],…]` (rows = true class).
     public var confusionJSON: String
 
+    /// Makes a `NewEvaluation` from its parts.
     public init(
         runID: Int64, step: Int, datasetName: String, datasetSHA256: String, split: String,
         accuracy: Double, loss: Double? = nil, perClassJSON: String = "[]", confusionJSON: String = "[]"
@@ -208,30 +266,49 @@ public struct NewEvaluation: Sendable, Equatable {
 
 /// A stored evaluation.
 public struct Evaluation: Sendable, Equatable, Codable, Identifiable {
+    /// The evaluation's number in the store.
     public let id: Int64
     /// Nil once `gc --keep-last` has removed the checkpoint; the evaluation itself stays.
     public let checkpointID: Int64?
+    /// The run evaluated.
     public let runID: Int64
+    /// The step of the checkpoint evaluated.
     public let step: Int
+    /// The dataset evaluated on.
     public let datasetName: String
+    /// The SHA-256 identifying that dataset's files.
     public let datasetSHA256: String
+    /// `test`, `train`, …
     public let split: String
+    /// Fraction of examples classified right.
     public let accuracy: Double
+    /// Mean loss, when computed.
     public let loss: Double?
+    /// Per-class figures as JSON text.
     public let perClassJSON: String
+    /// The confusion matrix as JSON text (rows = true class).
     public let confusionJSON: String
+    /// When it was recorded.
     public let createdAt: Date
 }
 
 /// One row of `Store.listRuns`: a run with its latest figures, params and tags.
 public struct RunSummary: Sendable, Equatable, Codable, Identifiable {
+    /// The run's number.
     public let id: Int64
+    /// The run's name.
     public let name: String
+    /// Its status (dead `running` runs show as crashed).
     public let status: RunStatus
+    /// Steps done.
     public let stepsDone: Int
+    /// Steps it means to do (0 when unknown).
     public let targetSteps: Int
+    /// When it was recorded.
     public let createdAt: Date
+    /// When it started.
     public let startedAt: Date?
+    /// When it ended.
     public let endedAt: Date?
     /// Latest logged value of metric `loss`.
     public let loss: Double?
@@ -239,13 +316,17 @@ public struct RunSummary: Sendable, Equatable, Codable, Identifiable {
     public let accuracy: Double?
     /// The latest test-split evaluation of the run's latest checkpoint.
     public let testAccuracy: Double?
+    /// Its params (only those asked for).
     public let params: [String: ParamValue]
+    /// Its tags (when asked for).
     public let tags: [String: String]
 }
 
 /// A blob whose checksum does not match (`Store.verifyAllBlobs()`).
 public struct CorruptBlob: Sendable, Equatable, Codable {
+    /// The run of the checkpoint whose blob is bad.
     public let runID: Int64
+    /// That checkpoint's step.
     public let step: Int
     /// `weights` or `trainer_state`.
     public let column: String

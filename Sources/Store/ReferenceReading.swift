@@ -85,5 +85,6 @@ public enum ReferenceReading: Sendable, Equatable, Hashable, CustomStringConvert
 /// A reference that no store could resolve: its text is malformed.
 public struct ReferenceSyntaxError: Error, Sendable, Equatable, CustomStringConvertible {
     public let description: String
+    /// Makes a `ReferenceSyntaxError` from its parts.
     public init(_ description: String) { self.description = description }
 }

@@ -14,6 +14,7 @@ public struct SQLiteError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The primary result code (the low 8 bits of the extended code).
     public var code: Int32 { extendedCode & 0xFF }
 
+    /// Makes a `SQLiteError` from its parts.
     public init(extendedCode: Int32, message: String, sql: String? = nil) {
         self.extendedCode = extendedCode
         self.message = message

@@ -3,9 +3,13 @@ import Foundation
 /// A file a run left (`nnreg track --artifacts DIR`, or `TrackedRun.saveArtifact`), stored as a
 /// content-addressed blob.
 public struct ArtifactInfo: Sendable, Equatable, Codable {
+    /// Its path relative to the artifacts directory, with '/' separators.
     public let name: String
+    /// SHA-256 of its bytes (the blob's key).
     public let sha256: String
+    /// Its size in bytes.
     public let size: Int
+    /// When it was stored.
     public let createdAt: Date
 
     enum CodingKeys: String, CodingKey { case name, sha256, size, createdAt = "created" }

@@ -115,5 +115,6 @@ public final class Store {
 
 /// Kept for the CLI skeleton, which prints the migration ids; prefer `Store.knownMigrationIDs`.
 public enum StoreInfo {
+    /// The migration ids this build carries (`Store.knownMigrationIDs`).
     public static let migrationIDs = Store.knownMigrationIDs
 }
