@@ -62,14 +62,7 @@ struct Train: ParsableCommand {
     }
 
     func parsedTags() throws -> [String: String] {
-        var result: [String: String] = [:]
-        for tag in tags {
-            guard let equals = tag.firstIndex(of: "="), equals != tag.startIndex else {
-                throw ValidationError("--tag '\(tag)' must look like KEY=VALUE.")
-            }
-            result[String(tag[..<equals])] = String(tag[tag.index(after: equals)...])
-        }
-        return result
+        try KeyValueOptions.parse(tags, option: "--tag")
     }
 
     func run() throws {
