@@ -191,6 +191,34 @@ import Testing
         #expect(Self.points(orphan, "loss").count >= 20)
     }
 
+    @Test func logsFollowAPatternAndTheRunsEnvironment() throws {
+        let harness = try CommandLineHarness()
+        let program = """
+            import os, sys, time
+            print("run", os.environ["NNREG_RUN_ID"], "of", os.path.basename(os.environ["NNREG_DB"]), flush=True)
+            for epoch in range(1, 21):
+                print(f"epoch {epoch} done | val {1 / epoch:.4f}", flush=True)
+                print(f"progress {epoch * 5}%", file=sys.stderr, flush=True)
+                time.sleep(0.05)
+            """
+        let (tracker, prefix) = try Self.start(harness, [
+            "track", "--name", "follow", "--metric-pattern", #"epoch (?P<step>\d+) done \| val (?P<val_loss>[0-9.]+)"#, "--",
+            PythonPeer.python, "-c", program,
+        ])
+        try harness.waitUntil(run: "follow", reaches: 1)
+        let follower = try harness.start(["logs", "follow", "--follow"])
+        let tracked = try Self.finish(tracker, prefix)
+        #expect(tracked.status == 0, "\(tracked.errors)")
+        let followed = harness.finish(follower)
+        #expect(followed.status == 0)
+        #expect(followed.stdout.hasPrefix("run 1 of runs.sqlite\n"))
+        #expect(followed.stdout.contains("epoch 20 done | val 0.0500\n") && followed.stdout.contains("progress 100%\n"))
+        #expect(followed.stdout.utf8.count == tracked.stdout.count + tracked.stderr.count, "followed to the end, nothing twice")
+        let detail = try Self.detail(harness, "follow")
+        #expect(Self.points(detail, "val_loss").map { $0[0] } == (1...20).map(Double.init))
+        #expect(Self.points(detail, "val_loss").last?[1] == 0.05)
+    }
+
     @Test func badInputIsOneLineAndRecordsNothing() throws {
         let harness = try CommandLineHarness()
         FileManager.default.createFile(atPath: harness.directory + "/not-executable.sh", contents: Data("echo hi".utf8))
