@@ -53,12 +53,14 @@ public struct RunQuery: Sendable {
                 throw UnknownField(field: field, known: known.sorted())
             }
         }
-        // Indices are filtered and sorted rather than the (large) summaries themselves.
+        // Indices are filtered and sorted rather than the (large) summaries themselves; the filter
+        // reads each field it names straight from the summary (no row dictionary per run).
         var indices = Array(summaries.indices)
         if let expression {
-            indices = indices.filter { expression.matches(RunFields.row(summaries[$0], fields: fields, now: now)) }
+            indices = indices.filter { index in expression.matches { RunFields.value(of: $0, in: summaries[index], now: now) } }
         }
-        let keys = summaries.map { RunFields.value(of: sortField, in: $0, now: now) }
+        var keys = [FieldValue?](repeating: nil, count: summaries.count)
+        for index in indices { keys[index] = RunFields.value(of: sortField, in: summaries[index], now: now) }
         let isDescending = self.isDescending
         indices.sort { lhs, rhs in
             switch (keys[lhs], keys[rhs]) {
