@@ -49,14 +49,15 @@ public struct RunsPage {
         let summaries = try store.listRuns(
             withParams: !paramKeys.isEmpty, paramKeys: paramKeys, withTags: fields.contains { $0.hasPrefix("tag.") },
             withLatestMetrics: namesLatest)
-        let matching: [RunSummary]
+        let matching: [Int]
         do {
-            matching = try query.apply(to: summaries, now: now)
+            matching = try query.matchingIndices(in: summaries, now: now)
         } catch {
             return RunsPage(request: request, runs: [], total: 0, errorMessage: "\(error)", now: now)
         }
         let start = min((request.page - 1) * request.perPage, matching.count)
-        let page = try matching[start..<min(start + request.perPage, matching.count)].map { summary in
+        let page = try matching[start..<min(start + request.perPage, matching.count)].map { index in
+            let summary = summaries[index]
             var run = summary.tags.isEmpty ? summary.with(tags: try store.tags(runID: summary.id)) : summary
             if !namesLatest {
                 let latest = try store.latestMetrics(runID: run.id)

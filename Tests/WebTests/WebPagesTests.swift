@@ -134,6 +134,24 @@ import Testing
         }
     }
 
+    @Test func sortingPutsRunsWithoutTheFieldLastAndBreaksTiesNewestFirst() throws {
+        try withStore { store, _ in
+            let losses: [Double?] = [3, nil, 1, 3, nil, 2]
+            for (index, loss) in losses.enumerated() {
+                let run = try store.createRun(NewRun(name: ["b", "a", "c", "a", "d", "b"][index] + "\(index)", targetSteps: 10))
+                if let loss { try store.logMetrics(runID: run.id, step: 1, values: [("loss", loss)]) }
+            }
+            let reader = try Store(readingOnly: store.path)
+            func names(_ field: String, descending: Bool) throws -> [String] {
+                try RunsPage.load(reader, .init(sortField: field, isDescending: descending)).runs.map(\.name)
+            }
+            #expect(try names("loss", descending: false) == ["c2", "b5", "a3", "b0", "d4", "a1"])
+            #expect(try names("loss", descending: true) == ["a3", "b0", "b5", "c2", "d4", "a1"])
+            #expect(try names("name", descending: false) == ["a1", "a3", "b0", "b5", "c2", "d4"])
+            #expect(try names("test_accuracy", descending: true) == ["b5", "d4", "a3", "c2", "a1", "b0"])
+        }
+    }
+
     @Test func theReadOnlyStoreWritesNothingAndRefusesNewerOrOlderStores() throws {
         try withStore { store, path in
             let run = try store.createRun(NewRun(name: "alive", targetSteps: 10))
