@@ -17,13 +17,19 @@ public indirect enum WhereExpression: Equatable, Sendable {
 
     /// Whether a row matches; a field the row lacks makes its comparison false.
     public func matches(_ row: [String: FieldValue]) -> Bool {
+        matches { row[$0] }
+    }
+
+    /// Whether the row whose fields `value(field)` gives matches (nil: the row lacks the field, and
+    /// its comparison is false). Reads only the fields the expression names, when it needs them.
+    public func matches(_ value: (String) -> FieldValue?) -> Bool {
         switch self {
-        case .comparison(let field, let op, let value):
-            guard let actual = row[field] else { return false }
-            return op.holds(actual, value)
-        case .and(let lhs, let rhs): return lhs.matches(row) && rhs.matches(row)
-        case .or(let lhs, let rhs): return lhs.matches(row) || rhs.matches(row)
-        case .not(let inner): return !inner.matches(row)
+        case .comparison(let field, let op, let expected):
+            guard let actual = value(field) else { return false }
+            return op.holds(actual, expected)
+        case .and(let lhs, let rhs): return lhs.matches(value) && rhs.matches(value)
+        case .or(let lhs, let rhs): return lhs.matches(value) || rhs.matches(value)
+        case .not(let inner): return !inner.matches(value)
         }
     }
 }

@@ -9,16 +9,7 @@ public enum RunFields {
         "id", "name", "status", "steps_done", "target_steps", "loss", "accuracy", "test_accuracy", "duration", "created",
     ]
 
-    /// Only the named fields of a run (what a filter and sort read): much less work than `row` for
-    /// thousands of runs.
-    public static func row(_ run: RunSummary, fields: Set<String>, now: Date = Date()) -> [String: FieldValue] {
-        var row: [String: FieldValue] = [:]
-        for field in fields {
-            if let value = value(of: field, in: run, now: now) { row[field] = value }
-        }
-        return row
-    }
-
+    /// One field of a run (what a filter and sort read), or nil when the run lacks it.
     static func value(of field: String, in run: RunSummary, now: Date) -> FieldValue? {
         switch field {
         case "id": return .number(Double(run.id))

@@ -40,6 +40,13 @@ public struct RunQuery: Sendable {
     /// `UnknownField` when the filter or sort names a field no run has.
     public func apply(to summaries: [RunSummary], now: Date = Date()) throws -> [RunSummary] {
         if isIdentity { return summaries }
+        return try matchingIndices(in: summaries, now: now).map { summaries[$0] }
+    }
+
+    /// The positions in `summaries` of the runs that match, in `apply`'s order: a page of 50 out of
+    /// 10,000 copies only its own summaries.
+    public func matchingIndices(in summaries: [RunSummary], now: Date = Date()) throws -> [Int] {
+        if isIdentity { return Array(summaries.indices) }
         let fields = Set((expression?.fields ?? []) + [sortField])
         for field in fields where !RunFields.builtIn.contains(field) {
             let isHeld = field.hasPrefix("tag.")
@@ -53,21 +60,36 @@ public struct RunQuery: Sendable {
                 throw UnknownField(field: field, known: known.sorted())
             }
         }
-        // Indices are filtered and sorted rather than the (large) summaries themselves.
+        // Indices are filtered and sorted rather than the (large) summaries themselves; the filter
+        // reads each field it names straight from the summary (no row dictionary per run).
         var indices = Array(summaries.indices)
         if let expression {
-            indices = indices.filter { expression.matches(RunFields.row(summaries[$0], fields: fields, now: now)) }
+            indices = indices.filter { index in expression.matches { RunFields.value(of: $0, in: summaries[index], now: now) } }
         }
-        let keys = summaries.map { RunFields.value(of: sortField, in: $0, now: now) }
+        var keys = [FieldValue?](repeating: nil, count: summaries.count)
+        for index in indices { keys[index] = RunFields.value(of: sortField, in: summaries[index], now: now) }
         let isDescending = self.isDescending
-        indices.sort { lhs, rhs in
-            switch (keys[lhs], keys[rhs]) {
-            case (nil, nil): return summaries[lhs].id > summaries[rhs].id
-            case (nil, _): return false
-            case (_, nil): return true
-            case (let a?, let b?): return a == b ? summaries[lhs].id > summaries[rhs].id : (isDescending ? a > b : a < b)
+        // Runs without the field go last, ties newest first.
+        func sort<Key: Comparable>(by keys: [Key?]) {
+            indices.sort { lhs, rhs in
+                switch (keys[lhs], keys[rhs]) {
+                case (nil, nil): return summaries[lhs].id > summaries[rhs].id
+                case (nil, _): return false
+                case (_, nil): return true
+                case (let a?, let b?): return a == b ? summaries[lhs].id > summaries[rhs].id : (isDescending ? a > b : a < b)
+                }
             }
         }
-        return indices.map { summaries[$0] }
+        // Numbers (the usual sort) compare as plain Doubles, without copying enum payloads.
+        let numbers = indices.allSatisfy { index in
+            if case .text = keys[index] { return false }
+            return true
+        }
+        if numbers {
+            sort(by: keys.map { key -> Double? in if case .number(let value)? = key { value } else { nil } })
+        } else {
+            sort(by: keys)
+        }
+        return indices
     }
 }

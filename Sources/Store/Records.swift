@@ -349,4 +349,11 @@ extension RunSummary {
                    startedAt: startedAt, endedAt: endedAt, loss: loss, accuracy: accuracy, testAccuracy: testAccuracy,
                    params: params, tags: tags)
     }
+
+    /// The same summary with these latest figures (a page that listed runs without them adds its rows' own).
+    public func with(loss: Double?, accuracy: Double?) -> RunSummary {
+        RunSummary(id: id, name: name, status: status, stepsDone: stepsDone, targetSteps: targetSteps, createdAt: createdAt,
+                   startedAt: startedAt, endedAt: endedAt, loss: loss, accuracy: accuracy, testAccuracy: testAccuracy,
+                   params: params, tags: tags)
+    }
 }

@@ -98,7 +98,8 @@ final class Statement {
     func double(at column: Int32) -> Double { sqlite3_column_double(handle, column) }
     func string(at column: Int32) -> String {
         guard let text = sqlite3_column_text(handle, column) else { return "" }
-        return String(cString: text)
+        // SQLite knows the length; String(cString:) would measure it again.
+        return String(decoding: UnsafeBufferPointer(start: text, count: Int(sqlite3_column_bytes(handle, column))), as: UTF8.self)
     }
     func optionalInt64(at column: Int32) -> Int64? { isNull(at: column) ? nil : int64(at: column) }
     func optionalInt(at column: Int32) -> Int? { isNull(at: column) ? nil : int(at: column) }

@@ -3,7 +3,8 @@ import Foundation
 /// One thing wrong with a store, found by `Store.check()`.
 public struct StoreProblem: Sendable, Equatable, Codable, CustomStringConvertible {
     /// `integrity`, `foreign_key`, `orphaned_metrics`, `unknown_metric_key`, `corrupt_blob`, `size_mismatch`,
-    /// `missing_final_checkpoint` (of a run nnreg trained), `missing_artifact_blob`.
+    /// `missing_final_checkpoint` (of a run nnreg trained), `missing_artifact_blob`; `stale_latest_metric`
+    /// and `stale_test_accuracy` (the summaries `listRuns` reads).
     public let kind: String
     public let detail: String
 
@@ -23,7 +24,8 @@ public struct StoreCheckReport: Sendable, Equatable, Codable {
 extension Store {
     /// Reads the whole store and reports every problem: SQLite's `integrity_check` and
     /// `foreign_key_check`, metric points of runs or keys that do not exist, every checkpoint blob
-    /// against its SHA-256 and recorded size, and finished runs without their final checkpoint.
+    /// against its SHA-256 and recorded size, finished runs without their final checkpoint, and
+    /// `metric_latest` rows or `runs.test_accuracy` values that disagree with the tables they summarise.
     /// Writes nothing.
     public func check() throws -> StoreCheckReport {
         var problems: [StoreProblem] = []
@@ -51,6 +53,17 @@ extension Store {
         while try unknownKeys.step() {
             problems.append(StoreProblem(
                 kind: "unknown_metric_key", detail: "\(unknownKeys.int64(at: 1)) metric points use missing key id \(unknownKeys.int64(at: 0))"))
+        }
+        for stale in try staleLatestMetrics() {
+            func point(_ point: (step: Int, value: Double)?) -> String { point.map { "step \($0.step) value \($0.value)" } ?? "none" }
+            problems.append(StoreProblem(
+                kind: "stale_latest_metric",
+                detail: "run \(stale.runID) metric \(stale.key): latest point is \(point(stale.expected)) but metric_latest holds \(point(stale.stored))"))
+        }
+        for stale in try staleTestAccuracies() {
+            problems.append(StoreProblem(
+                kind: "stale_test_accuracy",
+                detail: "run \(stale.runID) shows test accuracy \(stale.stored.map { "\($0)" } ?? "none") but its evaluations say \(stale.expected.map { "\($0)" } ?? "none")"))
         }
         for blob in try verifyAllBlobs() {
             problems.append(StoreProblem(

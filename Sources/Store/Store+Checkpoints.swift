@@ -56,6 +56,7 @@ extension Store {
             try statement.bind(trainerState.count, at: 6)
             try statement.bind(stateSHA256, at: 7)
             try statement.execute()
+            try updateTestAccuracy(runID: runID)
             let select = try database.cachedStatement(
                 sql: "SELECT \(Self.checkpointInfoColumns) FROM checkpoints WHERE run_id = ? AND step = ?")
             try select.bind(runID, at: 1)

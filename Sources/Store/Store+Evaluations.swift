@@ -50,6 +50,7 @@ extension Store {
             try insert.bind(Date(), at: 12)
             try insert.execute()
             let id = database.lastInsertedRowID
+            try updateTestAccuracy(runID: evaluation.runID)
             let select = try database.cachedStatement(
                 sql: "SELECT \(Self.evaluationColumns) FROM evaluations e WHERE e.id = ?")
             try select.bind(id, at: 1)
@@ -62,11 +63,7 @@ extension Store {
     /// The test accuracy a run shows: the latest test-split evaluation of its latest checkpoint
     /// (an evaluation of an earlier checkpoint does not replace it), or nil.
     public func testAccuracy(runID: Int64) throws -> Double? {
-        let statement = try database.cachedStatement(sql: """
-            SELECT e.accuracy FROM evaluations e
-            WHERE e.run_id = ?1 AND e.split = 'test' AND e.step = (SELECT max(step) FROM checkpoints WHERE run_id = ?1)
-            ORDER BY e.created_at DESC, e.id DESC LIMIT 1
-            """)
+        let statement = try database.cachedStatement(sql: Self.testAccuracySQL)
         try statement.bind(runID, at: 1)
         defer { statement.reset() }
         return try statement.step() ? statement.double(at: 0) : nil

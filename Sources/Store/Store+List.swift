@@ -2,40 +2,31 @@ import Foundation
 
 extension Store {
     /// Runs, newest first, each with its latest `loss` and `accuracy`, its test accuracy (latest
-    /// evaluation on split `test`), params and tags. Marks dead `running` runs as crashed first.
-    /// One query for the runs (latest values are index seeks on the metrics key), one for all params,
-    /// one for all tags.
+    /// evaluation on split `test` of its latest checkpoint), params and tags. Marks dead `running`
+    /// runs as crashed first. Sequential reads only: the runs (with their test accuracy), the latest
+    /// points of those two keys (`metric_latest`), params, tags; no per-run lookups.
     /// Soft-deleted runs are left out unless `includeDeleted`. Without `withParams` / `withTags` the
     /// summaries carry none (a caller that shows 50 of 10,000 runs reads those 50's tags itself);
-    /// `paramKeys` keeps only those params (what a filter names).
+    /// `paramKeys` keeps only those params (what a filter names); without `withLatestMetrics` no
+    /// loss or accuracy (`latestMetrics(runID:)` reads them for one run).
     public func listRuns(
         status: RunStatus? = nil, limit: Int? = nil, includeDeleted: Bool = false, withParams: Bool = true,
-        paramKeys: [String]? = nil, withTags: Bool = true
+        paramKeys: [String]? = nil, withTags: Bool = true, withLatestMetrics: Bool = true
     ) throws -> [RunSummary] {
         // A read-only store shows dead runs as crashed without recording it.
         let crashed = Set(isReadOnly ? try crashedRunIDs() : try markCrashedRuns())
-        let lossID = try metricKeyID("loss", create: false) ?? -1
-        let accuracyID = try metricKeyID("accuracy", create: false) ?? -1
         let statement = try database.cachedStatement(
             sql: """
                 SELECT r.id, r.name, r.status, r.steps_done, r.target_steps, r.created_at, r.started_at,
-                    r.ended_at,
-                    (SELECT value FROM metrics WHERE run_id = r.id AND key_id = ?1 ORDER BY step DESC LIMIT 1),
-                    (SELECT value FROM metrics WHERE run_id = r.id AND key_id = ?2 ORDER BY step DESC LIMIT 1),
-                    (SELECT e.accuracy FROM evaluations e
-                     WHERE e.run_id = r.id AND e.split = 'test'
-                       AND e.step = (SELECT max(step) FROM checkpoints WHERE run_id = r.id)
-                     ORDER BY e.created_at DESC, e.id DESC LIMIT 1)
+                    r.ended_at, r.test_accuracy
                 FROM runs r
-                WHERE (?3 IS NULL OR r.status = ?3) AND (?5 OR r.deleted_at IS NULL)
+                WHERE (?1 IS NULL OR r.status = ?1) AND (?3 OR r.deleted_at IS NULL)
                 ORDER BY r.id DESC
-                LIMIT ?4
+                LIMIT ?2
                 """)
-        try statement.bind(lossID, at: 1)
-        try statement.bind(accuracyID, at: 2)
-        try statement.bind(status?.rawValue, at: 3)
-        try statement.bind(limit ?? -1, at: 4)
-        try statement.bind(includeDeleted ? 1 : 0, at: 5)
+        try statement.bind(status?.rawValue, at: 1)
+        try statement.bind(limit ?? -1, at: 2)
+        try statement.bind(includeDeleted ? 1 : 0, at: 3)
         defer { statement.reset() }
         var rows: [(Int64, String, RunStatus, Int, Int, Date, Date?, Date?, Double?, Double?, Double?)] = []
         while try statement.step() {
@@ -44,35 +35,61 @@ extension Store {
                 (s.int64(at: 0), s.string(at: 1),
                  crashed.contains(s.int64(at: 0)) ? .crashed : RunStatus(rawValue: s.string(at: 2)) ?? .crashed, s.int(at: 3),
                  s.int(at: 4), s.date(at: 5), s.optionalDate(at: 6), s.optionalDate(at: 7),
-                 s.optionalDouble(at: 8), s.optionalDouble(at: 9), s.optionalDouble(at: 10)))
+                 nil, nil, s.optionalDouble(at: 8)))
         }
         guard !rows.isEmpty else { return [] }
         let lowestID = rows.map(\.0).min()!
-        var params: [Int64: [String: ParamValue]] = [:]
-        let paramStatement = try database.cachedStatement(
-            sql: "SELECT run_id, key, value FROM params WHERE run_id >= ?1 AND (?2 IS NULL OR key IN (SELECT value FROM json_each(?2)))")
+        let lossID = try metricKeyID("loss", create: false) ?? -1
+        let accuracyID = try metricKeyID("accuracy", create: false) ?? -1
+        let latest = try database.cachedStatement(
+            sql: "SELECT run_id, key_id, value FROM metric_latest WHERE run_id >= ?1 AND key_id IN (?2, ?3)")
+        try latest.bind(lowestID, at: 1)
+        try latest.bind(lossID, at: 2)
+        try latest.bind(accuracyID, at: 3)
+        // The reads below return runs in ascending id order (per key, for the params index), so a
+        // cursor walking `rows` (newest first) from its end finds each run's row without hashing.
+        var cursor = rows.count - 1
+        func rowIndex(of runID: Int64) -> Int? {
+            if cursor < rows.count - 1, rows[cursor + 1].0 >= runID { cursor = rows.count - 1 }  // a new key began
+            while cursor >= 0, rows[cursor].0 < runID { cursor -= 1 }
+            return cursor >= 0 && rows[cursor].0 == runID ? cursor : nil
+        }
+        while withLatestMetrics, try latest.step() {
+            guard let index = rowIndex(of: latest.int64(at: 0)) else { continue }
+            if latest.int64(at: 1) == lossID { rows[index].8 = latest.double(at: 2) } else { rows[index].9 = latest.double(at: 2) }
+        }
+        latest.reset()
+        var params = [[String: ParamValue]](repeating: [:], count: rows.count)
+        cursor = rows.count - 1
+        // Named keys come from the index on (key, run_id); all params from the table in run order.
+        let paramStatement = try database.cachedStatement(sql: paramKeys == nil
+            ? "SELECT run_id, key, value FROM params WHERE run_id >= ?1"
+            : "SELECT run_id, key, value FROM params WHERE key IN (SELECT value FROM json_each(?2)) AND run_id >= ?1")
         try paramStatement.bind(lowestID, at: 1)
         if let paramKeys {
             let json = try JSONEncoder().encode(paramKeys)
             try paramStatement.bind(String(decoding: json, as: UTF8.self), at: 2)
         }
         while withParams, try paramStatement.step() {
-            params[paramStatement.int64(at: 0), default: [:]][paramStatement.string(at: 1)] =
-                Self.readParam(paramStatement, at: 2)
+            guard let index = rowIndex(of: paramStatement.int64(at: 0)) else { continue }
+            params[index][paramStatement.string(at: 1)] = Self.readParam(paramStatement, at: 2)
         }
         paramStatement.reset()
-        var tags: [Int64: [String: String]] = [:]
+        var tags = [[String: String]](repeating: [:], count: rows.count)
+        cursor = rows.count - 1
         let tagStatement = try database.cachedStatement(sql: "SELECT run_id, key, value FROM tags WHERE run_id >= ?")
         try tagStatement.bind(lowestID, at: 1)
         while withTags, try tagStatement.step() {
-            tags[tagStatement.int64(at: 0), default: [:]][tagStatement.string(at: 1)] = tagStatement.string(at: 2)
+            guard let index = rowIndex(of: tagStatement.int64(at: 0)) else { continue }
+            tags[index][tagStatement.string(at: 1)] = tagStatement.string(at: 2)
         }
         tagStatement.reset()
-        return rows.map { row in
-            RunSummary(
+        return rows.indices.map { index in
+            let row = rows[index]
+            return RunSummary(
                 id: row.0, name: row.1, status: row.2, stepsDone: row.3, targetSteps: row.4, createdAt: row.5,
                 startedAt: row.6, endedAt: row.7, loss: row.8, accuracy: row.9, testAccuracy: row.10,
-                params: params[row.0] ?? [:], tags: tags[row.0] ?? [:])
+                params: params[index], tags: tags[index])
         }
     }
 }

@@ -52,6 +52,27 @@ public struct Chart {
         return text
     }
 
+    /// `value` with one decimal, as `String(format: "%.1f")` writes it (up to the rounding of an
+    /// exact half), without Foundation's formatter: a path of thousands of points spent most of its
+    /// time there.
+    static func pixel(_ value: Double) -> String {
+        var text = ""
+        appendPixel(value, to: &text)
+        return text
+    }
+
+    static func appendPixel(_ value: Double, to text: inout String) {
+        guard value.isFinite, abs(value) < 1e15 else {
+            text += String(format: "%.1f", value)
+            return
+        }
+        let tenths = Int64((value * 10).rounded())
+        if tenths < 0 { text += "-" }
+        text += String(abs(tenths) / 10)
+        text += "."
+        text += String(abs(tenths) % 10)
+    }
+
     public func svg() -> String {
         // Bounds in one pass over every point, without copying them.
         var (minX, maxX, minY, maxY) = (Double.infinity, -Double.infinity, Double.infinity, -Double.infinity)
@@ -72,7 +93,7 @@ public struct Chart {
         let yRange = (minY - pad)...(maxY > minY ? maxY + pad : minY + 1)
         func px(_ x: Double) -> Double { Self.margin.left + (x - xRange.lowerBound) / (xRange.upperBound - xRange.lowerBound) * plotWidth }
         func py(_ y: Double) -> Double { Self.margin.top + (1 - (y - yRange.lowerBound) / (yRange.upperBound - yRange.lowerBound)) * plotHeight }
-        func f(_ value: Double) -> String { String(format: "%.1f", value) }
+        func f(_ value: Double) -> String { Self.pixel(value) }
         out += " data-x0=\"\(xRange.lowerBound)\" data-x1=\"\(xRange.upperBound)\" data-y0=\"\(yRange.lowerBound)\" data-y1=\"\(yRange.upperBound)\""
         out += " data-left=\"\(Self.margin.left)\" data-top=\"\(Self.margin.top)\" data-w=\"\(plotWidth)\" data-h=\"\(plotHeight)\">"
         out += "<text class=\"title\" x=\"\(f(Self.margin.left))\" y=\"18\">\(HTML.escape(title))</text>"
@@ -95,7 +116,10 @@ public struct Chart {
             var d = ""
             d.reserveCapacity(points.count * 14)
             for (offset, point) in points.enumerated() {
-                d += (offset == 0 ? "M" : "L") + f(px(point.x)) + " " + f(py(point.y))
+                d += offset == 0 ? "M" : "L"
+                Self.appendPixel(px(point.x), to: &d)
+                d += " "
+                Self.appendPixel(py(point.y), to: &d)
             }
             let dash = series.style.dash.isEmpty ? "" : " stroke-dasharray=\"\(series.style.dash)\""
             out += "<path class=\"series\" data-label=\"\(HTML.escape(series.label))\" data-index=\"\(index)\" d=\"\(d)\" stroke=\"\(series.style.color)\"\(dash)/>"
@@ -113,13 +137,13 @@ public struct Chart {
     }
 
     private func marker(_ style: Palette.Style, x: Double, y: Double) -> String {
-        let (cx, cy) = (String(format: "%.1f", x), String(format: "%.1f", y))
+        let (cx, cy) = (Self.pixel(x), Self.pixel(y))
         switch style.marker {
         case 0: return "<circle cx=\"\(cx)\" cy=\"\(cy)\" r=\"2.5\" fill=\"\(style.color)\"/>"
-        case 1: return "<rect x=\"\(String(format: "%.1f", x - 2.5))\" y=\"\(String(format: "%.1f", y - 2.5))\" width=\"5\" height=\"5\" fill=\"\(style.color)\"/>"
+        case 1: return "<rect x=\"\(Self.pixel(x - 2.5))\" y=\"\(Self.pixel(y - 2.5))\" width=\"5\" height=\"5\" fill=\"\(style.color)\"/>"
         case 2: return "<circle cx=\"\(cx)\" cy=\"\(cy)\" r=\"2.5\" fill=\"#fff\" stroke=\"\(style.color)\"/>"
-        case 3: return "<path d=\"M\(cx) \(String(format: "%.1f", y - 3))l3 5h-6z\" fill=\"\(style.color)\"/>"
-        default: return "<path d=\"M\(String(format: "%.1f", x - 3)) \(String(format: "%.1f", y - 3))l6 6m0 -6l-6 6\" stroke=\"\(style.color)\"/>"
+        case 3: return "<path d=\"M\(cx) \(Self.pixel(y - 3))l3 5h-6z\" fill=\"\(style.color)\"/>"
+        default: return "<path d=\"M\(Self.pixel(x - 3)) \(Self.pixel(y - 3))l6 6m0 -6l-6 6\" stroke=\"\(style.color)\"/>"
         }
     }
 }

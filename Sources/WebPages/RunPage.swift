@@ -27,7 +27,8 @@ public struct RunPage {
     public let run: Run
     public let params: [String: ParamValue]
     public let tags: [String: String]
-    public let metrics: [(key: String, points: [MetricPoint])]
+    /// Each metric's every point (step, value), loss and accuracy first.
+    public let metrics: [(key: String, points: [(step: Int, value: Double)])]
     public let checkpoints: [CheckpointInfo]
     public let evaluations: [Evaluation]
     public let parent: Run?
@@ -41,10 +42,10 @@ public struct RunPage {
     public static func load(_ store: Store, id: Int64, predictions: PredictionProvider?) throws -> RunPage {
         var run = try store.run(id: id)
         if run.status == .running, try store.crashedRunIDs().contains(id) { run = run.with(status: .crashed) }
-        var metrics: [(String, [MetricPoint])] = []
+        var metrics: [(String, [(step: Int, value: Double)])] = []
         let keys = try store.metricKeys(runID: id)
         for key in ["loss", "accuracy"].filter(keys.contains) + keys.filter({ $0 != "loss" && $0 != "accuracy" }).sorted() {
-            metrics.append((key, try store.metricHistory(runID: id, key: key)))
+            metrics.append((key, try store.metricCurve(runID: id, key: key)))
         }
         var cells: [PredictionCell] = []
         var note: String?

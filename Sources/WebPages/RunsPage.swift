@@ -41,21 +41,29 @@ public struct RunsPage {
         } catch {
             return RunsPage(request: request, runs: [], total: 0, errorMessage: "Filter: \(error)", now: now)
         }
-        // Params and tags of every run only when the filter or sort names one; the page's own rows
-        // get their tags below.
+        // Params, tags and latest loss and accuracy of every run only when the filter or sort names
+        // one; the page's own rows get their tags and latest figures below.
         let fields = query.fields.filter { !RunFields.builtIn.contains($0) }
         let paramKeys = fields.filter { !$0.hasPrefix("tag.") }.sorted()
+        let namesLatest = query.fields.contains("loss") || query.fields.contains("accuracy")
         let summaries = try store.listRuns(
-            withParams: !paramKeys.isEmpty, paramKeys: paramKeys, withTags: fields.contains { $0.hasPrefix("tag.") })
-        let matching: [RunSummary]
+            withParams: !paramKeys.isEmpty, paramKeys: paramKeys, withTags: fields.contains { $0.hasPrefix("tag.") },
+            withLatestMetrics: namesLatest)
+        let matching: [Int]
         do {
-            matching = try query.apply(to: summaries, now: now)
+            matching = try query.matchingIndices(in: summaries, now: now)
         } catch {
             return RunsPage(request: request, runs: [], total: 0, errorMessage: "\(error)", now: now)
         }
         let start = min((request.page - 1) * request.perPage, matching.count)
-        let page = try matching[start..<min(start + request.perPage, matching.count)].map { run in
-            run.tags.isEmpty ? run.with(tags: try store.tags(runID: run.id)) : run
+        let page = try matching[start..<min(start + request.perPage, matching.count)].map { index in
+            let summary = summaries[index]
+            var run = summary.tags.isEmpty ? summary.with(tags: try store.tags(runID: summary.id)) : summary
+            if !namesLatest {
+                let latest = try store.latestMetrics(runID: run.id)
+                run = run.with(loss: latest["loss"], accuracy: latest["accuracy"])
+            }
+            return run
         }
         return RunsPage(request: request, runs: page, total: matching.count, errorMessage: nil, now: now)
     }

@@ -47,7 +47,10 @@ import Testing
                 let old = try Store(path: path, migrations: first)
                 try old.database.execute(sql: "INSERT INTO runs (name, status, created_at) VALUES ('kept', 'running', 1)")
                 runID = old.database.lastInsertedRowID
-                try old.logMetrics(runID: runID, step: 1, values: [("loss", 2.0)])
+                try old.database.execute(sql: """
+                    INSERT INTO metric_keys (id, key) VALUES (1, 'loss');
+                    INSERT INTO metrics VALUES (\(runID), 1, 1, 2.0, 1);
+                    """)
             }
             let next = first + [(id: "0002_test", sql: "CREATE TABLE extra (x INTEGER) STRICT;")]
             let store = try Store(path: path, migrations: next)
@@ -148,8 +151,11 @@ import Testing
                     INSERT INTO tags (run_id, key, value) VALUES (1, 'k', 'v');
                     """)
                 let (a, b) = (Int64(1), Int64(2))
-                try old.logMetrics(runID: a, step: 100, values: [("loss", 3.5), ("accuracy", 0.25)])
-                try old.logMetrics(runID: a, step: 200, values: [("loss", 1.5), ("accuracy", 0.75)])
+                try old.database.execute(sql: """
+                    INSERT INTO metric_keys (id, key) VALUES (1, 'accuracy'), (2, 'loss');
+                    INSERT INTO metrics (run_id, key_id, step, value, wall_time)
+                    VALUES (1, 2, 100, 3.5, 100.5), (1, 1, 100, 0.25, 100.5), (1, 2, 200, 1.5, 200.5), (1, 1, 200, 0.75, 200.5);
+                    """)
                 // The first schema kept both blobs in the checkpoints row; two checkpoints share weights.
                 for (run, step, w, s) in [(a, 100, weights, state1), (a, 200, otherWeights, state2), (b, 100, weights, state1)] {
                     try old.database.execute(sql: """
@@ -243,6 +249,7 @@ import Testing
                     INSERT INTO model_aliases (model_id, alias, version_id, updated_at) VALUES (1, 'champion', 1, 34.5);
                     INSERT INTO model_tags (model_id, version, key, value) VALUES (1, 1, 't', '1');
                     INSERT INTO model_history (model_name, action, version, at, user, host) VALUES ('mnist', 'version_registered', 1, 33.5, 'me', 'vm');
+                    UPDATE runs SET test_accuracy = 0.75 WHERE id = 1;  -- as migration 0003's writers keep it
                     """)
                 runColumns = try Self.dump(old.database, "SELECT group_concat(name, ', ') FROM pragma_table_info('runs')")[0]
                 for table in tables {

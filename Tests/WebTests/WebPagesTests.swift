@@ -32,6 +32,55 @@ import Testing
         #expect(Chart(title: "empty", series: []).svg().contains("no points yet"))
     }
 
+    @Test func pixelCoordinatesAreWrittenAsTheFormatterWritesThem() {
+        let values = stride(from: -1_000.0, through: 1_000.0, by: 0.0371).map { $0 } + [0, 1, 759.96, 64.04, 123_456.78]
+        var compared = 0
+        for value in values {
+            // An exact half may round either way in the last bit, and -0.0 prints as 0.0: both are left out.
+            let tenths = abs(value * 10)
+            if abs(tenths - tenths.rounded(.down) - 0.5) < 1e-6 || (value < 0 && value > -0.05) { continue }
+            #expect(Chart.pixel(value) == String(format: "%.1f", value), "\(value)")
+            compared += 1
+        }
+        #expect(compared > 50_000)
+        #expect(Chart.pixel(.infinity) == String(format: "%.1f", Double.infinity))
+    }
+
+    @Test func runPageCurvesHoldEveryPointAndDrawTheSpike() throws {
+        try withStore { store, _ in
+            let run = try store.createRun(NewRun(name: "long", targetSteps: 5_000))
+            let samples = (1...5_000).map { MetricSample(key: "loss", step: $0, value: $0 == 4_321 ? 1e6 : 1 / Double($0), wallTime: Date()) }
+            try store.logMetrics(runID: run.id, samples: samples)
+            let page = try RunPage.load(try Store(readingOnly: store.path), id: run.id, predictions: nil)
+            #expect(page.metrics.map(\.key) == ["loss"])
+            #expect(page.metrics[0].points.map(\.step) == Array(1...5_000))
+            #expect(try page.metrics[0].points.map(\.value) == store.metricHistory(runID: run.id, key: "loss").map(\.value))
+            let html = page.html()
+            #expect(html.contains("loss (5000 points)"))
+            #expect(html.contains("L651.6 38.5"))  // step 4321's spike, at the top of the plot after downsampling
+        }
+    }
+
+    @Test func runsPageRowsShowTheirLatestFiguresWhetherOrNotTheFilterNamesThem() throws {
+        try withStore { store, _ in
+            for index in 0..<5 {
+                let run = try store.createRun(NewRun(name: "r\(index)", targetSteps: 10, params: ["batch_size": .int(index % 2 == 0 ? 256 : 128)]))
+                try store.logMetrics(runID: run.id, step: 2, values: [("loss", Double(index)), ("accuracy", 0.5)])
+                try store.logMetrics(runID: run.id, step: 1, values: [("loss", 99.0)])
+            }
+            let reader = try Store(readingOnly: store.path)
+            let listed = Dictionary(uniqueKeysWithValues: try reader.listRuns().map { ($0.id, $0) })
+            for (filter, count) in [("batch_size = 256", 3), ("loss < 3", 3), ("", 5)] {
+                let page = try RunsPage.load(reader, .init(filter: filter))
+                #expect(page.runs.count == count, "\(filter)")
+                for run in page.runs {
+                    #expect(run.loss != nil && run.loss == listed[run.id]?.loss && run.accuracy == 0.5, "\(filter)")
+                }
+                #expect(page.html().contains(">0.5000<"))
+            }
+        }
+    }
+
     @Test func fiftyCurvesGetFiftyStyles() {
         #expect(Set((0..<50).map { "\(Palette.style($0))" }).count == 50)
         #expect((0..<49).allSatisfy { Palette.style($0).dash != Palette.style($0 + 1).dash })
@@ -82,6 +131,24 @@ import Testing
             let page = try RunsPage.load(reader, .init(sortField: "loss", isDescending: false, page: 2, perPage: 3))
             #expect(page.total == 7 && page.runs.map(\.name) == ["r3", "r2", "r1"])
             #expect(page.html().contains("page 2 of 3") && page.html().contains("rel=\"next\""))
+        }
+    }
+
+    @Test func sortingPutsRunsWithoutTheFieldLastAndBreaksTiesNewestFirst() throws {
+        try withStore { store, _ in
+            let losses: [Double?] = [3, nil, 1, 3, nil, 2]
+            for (index, loss) in losses.enumerated() {
+                let run = try store.createRun(NewRun(name: ["b", "a", "c", "a", "d", "b"][index] + "\(index)", targetSteps: 10))
+                if let loss { try store.logMetrics(runID: run.id, step: 1, values: [("loss", loss)]) }
+            }
+            let reader = try Store(readingOnly: store.path)
+            func names(_ field: String, descending: Bool) throws -> [String] {
+                try RunsPage.load(reader, .init(sortField: field, isDescending: descending)).runs.map(\.name)
+            }
+            #expect(try names("loss", descending: false) == ["c2", "b5", "a3", "b0", "d4", "a1"])
+            #expect(try names("loss", descending: true) == ["a3", "b0", "b5", "c2", "d4", "a1"])
+            #expect(try names("name", descending: false) == ["a1", "a3", "b0", "b5", "c2", "d4"])
+            #expect(try names("test_accuracy", descending: true) == ["b5", "d4", "a3", "c2", "a1", "b0"])
         }
     }
 
