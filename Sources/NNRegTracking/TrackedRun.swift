@@ -42,13 +42,25 @@ public final class TrackedRun: Sendable {
     }
 
     /// Starts `newRun` in `store`, which this run then owns (and uses from its own thread).
-    public init(store: sending Store, newRun: NewRun, flushInterval: Duration = .seconds(1)) throws {
-        let run = try store.createRun(newRun)
+    /// `whileCreating` runs inside the transaction that records the run, before it commits: what it
+    /// starts (`nnreg track` starts the command there) does not wait for the commit's disk sync, and
+    /// when it throws, the run is not recorded at all.
+    public init(
+        store: sending Store, newRun: NewRun, flushInterval: Duration = .seconds(1),
+        whileCreating: (Run) throws -> Void = { _ in }
+    ) throws {
+        storePath = store.path
+        writer = Writer(store: store, flushInterval: flushInterval)
+        let run = try writer.withStore { store, _ in
+            try store.inTransaction {
+                let run = try store.createRun(newRun)
+                try whileCreating(run)
+                return run
+            }
+        }
         id = run.id
         name = run.name
-        storePath = store.path
-        writer = Writer(store: store, runID: run.id, flushInterval: flushInterval)
-        writer.start()
+        writer.start(runID: run.id)
     }
 
     deinit { writer.stop() }

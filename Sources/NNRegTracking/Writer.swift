@@ -11,7 +11,8 @@ final class Writer: @unchecked Sendable {
     static let outputThreshold = 4 << 20
     static let heartbeatInterval: TimeInterval = 5
 
-    let runID: Int64
+    /// The run written to, set once by `start` (before any write).
+    private(set) var runID: Int64 = 0
     private let flushInterval: TimeInterval
 
     private let storeLock = NSLock()
@@ -29,14 +30,14 @@ final class Writer: @unchecked Sendable {
     private var highestStep = -1
     private var lastHeartbeat = Date()
 
-    init(store: sending Store, runID: Int64, flushInterval: Duration) {
+    init(store: sending Store, flushInterval: Duration) {
         self.store = store
-        self.runID = runID
         let (seconds, attoseconds) = flushInterval.components
         self.flushInterval = max(0.01, Double(seconds) + Double(attoseconds) / 1e18)
     }
 
-    func start() {
+    func start(runID: Int64) {
+        self.runID = runID
         queue.lock()
         isThreadRunning = true
         queue.unlock()
@@ -70,6 +71,7 @@ final class Writer: @unchecked Sendable {
     /// Stops the background thread after a last write, and waits for it.
     func stop() {
         queue.lock()
+        guard isThreadRunning else { return queue.unlock() }
         isStopping = true
         queue.broadcast()
         while isThreadRunning { queue.wait() }

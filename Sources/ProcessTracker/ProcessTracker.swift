@@ -58,31 +58,41 @@ public enum ProcessTracker {
         return (try CommandLookup.executable(for: program), patterns)
     }
 
-    /// Runs and records `request` into `store`; `started` is told the run once the command runs.
+    /// Runs and records `request` into `store`; `announce` is told the run once the command runs.
     public static func run(
-        _ request: TrackRequest, store: sending Store, started: (TrackedRun) -> Void = { _ in }
+        _ request: TrackRequest, store: sending Store, announce: (TrackedRun) -> Void = { _ in }
     ) throws -> TrackOutcome {
         let (executable, patterns) = try validate(request)
         SignalForwarding.install()
         var params = request.readsFlagParams ? FlagParams.params(inCommand: request.command) : [:]
         params.merge(request.params) { $1 }
         let directory = FileManager.default.currentDirectoryPath
-        let run = try TrackedRun(
-            store: store,
-            newRun: NewRun(
-                name: request.name, targetSteps: 0, nnregVersion: request.nnregVersion, params: params,
-                tags: request.tags, command: request.command, workingDirectory: directory))
-        let child: ChildProcess
+        let storePath = store.path
+        // The command starts inside the transaction that records its run, so that it need not wait
+        // for the commit; if it cannot start, the run is rolled back and nothing is recorded.
+        var started: ChildProcess?
+        let run: TrackedRun
         do {
-            child = try ChildProcess(
-                executable: executable, arguments: request.command,
-                environment: ["NNREG_RUN_ID": String(run.id), "NNREG_DB": run.storePath])
+            run = try TrackedRun(
+                store: store,
+                newRun: NewRun(
+                    name: request.name, targetSteps: 0, nnregVersion: request.nnregVersion, params: params,
+                    tags: request.tags, command: request.command, workingDirectory: directory)
+            ) { run in
+                started = try ChildProcess(
+                    executable: executable, arguments: request.command,
+                    environment: ["NNREG_RUN_ID": String(run.id), "NNREG_DB": storePath])
+                SignalForwarding.forward(to: started!.pid)
+            }
         } catch {
-            try? run.discard()
+            if let started {  // the run could not be committed: stop the command it would have recorded
+                kill(started.pid, SIGKILL)
+                _ = started.exitStatus(block: true)
+            }
             throw error
         }
-        SignalForwarding.forward(to: child.pid)
-        started(run)
+        let child = started!
+        announce(run)
         let parser = OutputParser(run: run, patterns: patterns) {
             if let git = GitState.read(in: directory) {
                 _ = try? run.withStore { store, id in try store.setGitState(runID: id, commit: git.commit, isDirty: git.isDirty) }

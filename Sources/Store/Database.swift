@@ -55,6 +55,9 @@ final class Database {
             throw StoreError.walUnavailable(path: path, journalMode: mode)
         }
         try execute(sql: "PRAGMA synchronous = NORMAL")
+        // A writer's transaction of a second of tracked output (a few hundred thousand points) fits in
+        // the page cache instead of spilling to the WAL half-way; pages are taken only as needed.
+        try execute(sql: "PRAGMA cache_size = -65536")
     }
 
     // MARK: Statements

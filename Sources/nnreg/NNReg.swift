@@ -22,13 +22,24 @@ struct NNReg: ParsableCommand {
     static func main() {
         let command: ParsableCommand
         do {
+            if CommandLine.arguments.dropFirst().first == "track",
+               let (request, db) = Track.quickRequest(Array(CommandLine.arguments.dropFirst(2))) {
+                return run { try Track.execute(request, db: db) }
+            }
             command = try parseAsRoot()
         } catch {
             exit(withError: error)
         }
-        do {
+        run {
             var command = command
             try command.run()
+        }
+    }
+
+    /// Runs `body`; a failure prints as one line (or argument-parser's message) and sets the exit code.
+    static func run(_ body: () throws -> Void) {
+        do {
+            try body()
         } catch let error as CLIError {
             if !error.isQuiet { Terminal.printError(error.description) }
             Foundation.exit(error.exitCode)

@@ -62,17 +62,21 @@ struct Track: ParsableCommand {
     }
 
     func run() throws {
-        let request = try request
+        try Self.execute(try request, db: global.db)
+    }
+
+    /// Runs and records the command; shared by `run()` and the fast path of `nnreg track`.
+    static func execute(_ request: TrackRequest, db: String) throws {
         do {
             _ = try ProcessTracker.validate(request)  // before the store is opened: nothing to undo
         } catch let error as TrackError {
             throw CLIError(error.description, exitCode: error.exitCode)
         }
-        let store = try StoreOpening.open(global.db)
+        let store = try StoreOpening.open(db)
         let outcome: TrackOutcome
         do {
             outcome = try ProcessTracker.run(request, store: store) { run in
-                if Terminal.isStandardErrorTTY { Terminal.diagnostic("nnreg: recording run \(run.id) \(run.name) into \(global.db)") }
+                if Terminal.isStandardErrorTTY { Terminal.diagnostic("nnreg: recording run \(run.id) \(run.name) into \(db)") }
             }
         } catch let error as TrackError {
             throw CLIError(error.description, exitCode: error.exitCode)
@@ -83,5 +87,56 @@ struct Track: ParsableCommand {
                 + "\(outcome.metricPoints) metric points, \(outcome.outputBytes) bytes of output, \(outcome.artifacts.count) artifacts")
         }
         if outcome.exitCode != 0 { throw CLIError("", exitCode: outcome.exitCode, isQuiet: true) }
+    }
+
+    /// The arguments after `nnreg track` read without argument-parser, whose setup (about 5 ms of
+    /// dynamic casts) would delay the command's start: plain `--option VALUE`, `--option=VALUE` and
+    /// `--no-flag-params` before `--`. Anything else (help, an unknown or malformed option) returns nil
+    /// and goes through argument-parser, for its usual messages.
+    static func quickRequest(_ arguments: [String]) -> (request: TrackRequest, db: String)? {
+        guard let separator = arguments.firstIndex(of: "--"), separator + 1 < arguments.count else { return nil }
+        var db = ProcessInfo.processInfo.environment["NNREG_DB"] ?? "nnreg.sqlite"
+        var options = Track()
+        options.tags = []
+        options.params = []
+        options.metricPatterns = []
+        options.artifactDirectories = []
+        var name: String?
+        var noFlagParams = false
+        var index = 0
+        while index < separator {
+            var option = arguments[index]
+            var value: String?
+            if let equals = option.firstIndex(of: "="), option.hasPrefix("--") {
+                value = String(option[option.index(after: equals)...])
+                option = String(option[..<equals])
+            }
+            if option == "--no-flag-params", value == nil {
+                noFlagParams = true
+                index += 1
+                continue
+            }
+            if value == nil {
+                guard index + 1 < separator else { return nil }
+                value = arguments[index + 1]
+                index += 1
+            }
+            index += 1
+            switch option {
+            case "--db": db = value!
+            case "--data": break
+            case "--name": name = value
+            case "--tag": options.tags.append(value!)
+            case "--param": options.params.append(value!)
+            case "--metric-pattern": options.metricPatterns.append(value!)
+            case "--artifacts": options.artifactDirectories.append(value!)
+            default: return nil
+            }
+        }
+        options.name = name
+        options.noFlagParams = noFlagParams
+        options.command = Array(arguments[(separator + 1)...])
+        guard (try? options.validate()) != nil, let request = try? options.request else { return nil }
+        return (request, db)
     }
 }
