@@ -86,6 +86,12 @@ public final class TrackedRun: Sendable {
         writer.enqueueOutput(bytes)
     }
 
+    /// Queues output that `Store.compressOutput` compressed already, on the caller's thread
+    /// (`nnreg track` compresses on its parsing thread rather than in the one that writes).
+    package func logCompressedOutput(_ compressed: [UInt8], rawSize: Int) {
+        writer.enqueueCompressedOutput(compressed, rawSize: rawSize)
+    }
+
     /// Sets (or replaces) params of the run, now.
     public func setParams(_ params: [String: ParamValue]) throws {
         try writer.withStore { store, id in try store.setParams(params, runID: id) }

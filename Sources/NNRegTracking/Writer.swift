@@ -21,7 +21,10 @@ final class Writer: @unchecked Sendable {
     private let queue = NSCondition()
     // Guarded by `queue`:
     private var points: [MetricSample] = []
-    private var output: [UInt8] = []
+    /// Output in the order it was queued: raw bytes (compressed when written) or chunks a caller
+    /// compressed already.
+    private var output: [OutputPiece] = []
+    private var outputBytes = 0
     private var lastError: Error?
     private var isStopping = false
     private var isThreadRunning = false
@@ -53,10 +56,30 @@ final class Writer: @unchecked Sendable {
         queue.unlock()
     }
 
+    enum OutputPiece {
+        case raw([UInt8])
+        case compressed([UInt8], rawSize: Int)
+    }
+
     func enqueueOutput(_ bytes: UnsafeRawBufferPointer) {
         queue.lock()
-        output.append(contentsOf: bytes)
-        if output.count >= Self.outputThreshold { queue.broadcast() }
+        if case .raw(var last) = output.last {
+            output.removeLast()
+            last.append(contentsOf: bytes)
+            output.append(.raw(last))
+        } else {
+            output.append(.raw(Array(bytes)))
+        }
+        outputBytes += bytes.count
+        if outputBytes >= Self.outputThreshold { queue.broadcast() }
+        queue.unlock()
+    }
+
+    func enqueueCompressedOutput(_ compressed: [UInt8], rawSize: Int) {
+        queue.lock()
+        output.append(.compressed(compressed, rawSize: rawSize))
+        outputBytes += rawSize
+        if outputBytes >= Self.outputThreshold { queue.broadcast() }
         queue.unlock()
     }
 
@@ -88,7 +111,7 @@ final class Writer: @unchecked Sendable {
         var deadline = Date().addingTimeInterval(flushInterval)
         while true {
             queue.lock()
-            while !isStopping, points.count < Self.pointsThreshold, output.count < Self.outputThreshold, Date() < deadline {
+            while !isStopping, points.count < Self.pointsThreshold, outputBytes < Self.outputThreshold, Date() < deadline {
                 queue.wait(until: deadline)
             }
             let stopping = isStopping
@@ -108,27 +131,34 @@ final class Writer: @unchecked Sendable {
     /// Takes the queue and commits it with the run's progress and heartbeat (call with `storeLock`).
     private func writeQueued() throws {
         queue.lock()
-        let batch = points, bytes = output
+        let batch = points, pieces = output, pieceBytes = outputBytes
         points = []
         output = []
+        outputBytes = 0
         queue.unlock()
         let now = Date()
         let batchHighest = batch.reduce(highestStep) { max($0, $1.step) }
         let isHeartbeatDue = now.timeIntervalSince(lastHeartbeat) >= Self.heartbeatInterval
-        guard !batch.isEmpty || !bytes.isEmpty || isHeartbeatDue else {
+        guard !batch.isEmpty || !pieces.isEmpty || isHeartbeatDue else {
             try throwPendingError()
             return
         }
         do {
             try store.inTransaction {
                 if !batch.isEmpty { try store.logMetrics(runID: runID, samples: batch) }
-                if !bytes.isEmpty { try store.appendOutput(runID: runID, bytes: bytes) }
+                for piece in pieces {
+                    switch piece {
+                    case .raw(let bytes): try store.appendOutput(runID: runID, bytes: bytes)
+                    case .compressed(let bytes, let rawSize): try store.appendOutput(runID: runID, compressed: bytes, rawSize: rawSize)
+                    }
+                }
                 try store.updateRun(runID: runID, stepsDone: batchHighest >= 0 ? batchHighest : nil, heartbeatAt: now)
             }
         } catch {
             queue.lock()
             points = batch + points
-            output = bytes + output
+            output = pieces + output
+            outputBytes += pieceBytes
             lastError = error
             queue.unlock()
             throw error

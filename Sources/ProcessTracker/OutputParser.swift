@@ -3,8 +3,13 @@ import NNRegTracking
 import OutputMetrics
 
 /// Parses a tracked command's output into metric points on a thread of its own, so that reading
-/// and passing the output on never waits for parsing, and hands the points to the run in batches.
+/// and passing the output on never waits for parsing, and hands the points to the run in batches,
+/// with the output itself (compressed here when there is a lot of it, so that the thread that
+/// writes to the store only writes).
 final class OutputParser: @unchecked Sendable {
+    /// Output read since the last pass at least this large is compressed on this thread.
+    static let compressHere = 256 * 1024
+
     private let run: TrackedRun
     private let queue = NSCondition()
     // Guarded by `queue`:
@@ -64,6 +69,15 @@ final class OutputParser: @unchecked Sendable {
             let finishing = isFinishing
             queue.unlock()
             var points: [ParsedPoint] = []
+            let rawSize = batch.reduce(0) { $0 + $1.bytes.count }
+            if rawSize >= Self.compressHere {
+                var all: [UInt8] = []
+                all.reserveCapacity(rawSize)
+                for chunk in batch { all += chunk.bytes }
+                run.logCompressedOutput(Store.compressOutput(all), rawSize: rawSize)
+            } else {
+                for chunk in batch { chunk.bytes.withUnsafeBytes { run.logOutput($0) } }
+            }
             for (stream, bytes) in batch {
                 var splitter = splitters[stream] ?? LineSplitter()
                 bytes.withUnsafeBufferPointer { buffer in

@@ -102,7 +102,6 @@ public enum ProcessTracker {
         var outputBytes = 0
         let exit = OutputPump.run(child, gracePeriod: request.gracePeriod) { stream, bytes in
             outputBytes += bytes.count
-            run.logOutput(bytes)
             parser.enqueue(stream: stream, bytes)
         }
         let points = parser.finish()

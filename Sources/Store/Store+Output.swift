@@ -7,8 +7,13 @@ extension Store {
     @discardableResult
     public func appendOutput(runID: Int64, bytes: [UInt8]) throws -> Int {
         guard !bytes.isEmpty else { return -1 }
-        let compressed = try Self.deflate(bytes)
-        return try inTransaction {
+        return try appendOutput(runID: runID, compressed: Self.compressOutput(bytes), rawSize: bytes.count)
+    }
+
+    /// Appends a chunk compressed by `compressOutput` (a caller compresses on a thread of its own).
+    @discardableResult
+    public func appendOutput(runID: Int64, compressed: [UInt8], rawSize: Int) throws -> Int {
+        try inTransaction {
             try requireRun(runID)
             let next = try database.cachedStatement(sql: "SELECT coalesce(max(seq) + 1, 0) FROM run_output WHERE run_id = ?")
             try next.bind(runID, at: 1)
@@ -19,7 +24,7 @@ extension Store {
                 sql: "INSERT INTO run_output (run_id, seq, raw_size, data) VALUES (?, ?, ?, ?)")
             try insert.bind(runID, at: 1)
             try insert.bind(seq, at: 2)
-            try insert.bind(bytes.count, at: 3)
+            try insert.bind(rawSize, at: 3)
             try compressed.withUnsafeBytes { raw in
                 try insert.bindNoCopy(raw, at: 4)
                 try insert.execute()
@@ -59,11 +64,12 @@ extension Store {
         return (statement.int(at: 0), statement.int(at: 1))
     }
 
-    static func deflate(_ bytes: [UInt8]) throws -> [UInt8] {
+    /// `bytes` compressed as the store keeps output (zlib, level 1: text shrinks about 5:1 at a few
+    /// hundred MB/s).
+    public static func compressOutput(_ bytes: [UInt8]) -> [UInt8] {
         // compressBound makes the buffer big enough, so only running out of memory can fail.
         var size = compressBound(uLong(bytes.count))
         var out = [UInt8](repeating: 0, count: Int(size))
-        // Level 1: output text compresses about 5:1 at several hundred MB/s, off the program's path.
         let code = out.withUnsafeMutableBufferPointer { target in
             bytes.withUnsafeBufferPointer { compress2(target.baseAddress, &size, $0.baseAddress, uLong($0.count), 1) }
         }

@@ -29,8 +29,11 @@ func runTrackBenchmarks() throws {
         plain.append(try wallTime(bench, ["emit", String(lines), "0"]))
         tracked.append(try wallTime(nnreg, ["track", "--db", db, "--", bench, "emit", String(lines), "0"]))
     }
-    report("track.lines_per_s", Double(lines) / median(tracked), "lines/s (2 points each, parsed and committed)")
+    report("track.lines_per_s", Double(lines) / median(tracked), "lines/s (the seed's: 2 points each, parsed and committed)")
     report("track.unpaced_overhead_pct", (median(tracked) / median(plain) - 1) * 100, "% (program printing as fast as it can)")
+    var single: [Double] = []
+    for _ in 0..<3 { single.append(try wallTime(nnreg, ["track", "--db", db, "--", bench, "emit", String(lines), "0", "1"])) }
+    report("track.lines_per_s_1_metric", Double(lines) / median(single), "lines/s (`step: N, loss: X`)")
 
     // Start-up: the program prints the time it started; nnreg's share is the difference.
     var direct: [Double] = [], viaTrack: [Double] = []
@@ -82,9 +85,10 @@ private func wait(_ pid: pid_t, _ arguments: [String]) throws {
     guard status == 0 else { throw BenchmarkError("\(arguments.joined(separator: " ")) failed with wait status \(status)") }
 }
 
-/// `nnreg-bench emit LINES RATE`: prints LINES lines in the seed's format, RATE a second (busy,
-/// as a training loop computing between lines would be; 0 = as fast as it can), in 64 KB writes.
-func emitMetricLines(_ count: Int, perSecond rate: Double) {
+/// `nnreg-bench emit LINES RATE [METRICS]`: prints LINES lines in the seed's format (METRICS 2, loss
+/// and accuracy; 1, loss only), RATE a second (busy, as a training loop computing between lines
+/// would be; 0 = as fast as it can), in 64 KB writes.
+func emitMetricLines(_ count: Int, perSecond rate: Double, metrics: Int = 2) {
     var buffer: [UInt8] = []
     buffer.reserveCapacity(1 << 16)
     let start = DispatchTime.now().uptimeNanoseconds
@@ -118,8 +122,10 @@ func emitMetricLines(_ count: Int, perSecond rate: Double) {
         buffer.append(contentsOf: String(step).utf8)
         buffer.append(contentsOf: ", loss: ".utf8)
         append(1000.0 / Double(step))
-        buffer.append(contentsOf: ", accuracy: ".utf8)
-        append(Double(step % 1000) / 1000)
+        if metrics > 1 {
+            buffer.append(contentsOf: ", accuracy: ".utf8)
+            append(Double(step % 1000) / 1000)
+        }
         buffer.append(UInt8(ascii: "\n"))
         if buffer.count > 60_000 { flush() }
         if rate > 0, step % 100 == 0 {

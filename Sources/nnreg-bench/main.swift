@@ -25,7 +25,8 @@ do {
     case "registry": try runRegistryBenchmarks(dataDirectory: dataDirectory)
     case "web": try runWebBenchmarks(dataDirectory: dataDirectory)
     case "track": try runTrackBenchmarks()
-    case "emit" where arguments.count == 3: emitMetricLines(Int(arguments[1]) ?? 0, perSecond: Double(arguments[2]) ?? 0)
+    case "emit" where arguments.count >= 3:
+        emitMetricLines(Int(arguments[1]) ?? 0, perSecond: Double(arguments[2]) ?? 0, metrics: arguments.count > 3 ? Int(arguments[3]) ?? 2 : 2)
     case "stamp": printStartStamp()
     case "all":
         try runStoreBenchmarks()
