@@ -314,7 +314,8 @@ public struct RunSummary: Sendable, Equatable, Codable, Identifiable {
     public let loss: Double?
     /// Latest logged value of metric `accuracy` (training batch accuracy).
     public let accuracy: Double?
-    /// The latest test-split evaluation of the run's latest checkpoint.
+    /// The latest test-split evaluation of the run's latest checkpoint; for a run with none (a tracked
+    /// program), the last value of its metric `test_accuracy`.
     public let testAccuracy: Double?
     /// Its params (only those asked for).
     public let params: [String: ParamValue]

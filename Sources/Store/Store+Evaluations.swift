@@ -61,10 +61,22 @@ extension Store {
     }
 
     /// The test accuracy a run shows: the latest test-split evaluation of its latest checkpoint
-    /// (an evaluation of an earlier checkpoint does not replace it), or nil.
+    /// (an evaluation of an earlier checkpoint does not replace it); for a run with none (a program
+    /// nnreg tracked printing `Test Accuracy: …`), the last value of its metric `test_accuracy`; or nil.
     public func testAccuracy(runID: Int64) throws -> Double? {
         let statement = try database.cachedStatement(sql: Self.testAccuracySQL)
         try statement.bind(runID, at: 1)
+        defer { statement.reset() }
+        if try statement.step() { return statement.double(at: 0) }
+        return try latestTestAccuracyMetric(runID: runID)
+    }
+
+    /// The latest point of the run's metric `test_accuracy`, if it has one.
+    func latestTestAccuracyMetric(runID: Int64) throws -> Double? {
+        guard let keyID = try metricKeyID("test_accuracy", create: false) else { return nil }
+        let statement = try database.cachedStatement(sql: "SELECT value FROM metric_latest WHERE run_id = ? AND key_id = ?")
+        try statement.bind(runID, at: 1)
+        try statement.bind(keyID, at: 2)
         defer { statement.reset() }
         return try statement.step() ? statement.double(at: 0) : nil
     }

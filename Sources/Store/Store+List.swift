@@ -15,10 +15,15 @@ extension Store {
     ) throws -> [RunSummary] {
         // A read-only store shows dead runs as crashed without recording it.
         let crashed = Set(isReadOnly ? try crashedRunIDs() : try markCrashedRuns())
+        // A run without a test evaluation (a program nnreg tracked) shows its metric `test_accuracy`.
+        let testMetricID = try metricKeyID("test_accuracy", create: false)
+        let testAccuracy = testMetricID.map {
+            "coalesce(r.test_accuracy, (SELECT value FROM metric_latest WHERE run_id = r.id AND key_id = \($0)))"
+        } ?? "r.test_accuracy"
         let statement = try database.cachedStatement(
             sql: """
                 SELECT r.id, r.name, r.status, r.steps_done, r.target_steps, r.created_at, r.started_at,
-                    r.ended_at, r.test_accuracy
+                    r.ended_at, \(testAccuracy)
                 FROM runs r
                 WHERE (?1 IS NULL OR r.status = ?1) AND (?3 OR r.deleted_at IS NULL)
                 ORDER BY r.id DESC

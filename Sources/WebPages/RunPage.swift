@@ -42,11 +42,9 @@ public struct RunPage {
     public static func load(_ store: Store, id: Int64, predictions: PredictionProvider?) throws -> RunPage {
         var run = try store.run(id: id)
         if run.status == .running, try store.crashedRunIDs().contains(id) { run = run.with(status: .crashed) }
-        var metrics: [(String, [(step: Int, value: Double)])] = []
-        let keys = try store.metricKeys(runID: id)
-        for key in ["loss", "accuracy"].filter(keys.contains) + keys.filter({ $0 != "loss" && $0 != "accuracy" }).sorted() {
-            metrics.append((key, try store.metricCurve(runID: id, key: key)))
-        }
+        let stored = try store.metricKeys(runID: id)
+        let keys = ["loss", "accuracy"].filter(stored.contains) + stored.filter({ $0 != "loss" && $0 != "accuracy" }).sorted()
+        let metrics = Array(zip(keys, try store.metricCurves(runID: id, keys: keys)))
         var cells: [PredictionCell] = []
         var note: String?
         if let predictions {

@@ -90,7 +90,11 @@ import Testing
         #expect(Self.points(detail, "loss") == expected["loss"])
         #expect(Self.points(detail, "accuracy") == expected["accuracy"])
         let testLine = untracked.split(separator: "\n").first { $0.hasPrefix("Test Accuracy: ") }!
-        #expect(Self.points(detail, "test_accuracy") == [[200, Double(testLine.dropFirst("Test Accuracy: ".count))!]])
+        let printedTestAccuracy = Double(testLine.dropFirst("Test Accuracy: ".count))!
+        #expect(Self.points(detail, "test_accuracy") == [[200, printedTestAccuracy]])
+        let listed = try harness.run(["list", "--json"]).json as? [[String: Any]] ?? []
+        #expect(listed.first { $0["name"] as? String == "numpy-seed" }?["test_accuracy"] as? Double == printedTestAccuracy,
+                "list shows a tracked program's printed test accuracy")
         // Params from the script's own flags; the command line and the git state of the work tree.
         #expect(detail["params"] as? [String: Double] == ["steps": 200, "learning_rate": 0.001])
         #expect(Self.command(detail)["arguments"] as? [String] == script)
