@@ -54,6 +54,31 @@ extension Store {
         return (bytes, next)
     }
 
+    /// The end of the run's output: its last chunks, decompressed, cut to the last `maxBytes` bytes
+    /// at a line start (a web page shows it without reading all of a long log).
+    public func outputTail(runID: Int64, maxBytes: Int) throws -> [UInt8] {
+        let statement = try database.cachedStatement(
+            sql: "SELECT seq, raw_size, data FROM run_output WHERE run_id = ? ORDER BY seq DESC")
+        try statement.bind(runID, at: 1)
+        defer { statement.reset() }
+        var chunks: [[UInt8]] = []
+        var total = 0
+        while total < maxBytes, try statement.step() {
+            let seq = statement.int(at: 0), rawSize = statement.int(at: 1)
+            guard let chunk = statement.withBlob(at: 2, { Self.inflate($0, size: rawSize) }) else {
+                throw StoreError.corruptOutput(runID: runID, seq: seq)
+            }
+            chunks.append(chunk)
+            total += chunk.count
+        }
+        var tail = Array(chunks.reversed().joined())
+        if tail.count > maxBytes {
+            tail.removeFirst(tail.count - maxBytes)
+            if let newline = tail.firstIndex(of: 0x0A) { tail.removeFirst(newline + 1) }
+        }
+        return tail
+    }
+
     /// The total size of the run's output, uncompressed and as stored.
     public func outputSize(runID: Int64) throws -> (raw: Int, stored: Int) {
         let statement = try database.cachedStatement(

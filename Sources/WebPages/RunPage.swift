@@ -37,6 +37,21 @@ public struct RunPage {
     public let predictions: [PredictionCell]
     /// Why there are no predictions, when there are none.
     public let predictionNote: String?
+    /// Files the run stored (a tracked program's `--artifacts`).
+    public var artifacts: [ArtifactInfo] = []
+    /// The end of a tracked program's output, and the whole output's size.
+    public var outputTail: String = ""
+    public var outputBytes = 0
+
+    /// Output as text for a page: terminal colour and cursor sequences and other control characters
+    /// removed, a progress bar's carriage returns turned into line breaks.
+    static func printable(_ output: String) -> String {
+        let plain = output.replacing(#/\u{1B}\[[0-9;?]*[ -\/]*[@-~]/#, with: "").replacing("\r\n", with: "\n").replacing("\r", with: "\n")
+        return String(String.UnicodeScalarView(plain.unicodeScalars.filter { $0.value >= 0x20 || $0 == "\n" || $0 == "\t" }))
+    }
+
+    /// How much of a tracked program's output the page shows.
+    static let outputTailBytes = 16 * 1024
 
     /// Reads the run with id `id` (throws `StoreError.runNotFound`); a dead `running` run shows as crashed.
     public static func load(_ store: Store, id: Int64, predictions: PredictionProvider?) throws -> RunPage {
@@ -58,7 +73,10 @@ public struct RunPage {
             run: run, params: try store.params(runID: id), tags: try store.tags(runID: id), metrics: metrics,
             checkpoints: try store.checkpoints(runID: id), evaluations: try store.evaluations(runID: id),
             parent: try run.parentRunID.map { try store.run(id: $0) }, forks: try store.forks(of: id),
-            modelVersions: try store.modelVersions(runID: id), predictions: cells, predictionNote: note)
+            modelVersions: try store.modelVersions(runID: id), predictions: cells, predictionNote: note,
+            artifacts: try store.artifacts(runID: id),
+            outputTail: Self.printable(String(decoding: try store.outputTail(runID: id, maxBytes: outputTailBytes), as: UTF8.self)),
+            outputBytes: try store.outputSize(runID: id).raw)
     }
 
     public var isLive: Bool { run.status == .running }
@@ -72,7 +90,7 @@ public struct RunPage {
         var body = "<section class=\"run\" id=\"run-\(run.id)\"><h1>Run \(run.id) <span class=\"name\">\(HTML.escape(run.name))</span> \(Page.badge(run.status.rawValue))</h1>"
         body += "<div class=\"columns\"><table class=\"facts\"><tbody>"
         func fact(_ name: String, _ value: String) { body += "<tr><th>\(name)</th><td>\(value)</td></tr>" }
-        fact("steps", "\(run.stepsDone) / \(run.targetSteps)")
+        fact("steps", run.targetSteps > 0 ? "\(run.stepsDone) / \(run.targetSteps)" : "\(run.stepsDone)")
         fact("created", Format.time(run.createdAt))
         fact("started", Format.time(run.startedAt))
         fact("ended", Format.time(run.endedAt))
@@ -80,7 +98,14 @@ public struct RunPage {
             fact("duration", Format.seconds((run.endedAt ?? (run.status == .running ? Date() : run.heartbeatAt ?? start)).timeIntervalSince(start)))
         }
         fact("host", HTML.escape(run.host ?? "–") + (run.pid.map { " · pid \($0)" } ?? ""))
-        fact("dataset", HTML.escape(run.datasetName ?? "–") + (run.datasetSHA256.map { " <code>\(HTML.escape($0))</code>" } ?? ""))
+        if let command = run.command {
+            fact("command", "<code>" + HTML.escape(command.arguments.joined(separator: " ")) + "</code>")
+            fact("directory", "<code>" + HTML.escape(command.workingDirectory ?? "–") + "</code>")
+            fact("git", command.gitCommit.map { "<code>\(HTML.escape(String($0.prefix(12))))</code>" + (command.isGitDirty == true ? " (uncommitted changes)" : "") } ?? "–")
+            fact("exit status", command.exitCode.map(String.init) ?? "–")
+        } else {
+            fact("dataset", HTML.escape(run.datasetName ?? "–") + (run.datasetSHA256.map { " <code>\(HTML.escape($0))</code>" } ?? ""))
+        }
         fact("nnreg", HTML.escape(run.nnregVersion ?? "–"))
         if !tags.isEmpty { fact("tags", Page.tags(tags)) }
         if let notes = run.notes { fact("notes", HTML.escape(notes)) }
@@ -114,6 +139,17 @@ public struct RunPage {
         }
         if metrics.isEmpty { body += "<p class=\"meta\">No metric points yet.</p>" }
 
+        if !artifacts.isEmpty {
+            body += "<h2>Artifacts</h2><table class=\"artifacts\"><thead><tr><th>NAME</th><th>SHA-256</th><th class=\"num\">SIZE</th></tr></thead><tbody>"
+            for artifact in artifacts {
+                body += "<tr><td>\(HTML.escape(artifact.name))</td><td><code>\(artifact.sha256)</code></td><td class=\"num\">\(Format.bytes(artifact.size))</td></tr>"
+            }
+            body += "</tbody></table>"
+        }
+        if outputBytes > 0 {
+            let shown = outputTail.utf8.count < outputBytes ? "last \(Format.bytes(outputTail.utf8.count)) of \(Format.bytes(outputBytes)); all of it: nnreg logs \(run.id)" : Format.bytes(outputBytes)
+            body += "<h2>Output</h2><p class=\"meta\">\(shown)</p><pre class=\"output\">\(HTML.escape(outputTail))</pre>"
+        }
         body += "<h2>Checkpoints</h2><table class=\"checkpoints\"><thead><tr><th class=\"num\">STEP</th><th>WEIGHTS SHA-256</th><th class=\"num\">SIZE</th><th>WHEN</th></tr></thead><tbody>"
         for checkpoint in checkpoints {
             body += "<tr><td class=\"num\">\(checkpoint.step)</td><td><code>\(checkpoint.weightsSHA256)</code></td>"

@@ -27,5 +27,6 @@ enum Style {
         .digit.wrong{border-color:#cf222e;background:#ffebe9}.digit img{width:80px;height:80px;image-rendering:pixelated;display:block;margin:0 auto}
         section.run{border-top:2px solid var(--line);margin-top:24px}.nowrap{white-space:nowrap}
         .columns{display:flex;flex-wrap:wrap;gap:12px 32px;align-items:flex-start}.columns h2{margin-top:0}
+        pre.output { max-height: 30em; overflow: auto; background: #f6f6f6; padding: .5em; font-size: 12px; white-space: pre-wrap; }
         """
 }

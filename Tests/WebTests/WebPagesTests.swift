@@ -61,6 +61,28 @@ import Testing
         }
     }
 
+    @Test func aTrackedRunShowsItsCommandArtifactsAndTheEndOfItsOutput() throws {
+        try withStore { store, _ in
+            let run = try store.createRun(NewRun(
+                name: "tracked", targetSteps: 0, command: ["python3", "train.py", "--lr", "<0.1>"], workingDirectory: "/work/x"))
+            try store.setGitState(runID: run.id, commit: String(repeating: "ab", count: 20), isDirty: true)
+            var output = (0..<2000).map { "line \($0) loss=\(1.0 / Double($0 + 1))\n" }.joined()
+            output += "\u{1B}[31mred <b>bold</b>\u{1B}[0m\r50%|#####\rdone\n"
+            try store.appendOutput(runID: run.id, bytes: Array(output.utf8))
+            try store.saveArtifact(runID: run.id, name: "out/model.safetensors", data: Data([1, 2, 3]))
+            try store.finishRun(runID: run.id, status: .failed, exitCode: 3)
+            let html = try RunPage.load(try Store(readingOnly: store.path), id: run.id, predictions: nil).html()
+            #expect(html.contains("<code>python3 train.py --lr &lt;0.1&gt;</code>"))
+            #expect(html.contains("<code>abababababab</code> (uncommitted changes)"))
+            #expect(html.contains("<th>exit status</th><td>3</td>"))
+            #expect(html.contains("out/model.safetensors"))
+            #expect(html.contains("red &lt;b&gt;bold&lt;/b&gt;\n50%|#####\ndone"), "colours stripped, escaped, carriage returns as lines")
+            #expect(!html.contains("\u{1B}"))
+            #expect(html.contains("line 1999 loss=") && !html.contains("line 0 loss="), "only the end of a long output")
+            #expect(html.contains("all of it: nnreg logs \(run.id)"))
+        }
+    }
+
     @Test func runsPageRowsShowTheirLatestFiguresWhetherOrNotTheFilterNamesThem() throws {
         try withStore { store, _ in
             for index in 0..<5 {

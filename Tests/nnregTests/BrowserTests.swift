@@ -13,11 +13,14 @@ import Testing
         }
         #expect(try cli.run(["model", "register", "digits", "alpha", "--alias", "champion"]).status == 0)
         #expect(try cli.run(["eval", "alpha@50"]).status == 0)
+        // Run 4: a program nnreg tracked, whose output carries a script and terminal colours.
+        #expect(try cli.run(["track", "--name", "tracked", "--", "sh", "-c",
+            #"echo '<script>alert(2)</script>'; printf '\033[31mred\033[0m\n'; for i in 1 2 3; do echo "step: $i, loss: 0.$i"; done"#]).status == 0)
         let report = cli.directory + "/report.html"
         let written = try cli.run(["report", "alpha", "beta", "digits@champion", "-o", report])
         #expect(written.status == 0, "\(written.stderr)")
         let server = try ServeHarness(cli)
-        let pages = ["/", "/runs/1", "/compare?run=1&run=2&run=3", "/models", "/models/digits"]
+        let pages = ["/", "/runs/1", "/compare?run=1&run=2&run=3", "/models", "/models/digits", "/runs/4"]
         let result = try PythonPeer.run("browser_check.py", [server.url, "--pages"] + pages + [
             "--hostile", "<script>alert(1)</script>", "--report", report])
         let loaded = try #require(result["pages"] as? [[String: Any]])
@@ -29,6 +32,7 @@ import Testing
             #expect(page["dialog"] as? Bool == false, "\(url) opened a dialog")
         }
         #expect(loaded[1]["charts"] as? Int == 2)
+        #expect(loaded[5]["charts"] as? Int == 1, "the tracked run's loss curve")
         #expect(loaded[2]["first_chart_curves"] as? Int == 3, "one curve per compared run")
         let hostile = try #require(result["hostile"] as? [String: Any])
         #expect(hostile["shown_as_text"] as? Bool == true && hostile["dialog"] as? Bool == false && hostile["scripts_in_main"] as? Int == 0)
