@@ -60,3 +60,30 @@ import Testing
         #expect(!ReferenceReading.isModelName("123") && !ReferenceReading.isModelName("a b") && ReferenceReading.isModelName("mnist-mlp.v2"))
     }
 }
+
+@Suite struct QuickParsingTests {
+    /// The names the quick path looks commands up by are the names argument-parser gives them.
+    @Test func quickNamesAreArgumentParsersNames() {
+        for (name, type) in NNReg.commands {
+            #expect(type._commandName == name)
+        }
+        #expect(NNReg.commands.count == NNReg.configuration.subcommands.count)
+    }
+
+    /// The quick path parses what the whole tree parses, and leaves help and errors to the tree.
+    @Test func quickParsingAgreesWithTheWholeTree() throws {
+        let quick = try #require(NNReg.parseQuickly(["export", "r@3", "-o", "x.onnx", "--format", "onnx"]) as? Export)
+        let full = try #require(try NNReg.parseAsRoot(["export", "r@3", "-o", "x.onnx", "--format", "onnx"]) as? Export)
+        #expect(quick.reference == full.reference && quick.output == full.output)
+        #expect(NNReg.parseQuickly(["export", "--help"]) == nil)
+        #expect(NNReg.parseQuickly(["export"]) == nil)
+        #expect(NNReg.parseQuickly(["nonsense"]) == nil)
+        let track = try #require(Track.quickRequest(["--db", "s.sqlite", "--name", "n", "--tag", "k=v", "--param", "lr=0.5",
+                                                     "--no-flag-params", "--", "python3", "t.py", "--lr", "1"]))
+        #expect(track.db == "s.sqlite" && track.request.name == "n" && track.request.tags == ["k": "v"])
+        #expect(track.request.params == ["lr": .real(0.5)] && !track.request.readsFlagParams)
+        #expect(track.request.command == ["python3", "t.py", "--lr", "1"])
+        #expect(Track.quickRequest(["--bogus", "1", "--", "true"]) == nil)
+        #expect(Track.quickRequest(["--metric-pattern", "(x", "--", "true"]) == nil)
+    }
+}
