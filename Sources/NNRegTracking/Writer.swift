@@ -112,7 +112,7 @@ final class Writer: @unchecked Sendable {
         while true {
             queue.lock()
             while !isStopping, points.count < Self.pointsThreshold, outputBytes < Self.outputThreshold, Date() < deadline {
-                queue.wait(until: deadline)
+                _ = queue.wait(until: deadline)
             }
             let stopping = isStopping
             queue.unlock()
