@@ -15,6 +15,7 @@ final class Writer: @unchecked Sendable {
     private(set) var runID: Int64 = 0
     private let flushInterval: TimeInterval
 
+    private let thread = LoopThread()
     private let storeLock = NSLock()
     private let store: Store  // only under storeLock
 
@@ -27,7 +28,6 @@ final class Writer: @unchecked Sendable {
     private var outputBytes = 0
     private var lastError: Error?
     private var isStopping = false
-    private var isThreadRunning = false
 
     // Guarded by `storeLock`:
     private var highestStep = -1
@@ -41,12 +41,7 @@ final class Writer: @unchecked Sendable {
 
     func start(runID: Int64) {
         self.runID = runID
-        queue.lock()
-        isThreadRunning = true
-        queue.unlock()
-        let thread = Thread { [self] in loop() }
-        thread.name = "nnreg-writer"
-        thread.start()
+        thread.start(name: "nnreg-writer") { [self] in loop() }
     }
 
     func enqueue(_ samples: [MetricSample]) {
@@ -94,11 +89,10 @@ final class Writer: @unchecked Sendable {
     /// Stops the background thread after a last write, and waits for it.
     func stop() {
         queue.lock()
-        guard isThreadRunning else { return queue.unlock() }
         isStopping = true
         queue.broadcast()
-        while isThreadRunning { queue.wait() }
         queue.unlock()
+        thread.waitUntilEnded()
     }
 
     func withStore<T>(_ body: (Store, Int64) throws -> T) throws -> T {
@@ -122,10 +116,6 @@ final class Writer: @unchecked Sendable {
             deadline = Date().addingTimeInterval(flushInterval)
             if stopping { break }
         }
-        queue.lock()
-        isThreadRunning = false
-        queue.broadcast()
-        queue.unlock()
     }
 
     /// Takes the queue and commits it with the run's progress and heartbeat (call with `storeLock`).

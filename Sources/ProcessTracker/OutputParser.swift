@@ -11,11 +11,11 @@ final class OutputParser: @unchecked Sendable {
     static let compressHere = 256 * 1024
 
     private let run: TrackedRun
+    private let thread = LoopThread()
     private let queue = NSCondition()
     // Guarded by `queue`:
     private var chunks: [(stream: Int, bytes: [UInt8])] = []
     private var isFinishing = false
-    private var isThreadRunning = false
     private var pointCount = 0
 
     // Used by the parsing thread only:
@@ -32,12 +32,7 @@ final class OutputParser: @unchecked Sendable {
     }
 
     func start() {
-        queue.lock()
-        isThreadRunning = true
-        queue.unlock()
-        let thread = Thread { [self] in loop() }
-        thread.name = "nnreg-parser"
-        thread.start()
+        thread.start(name: "nnreg-parser") { [self] in loop() }
     }
 
     func enqueue(stream: Int, _ bytes: UnsafeRawBufferPointer) {
@@ -53,10 +48,11 @@ final class OutputParser: @unchecked Sendable {
         queue.lock()
         isFinishing = true
         queue.signal()
-        while isThreadRunning { queue.wait() }
-        let count = pointCount
         queue.unlock()
-        return count
+        thread.waitUntilEnded()
+        queue.lock()
+        defer { queue.unlock() }
+        return pointCount
     }
 
     private func loop() {
@@ -99,9 +95,5 @@ final class OutputParser: @unchecked Sendable {
             queue.unlock()
             if finishing { break }
         }
-        queue.lock()
-        isThreadRunning = false
-        queue.broadcast()
-        queue.unlock()
     }
 }

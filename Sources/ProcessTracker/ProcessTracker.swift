@@ -41,12 +41,20 @@ public struct TrackOutcome: Sendable, Encodable {
     }
 }
 
+/// A request whose patterns compiled, whose artifacts directories exist and whose program was
+/// found (`ProcessTracker.validate`): what `ProcessTracker.run` needs, checked once.
+public struct CheckedTrackRequest {
+    public let request: TrackRequest
+    let executable: String
+    let patterns: [MetricPattern]
+}
+
 /// Runs a command unchanged and records it as a run: command line, directory, git state, its
 /// output (compressed) and the metrics in it, its artifacts, and how it ended.
 public enum ProcessTracker {
     /// Checks what can be checked before anything is recorded: the patterns compile, the
-    /// artifacts directories exist, the program is there and executable. Returns the program's path.
-    public static func validate(_ request: TrackRequest) throws -> (executable: String, patterns: [MetricPattern]) {
+    /// artifacts directories exist, the program is there and executable.
+    public static func validate(_ request: TrackRequest) throws -> CheckedTrackRequest {
         let patterns = try request.metricPatterns.map { pattern throws(MetricPatternError) in try MetricPattern(pattern) }
         for directory in request.artifactDirectories {
             var isDirectory: ObjCBool = false
@@ -55,14 +63,14 @@ public enum ProcessTracker {
             }
         }
         guard let program = request.command.first else { throw TrackError.commandNotFound("") }
-        return (try CommandLookup.executable(for: program), patterns)
+        return CheckedTrackRequest(request: request, executable: try CommandLookup.executable(for: program), patterns: patterns)
     }
 
-    /// Runs and records `request` into `store`; `announce` is told the run once the command runs.
+    /// Runs and records `checked` into `store`; `announce` is told the run once the command runs.
     public static func run(
-        _ request: TrackRequest, store: sending Store, announce: (TrackedRun) -> Void = { _ in }
+        _ checked: CheckedTrackRequest, store: sending Store, announce: (TrackedRun) -> Void = { _ in }
     ) throws -> TrackOutcome {
-        let (executable, patterns) = try validate(request)
+        let (request, executable, patterns) = (checked.request, checked.executable, checked.patterns)
         SignalForwarding.install()
         var params = request.readsFlagParams ? FlagParams.params(inCommand: request.command) : [:]
         params.merge(request.params) { $1 }

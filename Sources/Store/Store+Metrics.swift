@@ -171,16 +171,16 @@ extension Store {
     public func metricCurves(runID: Int64, keys: [String]) throws -> [[(step: Int, value: Double)]] {
         // Steps are distinct integers from 0, so a curve whose latest step is below 20,000 has fewer
         // points than that: not worth a connection of its own.
-        let counts = try keys.map { key -> Int in
-            guard let keyID = try metricKeyID(key, create: false) else { return 0 }
-            let statement = try database.cachedStatement(sql: "SELECT count(*) FROM metric_latest WHERE run_id = ? AND key_id = ? AND step >= 20000")
-            try statement.bind(runID, at: 1)
-            try statement.bind(keyID, at: 2)
-            defer { statement.reset() }
-            return try statement.step() ? statement.int(at: 0) : 0
+        let latest = try database.cachedStatement(sql: "SELECT step FROM metric_latest WHERE run_id = ? AND key_id = ?")
+        let isLong = try keys.map { key -> Bool in
+            guard let keyID = try metricKeyID(key, create: false) else { return false }
+            try latest.bind(runID, at: 1)
+            try latest.bind(keyID, at: 2)
+            defer { latest.reset() }
+            return try latest.step() && latest.int(at: 0) >= 20_000
         }
         let path = self.path
-        guard counts.filter({ $0 > 0 }).count > 1, !path.isEmpty, path != ":memory:" else {
+        guard isLong.filter({ $0 }).count > 1, !path.isEmpty, path != ":memory:" else {
             return try keys.map { try metricCurve(runID: runID, key: $0) }
         }
         final class Results: @unchecked Sendable {

@@ -67,15 +67,16 @@ struct Track: ParsableCommand {
 
     /// Runs and records the command; shared by `run()` and the fast path of `nnreg track`.
     static func execute(_ request: TrackRequest, db: String) throws {
+        let checked: CheckedTrackRequest
         do {
-            _ = try ProcessTracker.validate(request)  // before the store is opened: nothing to undo
+            checked = try ProcessTracker.validate(request)  // before the store is opened: nothing to undo
         } catch let error as TrackError {
             throw CLIError(error.description, exitCode: error.exitCode)
         }
         let store = try StoreOpening.open(db)
         let outcome: TrackOutcome
         do {
-            outcome = try ProcessTracker.run(request, store: store) { run in
+            outcome = try ProcessTracker.run(checked, store: store) { run in
                 if Terminal.isStandardErrorTTY { Terminal.diagnostic("nnreg: recording run \(run.id) \(run.name) into \(db)") }
             }
         } catch let error as TrackError {
