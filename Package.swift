@@ -18,6 +18,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         .systemLibrary(
@@ -30,9 +33,17 @@ let package = Package(
         .plugin(
             name: "EmbedMigrations", capability: .buildTool(),
             dependencies: ["EmbedMigrationsTool"]),
+        // A synchronous PostgreSQL session (postgres-nio underneath): connect by URL, run a query, get rows.
+        .target(
+            name: "PostgresClient",
+            dependencies: [
+                .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         .target(
             name: "Store",
-            dependencies: ["CSQLite", "CZlib", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["CSQLite", "CZlib", "PostgresClient", .product(name: "Crypto", package: "swift-crypto")],
             plugins: ["EmbedMigrations"]),
         // Recording a run from any Swift program, batched off the caller's thread (`TrackedRun`).
         .target(name: "NNRegTracking", dependencies: ["Store"]),
@@ -70,7 +81,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
-        .executableTarget(name: "nnreg-bench", dependencies: ["Store", "Trainer", "WebPages"]),
+        .executableTarget(name: "nnreg-bench", dependencies: ["Store", "Trainer", "WebPages", "NNRegTracking", "TestSupport"]),
         // libFuzzer targets; scripts/fuzz.sh builds them with the fuzzer flags, plain builds get a replay main.
         .target(name: "FuzzHarness"),
         .executableTarget(name: "fuzz-idx", dependencies: ["Trainer", "FuzzHarness"]),
@@ -78,12 +89,16 @@ let package = Package(
         .executableTarget(name: "fuzz-where", dependencies: ["RunFilter", "FuzzHarness"]),
         .executableTarget(name: "fuzz-safetensors", dependencies: ["ModelFormats", "FuzzHarness"]),
         .executableTarget(name: "fuzz-output-lines", dependencies: ["OutputMetrics", "FuzzHarness"]),
-        .testTarget(name: "StoreTests", dependencies: ["Store"]),
-        .testTarget(name: "TrackingTests", dependencies: ["NNRegTracking", "OutputMetrics", "ProcessTracker"]),
+        // The throwaway PostgreSQL databases the tests of both backends use.
+        .target(name: "TestSupport", dependencies: ["PostgresClient"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport", "PostgresClient"]),
+        .testTarget(
+            name: "TrackingTests", dependencies: ["NNRegTracking", "OutputMetrics", "ProcessTracker", "TestSupport"]),
         .testTarget(name: "TrainerTests", dependencies: ["Trainer"]),
         .testTarget(name: "ModelFormatsTests", dependencies: ["ModelFormats"]),
         .testTarget(name: "WebTests", dependencies: ["WebServer", "WebPages", "Store"]),
-        .testTarget(name: "nnregTests", dependencies: ["nnreg", "Store", "Trainer", "RunFilter", "ModelFormats"]),
+        .testTarget(
+            name: "nnregTests", dependencies: ["nnreg", "Store", "Trainer", "RunFilter", "ModelFormats", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

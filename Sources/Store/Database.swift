@@ -1,94 +1,31 @@
-import CSQLite
 import Foundation
 
-/// A connection to one SQLite database. It owns the `sqlite3*` and caches hot statements.
+/// The SQL a connection speaks. The Store writes SQL both accept where it can (`?` placeholders,
+/// `ON CONFLICT`, `RETURNING`) and asks the dialect where they differ.
+enum SQLDialect: Sendable {
+    case sqlite, postgresql
+}
+
+/// A connection to a store's database: a SQLite file (`SQLiteDatabase`) or a PostgreSQL server
+/// (`PostgreSQLDatabase`). The Store talks only to this.
 ///
-/// Not `Sendable`: use a connection from one thread at a time (it is opened with `NOMUTEX`).
-final class Database {
-    let handle: OpaquePointer
-    let path: String
-    private var statementCache: [String: Statement] = [:]
-    /// Depth of `inTransaction` nesting; 0 outside any transaction.
-    private(set) var transactionDepth = 0
-
-    /// How long a writer waits for another process's lock before failing with `SQLITE_BUSY`.
-    static let busyTimeoutMilliseconds: Int32 = 5_000
-
-    /// Opens `path`. Read-only connections never write anything (no pragmas that write).
-    init(path: String, readOnly: Bool = false) throws {
-        var handle: OpaquePointer?
-        let flags =
-            (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
-            | SQLITE_OPEN_NOMUTEX
-        let code = sqlite3_open_v2(path, &handle, flags, nil)
-        guard code == SQLITE_OK, let handle else {
-            let error = SQLiteError(code: code, connection: handle)
-            sqlite3_close_v2(handle)
-            throw error
-        }
-        self.handle = handle
-        self.path = path
-        sqlite3_extended_result_codes(handle, 1)
-        sqlite3_busy_timeout(handle, Self.busyTimeoutMilliseconds)
-        if readOnly {
-            // A reader (the web server) keeps pages mapped and cached instead of pread-ing them again
-            // for every request; neither setting writes anything.
-            try? execute(sql: "PRAGMA mmap_size = 268435456; PRAGMA cache_size = -65536")
-        }
-    }
-
-    deinit {
-        statementCache.removeAll()
-        // close_v2 defers the real close until statements still alive elsewhere are finalized.
-        sqlite3_close_v2(handle)
-    }
-
-    /// Turns on the settings every read-write connection uses: foreign keys, WAL, `synchronous=NORMAL`.
-    /// Throws if SQLite does not answer `wal` (or `memory` for an in-memory database).
-    func configureForWriting() throws {
-        // SQLite quietly falls back to read-only when the file cannot be opened for writing (an
-        // immutable file, a read-only mount); stop here, before WAL would leave -wal/-shm files behind.
-        if sqlite3_db_readonly(handle, "main") == 1 { throw StoreError.readOnly(path: path) }
-        try execute(sql: "PRAGMA foreign_keys = ON")
-        let mode = try string(sql: "PRAGMA journal_mode = WAL")?.lowercased() ?? ""
-        guard mode == "wal" || (mode == "memory" && (path == ":memory:" || path.isEmpty)) else {
-            throw StoreError.walUnavailable(path: path, journalMode: mode)
-        }
-        try execute(sql: "PRAGMA synchronous = NORMAL")
-        // A writer's transaction of a second of tracked output (a few hundred thousand points) fits in
-        // the page cache instead of spilling to the WAL half-way; pages are taken only as needed.
-        try execute(sql: "PRAGMA cache_size = -65536")
-    }
-
-    // MARK: Statements
-
+/// Not `Sendable`: use a connection from one thread at a time.
+protocol Database: AnyObject {
+    var dialect: SQLDialect { get }
     /// Prepares a statement owned by the caller.
-    func makeStatement(sql: String) throws -> Statement {
-        try Statement(connection: handle, sql: sql)
-    }
-
+    func makeStatement(sql: String) throws -> any Statement
     /// Returns a cached prepared statement for `sql`, reset with its bindings cleared.
-    func cachedStatement(sql: String) throws -> Statement {
-        if let statement = statementCache[sql] {
-            statement.reset()
-            return statement
-        }
-        let statement = try makeStatement(sql: sql)
-        statementCache[sql] = statement
-        return statement
-    }
-
+    func cachedStatement(sql: String) throws -> any Statement
     /// Runs one or more SQL statements that take no arguments (e.g. a migration file).
-    func execute(sql: String) throws {
-        var message: UnsafeMutablePointer<CChar>?
-        let code = sqlite3_exec(handle, sql, nil, nil, &message)
-        if code != SQLITE_OK {
-            let text = message.map { String(cString: $0) } ?? String(cString: sqlite3_errstr(code))
-            sqlite3_free(message)
-            throw SQLiteError(extendedCode: sqlite3_extended_errcode(handle), message: text, sql: sql)
-        }
-    }
+    func execute(sql: String) throws
+    /// Rows changed by the last INSERT, UPDATE or DELETE.
+    var changesCount: Int { get }
+    /// Runs `body` in a transaction that only one writer holds at a time (a savepoint when nested):
+    /// commits when `body` returns, rolls back when it throws and rethrows the body's error.
+    func inTransaction<T>(_ body: () throws -> T) throws -> T
+}
 
+extension Database {
     /// The first column of the first row of `sql`, as text.
     func string(sql: String) throws -> String? {
         let statement = try makeStatement(sql: sql)
@@ -99,50 +36,5 @@ final class Database {
     func int64(sql: String) throws -> Int64? {
         let statement = try makeStatement(sql: sql)
         return try statement.step() ? statement.optionalInt64(at: 0) : nil
-    }
-
-    var lastInsertedRowID: Int64 { sqlite3_last_insert_rowid(handle) }
-    var changesCount: Int { Int(sqlite3_changes64(handle)) }
-    var isInsideTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
-
-    // MARK: Transactions
-
-    /// Runs `body` in a transaction: `BEGIN IMMEDIATE` at the outermost level (so a writer takes the
-    /// lock up front and waits for it with the busy timeout, instead of failing at its first write),
-    /// a savepoint when nested. Commits when `body` returns, rolls back when it throws and rethrows
-    /// the body's error (not an error from the rollback).
-    func inTransaction<T>(_ body: () throws -> T) throws -> T {
-        let depth = transactionDepth
-        let savepoint = "nnreg_\(depth)"
-        if depth == 0 {
-            try cachedStatement(sql: "BEGIN IMMEDIATE").execute()
-        } else {
-            try execute(sql: "SAVEPOINT \(savepoint)")
-        }
-        transactionDepth += 1
-        defer { transactionDepth = depth }
-        let result: T
-        do {
-            result = try body()
-        } catch {
-            if depth == 0 {
-                if isInsideTransaction { try? execute(sql: "ROLLBACK") }
-            } else {
-                try? execute(sql: "ROLLBACK TO \(savepoint)")
-                try? execute(sql: "RELEASE \(savepoint)")
-            }
-            throw error
-        }
-        do {
-            if depth == 0 {
-                try cachedStatement(sql: "COMMIT").execute()
-            } else {
-                try execute(sql: "RELEASE \(savepoint)")
-            }
-        } catch {
-            if depth == 0, isInsideTransaction { try? execute(sql: "ROLLBACK") }
-            throw error
-        }
-        return result
     }
 }

@@ -28,7 +28,9 @@ extension Store {
             let sha256 = try putBlob(data)
             let now = Date()
             let statement = try database.cachedStatement(
-                sql: "INSERT OR REPLACE INTO artifacts (run_id, name, sha256, size, created_at) VALUES (?, ?, ?, ?, ?)")
+                sql: "INSERT INTO artifacts (run_id, name, sha256, size, created_at) VALUES (?, ?, ?, ?, ?) "
+                    + "ON CONFLICT (run_id, name) DO UPDATE SET sha256 = excluded.sha256, size = excluded.size, "
+                    + "created_at = excluded.created_at")
             try statement.bind(runID, at: 1)
             try statement.bind(name, at: 2)
             try statement.bind(sha256, at: 3)

@@ -23,22 +23,25 @@ public struct StoreCheckReport: Sendable, Equatable, Codable {
 
 extension Store {
     /// Reads the whole store and reports every problem: SQLite's `integrity_check` and
-    /// `foreign_key_check`, metric points of runs or keys that do not exist, every checkpoint blob
+    /// `foreign_key_check` (on a SQLite store), metric points of runs or keys that do not exist, every checkpoint blob
     /// against its SHA-256 and recorded size, finished runs without their final checkpoint, and
     /// `metric_latest` rows or `runs.test_accuracy` values that disagree with the tables they summarise.
     /// Writes nothing.
     public func check() throws -> StoreCheckReport {
         var problems: [StoreProblem] = []
-        let integrity = try database.makeStatement(sql: "PRAGMA integrity_check")
-        while try integrity.step() {
-            let line = integrity.string(at: 0)
-            if line != "ok" { problems.append(StoreProblem(kind: "integrity", detail: line)) }
-        }
-        let foreignKeys = try database.makeStatement(sql: "PRAGMA foreign_key_check")
-        while try foreignKeys.step() {
-            problems.append(StoreProblem(
-                kind: "foreign_key",
-                detail: "\(foreignKeys.string(at: 0)) row \(foreignKeys.int64(at: 1)) points at a missing \(foreignKeys.string(at: 2)) row"))
+        // PostgreSQL checks its own pages and always enforces foreign keys; SQLite is asked.
+        if database.dialect == .sqlite {
+            let integrity = try database.makeStatement(sql: "PRAGMA integrity_check")
+            while try integrity.step() {
+                let line = integrity.string(at: 0)
+                if line != "ok" { problems.append(StoreProblem(kind: "integrity", detail: line)) }
+            }
+            let foreignKeys = try database.makeStatement(sql: "PRAGMA foreign_key_check")
+            while try foreignKeys.step() {
+                problems.append(StoreProblem(
+                    kind: "foreign_key",
+                    detail: "\(foreignKeys.string(at: 0)) row \(foreignKeys.int64(at: 1)) points at a missing \(foreignKeys.string(at: 2)) row"))
+            }
         }
         let orphans = try database.makeStatement(sql: """
             SELECT run_id, count(*) FROM metrics WHERE run_id NOT IN (SELECT id FROM runs) GROUP BY run_id
@@ -93,7 +96,7 @@ extension Store {
         let versions = try database.makeStatement(sql: """
             SELECT m.name, v.version, v.weights_sha256, c.weights_sha256 FROM model_versions v
             JOIN models m ON m.id = v.model_id LEFT JOIN checkpoints c ON c.id = v.checkpoint_id
-            WHERE c.weights_sha256 IS NOT v.weights_sha256
+            WHERE c.weights_sha256 IS DISTINCT FROM v.weights_sha256
             """)
         while try versions.step() {
             problems.append(StoreProblem(

@@ -34,7 +34,7 @@ extension Store {
                 sql: """
                     INSERT INTO evaluations (run_id, step, checkpoint_id, weights_sha256, dataset_name, dataset_sha256,
                         split, accuracy, loss, per_class, confusion, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
                     """)
             try insert.bind(evaluation.runID, at: 1)
             try insert.bind(evaluation.step, at: 2)
@@ -48,8 +48,7 @@ extension Store {
             try insert.bind(evaluation.perClassJSON, at: 10)
             try insert.bind(evaluation.confusionJSON, at: 11)
             try insert.bind(Date(), at: 12)
-            try insert.execute()
-            let id = database.lastInsertedRowID
+            let id = try insertedID(insert)
             try updateTestAccuracy(runID: evaluation.runID)
             let select = try database.cachedStatement(
                 sql: "SELECT \(Self.evaluationColumns) FROM evaluations e WHERE e.id = ?")

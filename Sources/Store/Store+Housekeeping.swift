@@ -107,7 +107,8 @@ extension Store {
                 if dryRun { throw DryRun(report: report) }
                 return report
             }
-            try database.execute(sql: "VACUUM")
+            // PostgreSQL's VACUUM FULL rewrites the tables as SQLite's VACUUM rewrites the file.
+            try database.execute(sql: database.dialect == .sqlite ? "VACUUM" : "VACUUM FULL")
             let after = try fileSizeAfterCheckpoint()
             return GarbageReport(
                 purgedRuns: report.purgedRuns, metricPoints: report.metricPoints, checkpoints: report.checkpoints,
@@ -120,8 +121,18 @@ extension Store {
         }
     }
 
-    /// Moves the WAL's pages into the file and truncates the WAL, then returns the file's size.
+    /// The bytes the store takes: the file's pages, or the database's size on the PostgreSQL server.
+    public func databaseSize() throws -> Int {
+        if database.dialect == .postgresql {
+            return Int(try database.int64(sql: "SELECT pg_database_size(current_database())") ?? 0)
+        }
+        return Int(try database.int64(sql: "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()") ?? 0)
+    }
+
+    /// Moves the WAL's pages into the file and truncates the WAL, then returns the file's size
+    /// (on PostgreSQL, the database's size on the server).
     func fileSizeAfterCheckpoint() throws -> Int {
+        if database.dialect == .postgresql { return try databaseSize() }
         try database.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
         return size ?? 0

@@ -54,14 +54,17 @@ extension Store {
     /// Points of missing runs are `orphaned_metrics`, not this.
     func staleLatestMetrics() throws -> [(runID: Int64, key: String, expected: (step: Int, value: Double)?, stored: (step: Int, value: Double)?)] {
         let statement = try database.makeStatement(sql: """
-            WITH expected AS (
-                SELECT run_id, key_id, max(step) AS step, value FROM metrics
-                WHERE run_id IN (SELECT id FROM runs) GROUP BY run_id, key_id)
+            WITH latest AS (
+                SELECT run_id, key_id, max(step) AS step FROM metrics
+                WHERE run_id IN (SELECT id FROM runs) GROUP BY run_id, key_id),
+            expected AS (
+                SELECT m.run_id, m.key_id, m.step, m.value FROM latest
+                JOIN metrics m ON m.run_id = latest.run_id AND m.key_id = latest.key_id AND m.step = latest.step)
             SELECT coalesce(e.run_id, l.run_id), coalesce(k.key, '#' || coalesce(e.key_id, l.key_id)),
                 e.step, e.value, l.step, l.value
             FROM expected e FULL JOIN metric_latest l ON l.run_id = e.run_id AND l.key_id = e.key_id
             LEFT JOIN metric_keys k ON k.id = coalesce(e.key_id, l.key_id)
-            WHERE e.step IS NOT l.step OR e.value IS NOT l.value
+            WHERE e.step IS DISTINCT FROM l.step OR e.value IS DISTINCT FROM l.value
             ORDER BY 1, 2
             """)
         var rows: [(Int64, String, (Int, Double)?, (Int, Double)?)] = []
@@ -79,8 +82,8 @@ extension Store {
         let statement = try database.makeStatement(sql: """
             SELECT id, expected, test_accuracy FROM (
                 SELECT r.id, r.test_accuracy, (\(Self.testAccuracySQL.replacingOccurrences(of: "?1", with: "r.id"))) AS expected
-                FROM runs r)
-            WHERE expected IS NOT test_accuracy ORDER BY id
+                FROM runs r) AS figures
+            WHERE expected IS DISTINCT FROM test_accuracy ORDER BY id
             """)
         var rows: [(Int64, Double?, Double?)] = []
         while try statement.step() {

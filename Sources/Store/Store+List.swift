@@ -25,12 +25,12 @@ extension Store {
                 SELECT r.id, r.name, r.status, r.steps_done, r.target_steps, r.created_at, r.started_at,
                     r.ended_at, \(testAccuracy)
                 FROM runs r
-                WHERE (?1 IS NULL OR r.status = ?1) AND (?3 OR r.deleted_at IS NULL)
+                WHERE r.status = coalesce(?1, r.status) AND (?3 = 1 OR r.deleted_at IS NULL)
                 ORDER BY r.id DESC
                 LIMIT ?2
                 """)
         try statement.bind(status?.rawValue, at: 1)
-        try statement.bind(limit ?? -1, at: 2)
+        try statement.bind(limit ?? Int.max, at: 2)
         try statement.bind(includeDeleted ? 1 : 0, at: 3)
         defer { statement.reset() }
         var rows: [(Int64, String, RunStatus, Int, Int, Date, Date?, Date?, Double?, Double?, Double?)] = []
@@ -47,7 +47,7 @@ extension Store {
         let lossID = try metricKeyID("loss", create: false) ?? -1
         let accuracyID = try metricKeyID("accuracy", create: false) ?? -1
         let latest = try database.cachedStatement(
-            sql: "SELECT run_id, key_id, value FROM metric_latest WHERE run_id >= ?1 AND key_id IN (?2, ?3)")
+            sql: "SELECT run_id, key_id, value FROM metric_latest WHERE run_id >= ?1 AND key_id IN (?2, ?3) ORDER BY run_id")
         try latest.bind(lowestID, at: 1)
         try latest.bind(lossID, at: 2)
         try latest.bind(accuracyID, at: 3)
@@ -67,9 +67,11 @@ extension Store {
         var params = [[String: ParamValue]](repeating: [:], count: rows.count)
         cursor = rows.count - 1
         // Named keys come from the index on (key, run_id); all params from the table in run order.
+        let keyList = database.dialect == .sqlite
+            ? "SELECT value FROM json_each(?2)" : "SELECT jsonb_array_elements_text(?2::jsonb)"
         let paramStatement = try database.cachedStatement(sql: paramKeys == nil
-            ? "SELECT run_id, key, value FROM params WHERE run_id >= ?1"
-            : "SELECT run_id, key, value FROM params WHERE key IN (SELECT value FROM json_each(?2)) AND run_id >= ?1")
+            ? "SELECT run_id, key, value FROM params WHERE run_id >= ?1 ORDER BY run_id"
+            : "SELECT run_id, key, value FROM params WHERE key IN (\(keyList)) AND run_id >= ?1 ORDER BY key, run_id")
         try paramStatement.bind(lowestID, at: 1)
         if let paramKeys {
             let json = try JSONEncoder().encode(paramKeys)
@@ -82,7 +84,8 @@ extension Store {
         paramStatement.reset()
         var tags = [[String: String]](repeating: [:], count: rows.count)
         cursor = rows.count - 1
-        let tagStatement = try database.cachedStatement(sql: "SELECT run_id, key, value FROM tags WHERE run_id >= ?")
+        let tagStatement = try database.cachedStatement(
+            sql: "SELECT run_id, key, value FROM tags WHERE run_id >= ? ORDER BY run_id")
         try tagStatement.bind(lowestID, at: 1)
         while withTags, try tagStatement.step() {
             guard let index = rowIndex(of: tagStatement.int64(at: 0)) else { continue }

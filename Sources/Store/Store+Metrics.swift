@@ -14,16 +14,28 @@ extension Store {
             return found
         }
         guard create else { return nil }
-        let insert = try database.cachedStatement(sql: "INSERT INTO metric_keys (key) VALUES (?)")
+        let insert = try database.cachedStatement(sql: "INSERT INTO metric_keys (key) VALUES (?) RETURNING id")
         try insert.bind(key, at: 1)
-        try insert.execute()
-        let id = database.lastInsertedRowID
+        let id = try insertedID(insert)
         metricKeyIDs[key] = id
         return id
     }
 
-    static let insertMetricSQL =
-        "INSERT OR REPLACE INTO metrics (run_id, key_id, step, value, wall_time) VALUES (?, ?, ?, ?, ?)"
+    /// Inserts one point, replacing one logged before at the same (run, key, step).
+    var insertMetricSQL: String {
+        switch database.dialect {
+        case .sqlite: "INSERT OR REPLACE INTO metrics (run_id, key_id, step, value, wall_time) VALUES (?, ?, ?, ?, ?)"
+        case .postgresql: "INSERT INTO metrics (run_id, key_id, step, value, wall_time) VALUES (?, ?, ?, ?, ?) "
+            + Self.replaceMetricSQL
+        }
+    }
+    static let replaceMetricSQL =
+        "ON CONFLICT (run_id, key_id, step) DO UPDATE SET value = excluded.value, wall_time = excluded.wall_time"
+    /// PostgreSQL's bulk path: one statement carries the whole batch as four arrays.
+    static let insertMetricArraysSQL = """
+        INSERT INTO metrics (run_id, key_id, step, value, wall_time)
+        SELECT ?, k, s, v, w FROM unnest(?::bigint[], ?::bigint[], ?::float8[], ?::float8[]) AS t (k, s, v, w)
+        """ + " " + replaceMetricSQL
 
     /// Throws `StoreError.runNotFound` unless the run exists (metrics has no foreign keys, for speed).
     func requireRun(_ runID: Int64) throws {
@@ -35,7 +47,7 @@ extension Store {
 
     func insertMetrics(runID: Int64, step: Int, values: [(String, Double)], wallTime: Date) throws {
         try requireRun(runID)
-        let insert = try database.cachedStatement(sql: Self.insertMetricSQL)
+        let insert = try database.cachedStatement(sql: insertMetricSQL)
         let time = wallTime.timeIntervalSince1970
         for (key, value) in values {
             let keyID = try metricKeyID(key)!
@@ -87,29 +99,64 @@ extension Store {
             }
             // In (key, step) order, each with its key's id.
             let rows = byKey.indices.flatMap { keyIndex in byKey[keyIndex].map { (keys[keyIndex].id, $0) } }
-            let chunked = try database.cachedStatement(sql: Self.insertMetricChunkSQL)
-            let single = try database.cachedStatement(sql: Self.insertMetricSQL)
-            var index = 0
-            while index < rows.count {
-                let statement = rows.count - index >= Self.metricChunk ? chunked : single
-                let count = statement === chunked ? Self.metricChunk : 1
-                var parameter: Int32 = 1
-                for (keyID, sample) in rows[index..<(index + count)] {
-                    try statement.bind(runID, at: parameter)
-                    try statement.bind(keyID, at: parameter + 1)
-                    try statement.bind(sample.step, at: parameter + 2)
-                    try statement.bind(sample.value, at: parameter + 3)
-                    try statement.bind(sample.wallTime.timeIntervalSince1970, at: parameter + 4)
-                    parameter += 5
-                }
-                try statement.execute()
-                index += count
+            if database.dialect == .postgresql {
+                try insertMetricArrays(runID: runID, rows: rows)
+            } else {
+                try insertMetricChunks(runID: runID, rows: rows)
             }
             // Each key's latest point is the last of its bucket (highest step; of equal steps the later).
             for (keyIndex, bucket) in byKey.enumerated() {
                 guard let sample = bucket.last else { continue }
                 try updateLatestMetric(runID: runID, keyID: keys[keyIndex].id, step: sample.step, value: sample.value)
             }
+        }
+    }
+
+    /// SQLite: rows in statements of `metricChunk` rows, the rest one by one.
+    private func insertMetricChunks(runID: Int64, rows: [(Int64, MetricSample)]) throws {
+        let chunked = try database.cachedStatement(sql: Self.insertMetricChunkSQL)
+        let single = try database.cachedStatement(sql: insertMetricSQL)
+        var index = 0
+        while index < rows.count {
+            let statement = rows.count - index >= Self.metricChunk ? chunked : single
+            let count = statement === chunked ? Self.metricChunk : 1
+            var parameter: Int32 = 1
+            for (keyID, sample) in rows[index..<(index + count)] {
+                try statement.bind(runID, at: parameter)
+                try statement.bind(keyID, at: parameter + 1)
+                try statement.bind(sample.step, at: parameter + 2)
+                try statement.bind(sample.value, at: parameter + 3)
+                try statement.bind(sample.wallTime.timeIntervalSince1970, at: parameter + 4)
+                parameter += 5
+            }
+            try statement.execute()
+            index += count
+        }
+    }
+
+    /// PostgreSQL: the rows as arrays, 100,000 per statement. A (key, step) given twice in one
+    /// statement would be an error there, so only the later of adjacent duplicates is sent.
+    private func insertMetricArrays(runID: Int64, rows: [(Int64, MetricSample)]) throws {
+        let statement = try database.cachedStatement(sql: Self.insertMetricArraysSQL) as! PostgreSQLStatement
+        var start = 0
+        while start < rows.count {
+            let end = min(start + 100_000, rows.count)
+            var keyIDs: [Int64] = [], steps: [Int64] = [], values: [Double] = [], times: [Double] = []
+            for index in start..<end {
+                let (keyID, sample) = rows[index]
+                if index + 1 < end, rows[index + 1].0 == keyID, rows[index + 1].1.step == sample.step { continue }
+                keyIDs.append(keyID)
+                steps.append(Int64(sample.step))
+                values.append(sample.value)
+                times.append(sample.wallTime.timeIntervalSince1970)
+            }
+            try statement.bind(runID, at: 1)
+            try statement.bind(array: .integers(keyIDs), at: 2)
+            try statement.bind(array: .integers(steps), at: 3)
+            try statement.bind(array: .reals(values), at: 4)
+            try statement.bind(array: .reals(times), at: 5)
+            try statement.execute()
+            start = end
         }
     }
 
@@ -180,7 +227,8 @@ extension Store {
             return try latest.step() && latest.int(at: 0) >= 20_000
         }
         let path = self.path
-        guard isLong.filter({ $0 }).count > 1, !path.isEmpty, path != ":memory:" else {
+        // A PostgreSQL server sends a curve as fast as one connection takes it: read them in turn.
+        guard isLong.filter({ $0 }).count > 1, database.dialect == .sqlite, !path.isEmpty, path != ":memory:" else {
             return try keys.map { try metricCurve(runID: runID, key: $0) }
         }
         final class Results: @unchecked Sendable {

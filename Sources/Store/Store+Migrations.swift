@@ -39,7 +39,7 @@ extension Store {
     /// migrations this build does not know. Nothing is written, so a refused file stays byte-identical.
     static func refuseIfNewer(path: String, knownIDs: [String]) throws {
         do {
-            let reader = try Database(path: path, readOnly: true)
+            let reader = try SQLiteDatabase(path: path, readOnly: true)
             let applied = try appliedIDs(reader)
             let unknown = applied.filter { !knownIDs.contains($0) }
             if !unknown.isEmpty {
@@ -55,9 +55,12 @@ extension Store {
     }
 
     /// Ids in `schema_migrations`, or none when the table does not exist yet.
-    static func appliedIDs(_ database: Database) throws -> [String] {
+    static func appliedIDs(_ database: any Database) throws -> [String] {
         let exists = try database.int64(
-            sql: "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'")
+            sql: database.dialect == .sqlite
+                ? "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
+                : "SELECT count(*) FROM information_schema.tables "
+                    + "WHERE table_schema = current_schema() AND table_name = 'schema_migrations'")
         guard exists == 1 else { return [] }
         let statement = try database.makeStatement(sql: "SELECT id FROM schema_migrations ORDER BY id")
         var ids: [String] = []
@@ -66,9 +69,10 @@ extension Store {
     }
 
     /// Applies pending migrations in order, each with its `schema_migrations` row in one transaction.
-    /// An existing store is first copied with SQLite's online backup API.
+    /// An existing SQLite store is first copied with SQLite's online backup API (PostgreSQL runs
+    /// each migration's DDL inside its transaction, so a failed one leaves nothing behind).
     static func migrate(
-        _ database: Database, path: String, migrations: [(id: String, sql: String)]
+        _ database: any Database, path: String, migrations: [(id: String, sql: String)]
     ) throws -> (applied: [String], backupPath: String?) {
         let applied = try appliedIDs(database)
         let unknown = applied.filter { id in !migrations.contains { $0.id == id } }
@@ -78,8 +82,8 @@ extension Store {
         let pending = migrations.filter { !applied.contains($0.id) }
         guard let first = pending.first else { return ([], nil) }
         var backupPath: String?
-        if !applied.isEmpty, path != ":memory:", !path.isEmpty {
-            backupPath = try backup(database, to: freeBackupPath(for: path, before: first.id))
+        if let file = database as? SQLiteDatabase, !applied.isEmpty, path != ":memory:", !path.isEmpty {
+            backupPath = try backup(file, to: freeBackupPath(for: path, before: first.id))
         }
         var done: [String] = []
         for migration in pending {
@@ -87,22 +91,28 @@ extension Store {
                 try database.execute(
                     sql: """
                         CREATE TABLE IF NOT EXISTS schema_migrations (
-                            id TEXT PRIMARY KEY, applied_at TEXT NOT NULL) STRICT
+                            id TEXT PRIMARY KEY, applied_at TEXT NOT NULL)\(database.dialect == .sqlite ? " STRICT" : "")
                         """)
                 let check = try database.makeStatement(sql: "SELECT 1 FROM schema_migrations WHERE id = ?")
                 try check.bind(migration.id, at: 1)
                 if try check.step() { return false }  // applied meanwhile by another process
                 try database.execute(sql: migration.sql)
-                let record = try database.makeStatement(
-                    sql: "INSERT INTO schema_migrations (id, applied_at) "
-                        + "VALUES (?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))")
+                let record = try database.makeStatement(sql: "INSERT INTO schema_migrations (id, applied_at) VALUES (?, ?)")
                 try record.bind(migration.id, at: 1)
+                try record.bind(Self.timestamp(Date()), at: 2)
                 try record.execute()
                 return true
             }
             if didApply { done.append(migration.id) }
         }
         return (done, backupPath)
+    }
+
+    /// `2026-11-30T00:50:12.345Z`: when a migration was applied.
+    static func timestamp(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: date)
     }
 
     /// `FILE.backup-before-ID`, or `FILE.backup-before-ID.N` if that exists already.
@@ -118,8 +128,8 @@ extension Store {
     }
 
     /// Copies the whole database to `destination` with `sqlite3_backup_*`; returns `destination`.
-    static func backup(_ database: Database, to destination: String) throws -> String {
-        let target = try Database(path: destination)
+    static func backup(_ database: SQLiteDatabase, to destination: String) throws -> String {
+        let target = try SQLiteDatabase(path: destination)
         guard let backup = sqlite3_backup_init(target.handle, "main", database.handle, "main") else {
             throw SQLiteError(code: sqlite3_errcode(target.handle), connection: target.handle)
         }

@@ -48,11 +48,10 @@ extension Store {
                 modelID = existing
             } else {
                 let insert = try database.cachedStatement(
-                    sql: "INSERT INTO models (name, description, created_at) VALUES (?, NULL, ?)")
+                    sql: "INSERT INTO models (name, description, created_at) VALUES (?, NULL, ?) RETURNING id")
                 try insert.bind(name, at: 1)
                 try insert.bind(Date(), at: 2)
-                try insert.execute()
-                modelID = database.lastInsertedRowID
+                modelID = try insertedID(insert)
                 try appendHistory(model: name, action: .modelCreated)
             }
             let next = Int(try database.int64(sql: "SELECT last_version + 1 FROM models WHERE id = \(modelID)") ?? 1)
@@ -82,7 +81,8 @@ extension Store {
                 model: name, action: .versionRegistered, version: next,
                 detail: "run \(run.id) \(run.name) step \(step) weights \(info.weightsSHA256)")
             let tagStatement = try database.cachedStatement(
-                sql: "INSERT OR REPLACE INTO model_tags (model_id, version, key, value) VALUES (?, ?, ?, ?)")
+                sql: "INSERT INTO model_tags (model_id, version, key, value) VALUES (?, ?, ?, ?) "
+                    + "ON CONFLICT (model_id, version, key) DO UPDATE SET value = excluded.value")
             for (key, value) in tags.sorted(by: { $0.key < $1.key }) {
                 try tagStatement.bind(modelID, at: 1)
                 try tagStatement.bind(next, at: 2)
@@ -311,7 +311,7 @@ extension Store {
     public func modelHistory(name: String) throws -> [ModelHistoryEntry] {
         let statement = try database.cachedStatement(
             sql: """
-                SELECT id, model_name, action, version, alias, previous_version, detail, at, user, host
+                SELECT id, model_name, action, version, alias, previous_version, detail, at, "user", host
                 FROM model_history WHERE model_name = ? ORDER BY id
                 """)
         try statement.bind(name, at: 1)
@@ -335,7 +335,7 @@ extension Store {
     ) throws {
         let statement = try database.cachedStatement(
             sql: """
-                INSERT INTO model_history (model_name, action, version, alias, previous_version, detail, at, user, host)
+                INSERT INTO model_history (model_name, action, version, alias, previous_version, detail, at, "user", host)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
         try statement.bind(model, at: 1)

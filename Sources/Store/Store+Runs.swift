@@ -60,7 +60,7 @@ extension Store {
                     INSERT INTO runs (name, status, created_at, started_at, heartbeat_at, pid, host, seed,
                         target_steps, dataset_name, dataset_sha256, nnreg_version, parent_run_id, parent_step, notes,
                         command, cwd)
-                    VALUES (?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    VALUES (?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
                     """)
             try insert.bind(name, at: 1)
             try insert.bind(now, at: 2)
@@ -79,8 +79,7 @@ extension Store {
             let command = try newRun.command.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
             try insert.bind(command, at: 15)
             try insert.bind(newRun.workingDirectory, at: 16)
-            try insert.execute()
-            let id = database.lastInsertedRowID
+            let id = try insertedID(insert)
             try setParams(newRun.params, runID: id)
             try addTags(newRun.tags, runID: id)
             return try run(id: id)
@@ -115,15 +114,12 @@ extension Store {
         guard !params.isEmpty else { return }
         try inTransaction {
             let statement = try database.cachedStatement(
-                sql: "INSERT OR REPLACE INTO params (run_id, key, value) VALUES (?, ?, ?)")
+                sql: "INSERT INTO params (run_id, key, value) VALUES (?, ?, ?) "
+                    + "ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value")
             for (key, value) in params.sorted(by: { $0.key < $1.key }) {
                 try statement.bind(runID, at: 1)
                 try statement.bind(key, at: 2)
-                switch value {
-                case .int(let number): try statement.bind(number, at: 3)
-                case .real(let number): try statement.bind(number, at: 3)
-                case .text(let text): try statement.bind(text, at: 3)
-                }
+                try Self.bindParam(value, statement, at: 3)
                 try statement.execute()
             }
         }
@@ -134,7 +130,8 @@ extension Store {
         guard !tags.isEmpty else { return }
         try inTransaction {
             let statement = try database.cachedStatement(
-                sql: "INSERT OR REPLACE INTO tags (run_id, key, value) VALUES (?, ?, ?)")
+                sql: "INSERT INTO tags (run_id, key, value) VALUES (?, ?, ?) "
+                    + "ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value")
             for (key, value) in tags.sorted(by: { $0.key < $1.key }) {
                 try statement.bind(runID, at: 1)
                 try statement.bind(key, at: 2)
@@ -144,7 +141,34 @@ extension Store {
         }
     }
 
-    static func readParam(_ s: Statement, at column: Int32) -> ParamValue {
+    /// Binds a param with its type: SQLite keeps the type in the column (`ANY`); PostgreSQL stores
+    /// typed text (see migrations/postgresql/0001_initial.sql) that `readParam` reads back exactly.
+    static func bindParam(_ value: ParamValue, _ statement: any Statement, at index: Int32) throws {
+        if statement is PostgreSQLStatement {
+            switch value {
+            case .int(let number): try statement.bind(String(number), at: index)
+            case .real(let number): try statement.bind(number.description, at: index)
+            case .text(let text):
+                try statement.bind(String(decoding: try JSONEncoder().encode(text), as: UTF8.self), at: index)
+            }
+            return
+        }
+        switch value {
+        case .int(let number): try statement.bind(number, at: index)
+        case .real(let number): try statement.bind(number, at: index)
+        case .text(let text): try statement.bind(text, at: index)
+        }
+    }
+
+    static func readParam(_ s: any Statement, at column: Int32) -> ParamValue {
+        if s is PostgreSQLStatement {
+            let text = s.string(at: column)
+            if text.hasPrefix("\"") {
+                return .text((try? JSONDecoder().decode(String.self, from: Data(text.utf8))) ?? text)
+            }
+            if let number = Int64(text) { return .int(number) }
+            return .real(Double(text) ?? .nan)
+        }
         switch s.columnType(at: column) {
         case 1: return .int(s.int64(at: column))  // SQLITE_INTEGER
         case 2: return .real(s.double(at: column))  // SQLITE_FLOAT

@@ -1,15 +1,20 @@
 import Foundation
+import PostgresClient
 
-/// The run registry: one SQLite file holding runs, params, tags, metrics, checkpoints and evaluations.
+/// The run registry: runs, params, tags, metrics, checkpoints, evaluations, output, artifacts and
+/// models, in one SQLite file or in a PostgreSQL database.
 ///
 /// `Store(path:)` opens the file (creating it if needed), refuses a store written by a newer nnreg
 /// without touching it, backs the file up before applying pending migrations to an existing store,
-/// then applies them. Every write is one transaction; `inTransaction(_:)` groups several.
+/// then applies them. Given a `postgresql://USER@HOST[:PORT]/DB` URL instead, it connects to that
+/// database and applies the same migrations in PostgreSQL's dialect (each in a transaction, so no
+/// backup is needed). Every write is one transaction; `inTransaction(_:)` groups several.
 ///
-/// Not `Sendable`: one `Store` per thread. Several processes may share the file (WAL + busy timeout).
+/// Not `Sendable`: one `Store` per thread. Several processes (on several hosts, for PostgreSQL) may
+/// share a store; writers take turns.
 public final class Store {
-    let database: Database
-    /// The store file's path.
+    let database: any Database
+    /// The store file's path, or its PostgreSQL URL without the password.
     public let path: String
     /// Where the pre-migration backup was written during this open, if one was.
     public let backupPath: String?
@@ -24,9 +29,37 @@ public final class Store {
     /// The migration ids this build carries, in order (from `migrations/*.sql`).
     public static let knownMigrationIDs: [String] = embeddedMigrations.map(\.id)
 
-    /// Opens or creates the store at `path` and brings its schema up to date.
+    /// The PostgreSQL migrations, with the same ids as the SQLite ones.
+    static let knownPostgresMigrations = embeddedPostgresMigrations
+
+    /// True when `location` names a PostgreSQL database rather than a file.
+    public static func isServerLocation(_ location: String) -> Bool { PostgresLocation.isURL(location) }
+
+    /// Opens or creates the store at `path` (a file, or a `postgresql://` URL) and brings its schema
+    /// up to date.
     public convenience init(path: String) throws {
-        try self.init(path: path, migrations: embeddedMigrations)
+        if PostgresLocation.isURL(path) {
+            try self.init(location: try Self.postgresLocation(path), migrations: embeddedPostgresMigrations)
+        } else {
+            try self.init(path: path, migrations: embeddedMigrations)
+        }
+    }
+
+    static func postgresLocation(_ url: String) throws -> PostgresLocation {
+        do {
+            return try PostgresLocation(url: url)
+        } catch let error as PostgresClientError {
+            throw StoreError.badLocation(error.message)
+        }
+    }
+
+    /// Connects to the PostgreSQL database at `location` and applies `migrations` (tests use a prefix).
+    init(location: PostgresLocation, migrations: [(id: String, sql: String)]) throws {
+        let database = try PostgreSQLDatabase(location: location, readOnly: false)
+        self.database = database
+        path = location.description
+        isReadOnly = false
+        (appliedMigrationIDs, backupPath) = try Self.migrate(database, path: path, migrations: migrations)
     }
 
     /// Opens with an explicit migration list (tests use a prefix to build an older store).
@@ -35,9 +68,9 @@ public final class Store {
         if !isNewFile {
             try Self.refuseIfNewer(path: path, knownIDs: migrations.map(\.id))
         }
-        let database: Database
+        let database: SQLiteDatabase
         do {
-            database = try Database(path: path)
+            database = try SQLiteDatabase(path: path)
             try database.configureForWriting()
         } catch let error as SQLiteError {
             throw Self.translate(error, path: path)
@@ -52,18 +85,29 @@ public final class Store {
     /// migrated. Refuses a store from a newer nnreg (`databaseIsNewer`) and one an older nnreg wrote
     /// that still needs upgrading (`needsUpgrade`), each with what to do.
     public init(readingOnly path: String) throws {
-        guard try !Self.checkPath(path) else { throw StoreError.noStore(path: path) }
+        let database: any Database
+        let shownPath: String
         do {
-            database = try Database(path: path, readOnly: true)
+            if PostgresLocation.isURL(path) {
+                let location = try Self.postgresLocation(path)
+                shownPath = location.description
+                database = try PostgreSQLDatabase(location: location, readOnly: true)
+            } else {
+                shownPath = path
+                guard try !Self.checkPath(path) else { throw StoreError.noStore(path: path) }
+                database = try SQLiteDatabase(path: path, readOnly: true)
+            }
             let applied = try Self.appliedIDs(database)
+            if applied.isEmpty, database.dialect == .postgresql { throw StoreError.noStore(path: shownPath) }
             let unknown = applied.filter { !Self.knownMigrationIDs.contains($0) }
-            if !unknown.isEmpty { throw StoreError.databaseIsNewer(path: path, unknownMigrations: unknown) }
+            if !unknown.isEmpty { throw StoreError.databaseIsNewer(path: shownPath, unknownMigrations: unknown) }
             let pending = Self.knownMigrationIDs.filter { !applied.contains($0) }
-            if !pending.isEmpty { throw StoreError.needsUpgrade(path: path, pendingMigrations: pending) }
+            if !pending.isEmpty { throw StoreError.needsUpgrade(path: shownPath, pendingMigrations: pending) }
         } catch let error as SQLiteError {
             throw Self.translate(error, path: path)
         }
-        self.path = path
+        self.database = database
+        self.path = shownPath
         isReadOnly = true
         backupPath = nil
         appliedMigrationIDs = []
@@ -71,8 +115,12 @@ public final class Store {
 
     /// A number that changes whenever another connection commits to the store (`PRAGMA
     /// data_version`): a reader can keep what it computed while it stays the same.
+    /// On PostgreSQL it is the server's write-ahead log position, which any commit moves forward.
     public func dataVersion() throws -> Int64 {
-        try database.int64(sql: "PRAGMA data_version") ?? 0
+        switch database.dialect {
+        case .sqlite: return try database.int64(sql: "PRAGMA data_version") ?? 0
+        case .postgresql: return try database.int64(sql: "SELECT (pg_current_wal_lsn() - '0/0')::bigint") ?? 0
+        }
     }
 
     /// Runs `body` in one transaction (`BEGIN IMMEDIATE`, or a savepoint when nested): it commits when
@@ -87,6 +135,13 @@ public final class Store {
             metricKeyIDs.removeAll()
             throw error
         }
+    }
+
+    /// Steps an `INSERT … RETURNING id` and returns the id of the row it inserted.
+    func insertedID(_ insert: any Statement) throws -> Int64 {
+        defer { insert.reset() }
+        guard try insert.step() else { throw StoreError.internalError("no id returned by: \(insert.sql)") }
+        return insert.int64(at: 0)
     }
 
     /// Maps SQLite's "not a database" and permission codes to `StoreError`s.
@@ -104,7 +159,7 @@ public final class Store {
     static func translateWrite(_ error: SQLiteError, path: String) -> Error {
         switch error.code {
         case 5, 6:  // SQLITE_BUSY (after the busy timeout), SQLITE_LOCKED
-            return StoreError.busy(path: path, seconds: Double(Database.busyTimeoutMilliseconds) / 1000)
+            return StoreError.busy(path: path, seconds: Double(SQLiteDatabase.busyTimeoutMilliseconds) / 1000)
         case 13: return StoreError.diskFull(path: path)  // SQLITE_FULL
         case 10 where error.message.localizedCaseInsensitiveContains("no space"):  // SQLITE_IOERR from ENOSPC
             return StoreError.diskFull(path: path)

@@ -58,6 +58,14 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible, Loc
     case corruptOutput(runID: Int64, seq: Int)
     /// An artifact's blob is missing or no longer matches its SHA-256.
     case corruptArtifact(runID: Int64, name: String)
+    /// A `postgresql://` URL that cannot be used.
+    case badLocation(String)
+    /// The PostgreSQL server could not be reached, or refused the login.
+    case cannotConnect(location: String, reason: String)
+    /// The connection to the PostgreSQL server broke; the transaction in flight was not committed.
+    case connectionLost(location: String, reason: String)
+    /// A mistake inside nnreg itself (a statement given the wrong number of values).
+    case internalError(String)
 
     public var description: String {
         switch self {
@@ -116,6 +124,17 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible, Loc
         case .ambiguousReference(let text, let readings):
             return "'\(text)' is ambiguous: it names \(readings.joined(separator: " and ")). "
                 + "Use 'models:/…' for the model, or the run's numeric id."
+        case .badLocation(let message):
+            return message + "."
+        case .cannotConnect(let location, let reason):
+            return "Cannot open the store at \(location): \(reason). Check that the server runs and the URL, "
+                + "user and password (PGPASSWORD or ~/.pgpass) are right."
+        case .connectionLost(let location, let reason):
+            return "Lost the connection to \(location) (\(reason)); the write in flight was rolled back and "
+                + "everything committed before it is kept. Retry when the server is back ('nnreg resume RUN' "
+                + "continues a training run from its last checkpoint)."
+        case .internalError(let detail):
+            return "Internal error in nnreg: \(detail). Please report it."
         case .noStore(let path):
             return "No store at \(path). Pass --db PATH (or set NNREG_DB) to the file 'nnreg train' wrote."
         case .needsUpgrade(let path, let pending):

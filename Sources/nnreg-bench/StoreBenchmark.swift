@@ -7,23 +7,32 @@ func runStoreBenchmarks() throws {
         .appendingPathComponent("nnreg-store-bench-\(getpid())").path
     try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(atPath: folder) }
+    try runStoreBenchmarks(prefix: "store", location: { folder + "/\($0).sqlite" }, size: { path in
+        _ = try Store(path: path)  // closing the last connection checkpoints and removes the WAL
+        return (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+    })
+}
+
+/// The Store figures on any backend: `location(name)` gives a fresh store's location, `size` the
+/// bytes a store takes.
+func runStoreBenchmarks(prefix: String, location: (String) throws -> String, size: (String) throws -> Int) throws {
 
     // store.log_point_us: one display step (loss + accuracy) per transaction.
     do {
-        let store = try Store(path: folder + "/log.sqlite")
+        let store = try Store(path: try location("log"))
         let run = try store.createRun(NewRun(targetSteps: 20_000))
-        let steps = 20_000
+        let steps = prefix == "store" ? 20_000 : 2_000
         let start = DispatchTime.now()
         for step in 1...steps {
             try store.logMetrics(
                 runID: run.id, step: step, values: [("loss", 1.0 / Double(step)), ("accuracy", 0.5)])
         }
-        report("store.log_point_us", seconds(since: start) * 1e6 / Double(2 * steps), "us")
+        report("\(prefix).log_point_us", seconds(since: start) * 1e6 / Double(2 * steps), "us")
     }
 
     // store.batch_points_per_s and store.bytes_per_point: 1,000,000 points in batched transactions,
     // over 100 runs × 2 keys × 5,000 steps.
-    let batchPath = folder + "/batch.sqlite"
+    let batchPath = try location("batch")
     do {
         let store = try Store(path: batchPath)
         let runIDs = try (0..<100).map { _ in try store.createRun(NewRun(targetSteps: 5_000)).id }
@@ -36,17 +45,13 @@ func runStoreBenchmarks() throws {
         }
         let start = DispatchTime.now()
         for (runID, samples) in batches { try store.logMetrics(runID: runID, samples: samples) }
-        report("store.batch_points_per_s", 1_000_000 / seconds(since: start), "points/s")
+        report("\(prefix).batch_points_per_s", 1_000_000 / seconds(since: start), "points/s")
     }
-    do {
-        _ = try Store(path: batchPath)  // closing the last connection checkpoints and removes the WAL
-    }
-    let bytes = (try FileManager.default.attributesOfItem(atPath: batchPath)[.size] as? Int) ?? 0
-    report("store.bytes_per_point", Double(bytes) / 1_000_000, "bytes")
+    report("\(prefix).bytes_per_point", Double(try size(batchPath)) / 1_000_000, "bytes")
 
     // store.history_100k_ms: one metric with 100,000 points.
     do {
-        let store = try Store(path: folder + "/history.sqlite")
+        let store = try Store(path: try location("history"))
         let run = try store.createRun(NewRun(targetSteps: 100_000))
         let now = Date()
         try store.logMetrics(
@@ -60,12 +65,12 @@ func runStoreBenchmarks() throws {
             best = min(best, seconds(since: start))
             precondition(points.count == 100_000)
         }
-        report("store.history_100k_ms", best * 1e3, "ms")
+        report("\(prefix).history_100k_ms", best * 1e3, "ms")
     }
 
     // store.list_1k_ms: 1,000 finished runs with 30 display steps each, 6 params and a tag.
     do {
-        let store = try Store(path: folder + "/list.sqlite")
+        let store = try Store(path: try location("list"))
         let now = Date()
         try store.inTransaction {
             for index in 0..<1_000 {
@@ -93,7 +98,7 @@ func runStoreBenchmarks() throws {
             best = min(best, seconds(since: start))
             precondition(runs.count == 1_000 && runs[0].loss != nil && runs[0].accuracy != nil)
         }
-        report("store.list_1k_ms", best * 1e3, "ms")
+        report("\(prefix).list_1k_ms", best * 1e3, "ms")
     }
 }
 

@@ -1,4 +1,6 @@
 import Foundation
+import PostgresClient
+import TestSupport
 import Testing
 
 @testable import Store
@@ -13,9 +15,9 @@ import Testing
         }
     }
 
-    @Test func rollbackLeavesNothing() throws {
+    @Test(arguments: StoreBackend.available) func rollbackLeavesNothing(backend: StoreBackend) throws {
         struct Boom: Error {}
-        try withTemporaryStore { store, _ throws in
+        try withTemporaryStore(on: backend) { store, _ throws in
             #expect(throws: Boom.self) {
                 try store.inTransaction {
                     let run = try store.createRun(NewRun(targetSteps: 10, params: ["lr": .real(0.1)]))
@@ -34,9 +36,9 @@ import Testing
         }
     }
 
-    @Test func nestedTransactionRollsBackToItsSavepoint() throws {
+    @Test(arguments: StoreBackend.available) func nestedTransactionRollsBackToItsSavepoint(backend: StoreBackend) throws {
         struct Boom: Error {}
-        try withTemporaryStore { store, _ throws in
+        try withTemporaryStore(on: backend) { store, _ throws in
             try store.inTransaction {
                 _ = try store.createRun(NewRun(name: "outer", targetSteps: 1))
                 #expect(throws: Boom.self) {
@@ -74,12 +76,40 @@ import Testing
         }
     }
 
-    @Test func foreignKeysAreEnforced() throws {
-        try withTemporaryStore { store, _ throws in
-            let error = try #require(throws: SQLiteError.self) {
-                try store.saveCheckpoint(runID: 999, step: 1, weights: Data(), trainerState: Data())
+    @Test func postgresErrorsCarrySQLStateMessageAndSQLButNotBoundValues() throws {
+        guard StoreBackend.available.contains(.postgresql) else { return }
+        try withTemporaryStore(on: .postgresql) { store, _ throws in
+            let insert = "INSERT INTO metric_keys (key) VALUES (?)"
+            let statement = try store.database.makeStatement(sql: insert)
+            try statement.bind("secret-value-42", at: 1)
+            try statement.execute()
+            try statement.bind("secret-value-42", at: 1)
+            let error = try #require(throws: PostgresClientError.self) { try statement.execute() }
+            #expect(error.sqlState == "23505")  // unique_violation
+            #expect(error.message.contains("metric_keys_key_key"))
+            #expect(error.sql == "INSERT INTO metric_keys (key) VALUES ($1)")
+            #expect(!error.description.contains("secret-value-42"))
+            let syntax = try #require(throws: PostgresClientError.self) {
+                try store.database.makeStatement(sql: "SELEKT 1").execute()
             }
-            #expect(error.extendedCode == 787)  // SQLITE_CONSTRAINT_FOREIGNKEY
+            #expect(syntax.sqlState == "42601")  // syntax_error
+        }
+    }
+
+    @Test(arguments: StoreBackend.available) func foreignKeysAreEnforced(backend: StoreBackend) throws {
+        try withTemporaryStore(on: backend) { store, _ throws in
+            switch backend {
+            case .sqlite:
+                let error = try #require(throws: SQLiteError.self) {
+                    try store.saveCheckpoint(runID: 999, step: 1, weights: Data(), trainerState: Data())
+                }
+                #expect(error.extendedCode == 787)  // SQLITE_CONSTRAINT_FOREIGNKEY
+            case .postgresql:
+                let error = try #require(throws: PostgresClientError.self) {
+                    try store.saveCheckpoint(runID: 999, step: 1, weights: Data(), trainerState: Data())
+                }
+                #expect(error.sqlState == "23503")  // foreign_key_violation
+            }
             // metrics has no foreign keys; the store checks the run itself.
             #expect(throws: StoreError.runNotFound("999")) {
                 try store.logMetrics(runID: 999, step: 1, values: [("loss", 1)])

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Store
@@ -126,14 +127,15 @@ import Testing
         }
     }
 
-    @Test func everyWriterKeepsTheLatestPoint() throws {
-        try withTemporaryStore { store, _ throws in
+    @Test(arguments: StoreBackend.available) func everyWriterKeepsTheLatestPoint(backend: StoreBackend) throws {
+        try withTemporaryStore(on: backend) { store, _ throws in
             let run = try store.createRun(NewRun(name: "r", targetSteps: 500))
             func latest(_ key: String) throws -> String? {
-                try store.database.string(sql: """
-                    SELECT l.step || ' ' || l.value FROM metric_latest l JOIN metric_keys k ON k.id = l.key_id
+                let statement = try store.database.makeStatement(sql: """
+                    SELECT l.step, l.value FROM metric_latest l JOIN metric_keys k ON k.id = l.key_id
                     WHERE l.run_id = \(run.id) AND k.key = '\(key)'
                     """)
+                return try statement.step() ? "\(statement.int(at: 0)) \(statement.double(at: 1))" : nil
             }
             try store.logMetrics(runID: run.id, step: 200, values: [("loss", 2.0)])
             #expect(try latest("loss") == "200 2.0")
@@ -172,8 +174,8 @@ import Testing
         }
     }
 
-    @Test func theTestAccuracyFollowsTheLatestCheckpoint() throws {
-        try withTemporaryStore { store, _ throws in
+    @Test(arguments: StoreBackend.available) func theTestAccuracyFollowsTheLatestCheckpoint(backend: StoreBackend) throws {
+        try withTemporaryStore(on: backend) { store, _ throws in
             let run = try store.createRun(NewRun(name: "r", targetSteps: 300))
             func shown() throws -> Double? { try store.listRuns().first?.testAccuracy }
             func evaluate(_ step: Int, _ accuracy: Double, split: String = "test") throws {
@@ -202,8 +204,8 @@ import Testing
         }
     }
 
-    @Test func checkReportsSummariesThatDisagree() throws {
-        try withTemporaryStore { store, _ throws in
+    @Test(arguments: StoreBackend.available) func checkReportsSummariesThatDisagree(backend: StoreBackend) throws {
+        try withTemporaryStore(on: backend) { store, _ throws in
             let run = try store.createRun(NewRun(name: "r", targetSteps: 100))
             try store.logStep(runID: run.id, step: 100, metrics: [("loss", 1.0), ("accuracy", 0.5)],
                               checkpoint: (Data([1]), Data()))

@@ -1,12 +1,13 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import Store
 
 @Suite struct MetricCurvesTests {
     /// Long curves are read on connections of their own at once; the result is what reading them one
     /// by one gives, in the order asked, short and missing keys included.
-    @Test func curvesReadInParallelEqualCurvesReadOneByOne() throws {
-        try withTemporaryStore { store, _ in
+    @Test(arguments: StoreBackend.available) func curvesReadInParallelEqualCurvesReadOneByOne(backend: StoreBackend) throws {
+        try withTemporaryStore(on: backend) { store, _ in
             let run = try store.createRun(NewRun(targetSteps: 30_000))
             let now = Date()
             let samples = (0..<30_000).flatMap { step in

@@ -26,7 +26,7 @@ import Testing
             let path = folder + "/store.sqlite"
             do { _ = try Store(path: path).createRun(NewRun(targetSteps: 5)) }
             do {
-                let raw = try Database(path: path)
+                let raw = try SQLiteDatabase(path: path)
                 try raw.execute(sql: "INSERT INTO schema_migrations VALUES ('9999_future', 'later')")
             }
             let before = try fileDigest(path)
@@ -46,7 +46,7 @@ import Testing
             do {
                 let old = try Store(path: path, migrations: first)
                 try old.database.execute(sql: "INSERT INTO runs (name, status, created_at) VALUES ('kept', 'running', 1)")
-                runID = old.database.lastInsertedRowID
+                runID = try #require(try old.database.int64(sql: "SELECT max(id) FROM runs"))
                 try old.database.execute(sql: """
                     INSERT INTO metric_keys (id, key) VALUES (1, 'loss');
                     INSERT INTO metrics VALUES (\(runID), 1, 1, 2.0, 1);
@@ -60,7 +60,7 @@ import Testing
             #expect(try count(store.database, "extra") == 0)
 
             // The backup is the store as it was: the run, and only the first migration.
-            let backup = try Database(path: backupPath, readOnly: true)
+            let backup = try SQLiteDatabase(path: backupPath, readOnly: true)
             #expect(try backup.string(sql: "SELECT name FROM runs WHERE id = \(runID)") == "kept")
             #expect(try count(backup, "metrics") == 1)
             #expect(try count(backup, "schema_migrations") == 1)
@@ -172,7 +172,7 @@ import Testing
             }
             let (runs, params, tags, metrics, checkpointRows): ([String], [String], [String], [String], [String])
             do {
-                let raw = try Database(path: path, readOnly: true)
+                let raw = try SQLiteDatabase(path: path, readOnly: true)
                 runs = try Self.dump(raw, "SELECT * FROM runs ORDER BY id")
                 params = try Self.dump(raw, "SELECT * FROM params ORDER BY run_id, key")
                 tags = try Self.dump(raw, "SELECT * FROM tags ORDER BY run_id, key")

@@ -1,11 +1,12 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Store
 
 @Suite struct RegistryTests {
-    @Test func runsAreFoundByIDAndName() throws {
-        try withTemporaryStore { store, _ throws in
+    @Test(arguments: StoreBackend.available) func runsAreFoundByIDAndName(backend: StoreBackend) throws {
+        try withTemporaryStore(on: backend) { store, _ throws in
             let named = try store.createRun(NewRun(name: "first-run", seed: 7, targetSteps: 3000))
             let generated = try store.createRun(NewRun(targetSteps: 10))
             #expect(generated.name.split(separator: "-").count == 3)
@@ -26,8 +27,8 @@ import Testing
         }
     }
 
-    @Test func paramsKeepTheirTypes() throws {
-        try withTemporaryStore { store, _ throws in
+    @Test(arguments: StoreBackend.available) func paramsKeepTheirTypes(backend: StoreBackend) throws {
+        try withTemporaryStore(on: backend) { store, _ throws in
             let params: [String: ParamValue] = ["batch": .int(256), "lr": .real(0.001), "opt": .text("sgd")]
             let run = try store.createRun(NewRun(targetSteps: 1, params: params, tags: ["team": "a"]))
             #expect(try store.params(runID: run.id) == params)
@@ -38,8 +39,8 @@ import Testing
         }
     }
 
-    @Test func metricsAreStoredInFullAndInOrder() throws {
-        try withTemporaryStore { store, _ throws in
+    @Test(arguments: StoreBackend.available) func metricsAreStoredInFullAndInOrder(backend: StoreBackend) throws {
+        try withTemporaryStore(on: backend) { store, _ throws in
             let run = try store.createRun(NewRun(targetSteps: 300))
             for step in stride(from: 300, through: 100, by: -100) {
                 try store.logMetrics(runID: run.id, step: step, values: ["loss": Double(step), "accuracy": 0.5])
@@ -52,8 +53,8 @@ import Testing
         }
     }
 
-    @Test func checkpointsRoundTripAndCorruptionNamesRunAndStep() throws {
-        try withTemporaryStore { store, _ throws in
+    @Test(arguments: StoreBackend.available) func checkpointsRoundTripAndCorruptionNamesRunAndStep(backend: StoreBackend) throws {
+        try withTemporaryStore(on: backend) { store, _ throws in
             let run = try store.createRun(NewRun(targetSteps: 200))
             let weights = Data((0..<10_000).map { UInt8(truncatingIfNeeded: $0 * 7) })
             let state = Data([1, 2, 3])
@@ -91,8 +92,8 @@ import Testing
         }
     }
 
-    @Test func logStepIsAllOrNothing() throws {
-        try withTemporaryStore { store, _ throws in
+    @Test(arguments: StoreBackend.available) func logStepIsAllOrNothing(backend: StoreBackend) throws {
+        try withTemporaryStore(on: backend) { store, _ throws in
             let run = try store.createRun(NewRun(targetSteps: 200))
             let info = try store.logStep(
                 runID: run.id, step: 100, metrics: [("loss", 3), ("accuracy", 0.4)],
@@ -108,8 +109,8 @@ import Testing
         }
     }
 
-    @Test func listRunsShowsLatestFiguresAndTestAccuracy() throws {
-        try withTemporaryStore { store, _ throws in
+    @Test(arguments: StoreBackend.available) func listRunsShowsLatestFiguresAndTestAccuracy(backend: StoreBackend) throws {
+        try withTemporaryStore(on: backend) { store, _ throws in
             let a = try store.createRun(NewRun(name: "a", targetSteps: 200, params: ["lr": .real(0.1)]))
             let b = try store.createRun(NewRun(name: "b", targetSteps: 200, tags: ["kind": "fork"]))
             try store.logStep(runID: a.id, step: 100, metrics: [("loss", 5), ("accuracy", 0.5)])
@@ -142,8 +143,8 @@ import Testing
         }
     }
 
-    @Test func deadRunsAreMarkedCrashed() throws {
-        try withTemporaryStore { store, _ throws in
+    @Test(arguments: StoreBackend.available) func deadRunsAreMarkedCrashed(backend: StoreBackend) throws {
+        try withTemporaryStore(on: backend) { store, _ throws in
             let alive = try store.createRun(NewRun(name: "alive", targetSteps: 1))
             let deadPID = try store.createRun(NewRun(name: "dead-pid", targetSteps: 1))
             let remoteSilent = try store.createRun(NewRun(name: "remote-silent", targetSteps: 1))

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import TestSupport
 import Testing
 
 @testable import Store
@@ -7,10 +8,10 @@ import Testing
 /// Several connections (one `Store` per thread) writing and reading the same file at once; a lock
 /// held past the busy timeout; a full disk during a checkpoint.
 @Suite struct StoreStressTests {
-    @Test func writersAndReadersOnSeparateConnectionsLoseNothing() throws {
-        try withTemporaryFolder { folder in
-            let path = folder + "/stress.sqlite"
-            _ = try Store(path: path)
+    @Test(arguments: StoreBackend.available) func writersAndReadersOnSeparateConnectionsLoseNothing(
+        backend: StoreBackend
+    ) throws {
+        try withTemporaryStore(on: backend) { _, path in
             let writers = 4, steps = 200, checkpointEvery = 20
             let shared = Shared()
             let blob = Data(repeating: 7, count: 64 * 1024)
@@ -58,16 +59,16 @@ import Testing
             #expect(try count(store.database, "metrics") == Int64(writers * steps * 2))
             #expect(try count(store.database, "checkpoints") == Int64(writers * steps / checkpointEvery))
             #expect(try store.listRuns().allSatisfy { $0.status == .finished })
-            #expect(try store.database.string(sql: "PRAGMA integrity_check") == "ok")
+            if backend == .sqlite { #expect(try store.database.string(sql: "PRAGMA integrity_check") == "ok") }
             #expect(shared.reads.load(ordering: .relaxed) > 0)
-            print(String(format: "store stress: %d writers × %d steps (%d points, %d checkpoints) in %.2f s = %.0f points/s, %d reader passes",
-                         writers, steps, writers * steps * 2, writers * steps / checkpointEvery, seconds,
+            print(String(format: "store stress (%@): %d writers × %d steps (%d points, %d checkpoints) in %.2f s = %.0f points/s, %d reader passes",
+                         backend.rawValue, writers, steps, writers * steps * 2, writers * steps / checkpointEvery, seconds,
                          Double(writers * steps * 2) / seconds, shared.reads.load(ordering: .relaxed)))
         }
     }
 
-    @Test func aLockHeldPastTheBusyTimeoutIsAClearErrorNotDatabaseIsLocked() throws {
-        try withTemporaryStore { holder, path in
+    @Test(arguments: StoreBackend.available) func aLockHeldPastTheBusyTimeoutIsAClearErrorNotDatabaseIsLocked(backend: StoreBackend) throws {
+        try withTemporaryStore(on: backend) { holder, path in
             let waiter = try Store(path: path)
             let run = try waiter.createRun(NewRun(name: "r", targetSteps: 1))
             let started = Date()

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import TestSupport
 
 @testable import Store
 
@@ -12,12 +13,21 @@ func withTemporaryFolder<T>(_ body: (String) throws -> T) throws -> T {
     return try body(folder)
 }
 
-/// A fresh store file in a temporary folder, removed afterwards.
-func withTemporaryStore<T>(_ body: (Store, String) throws -> T) throws -> T {
-    try withTemporaryFolder { folder in
-        let path = folder + "/test.sqlite"
-        let store = try Store(path: path)
-        return try body(store, path)
+/// A fresh store, removed afterwards: a file in a temporary folder, or a database of its own on the
+/// test server. `body` gets the store and its location (path or URL), to open more connections.
+func withTemporaryStore<T>(on backend: StoreBackend = .sqlite, _ body: (Store, String) throws -> T) throws -> T {
+    switch backend {
+    case .sqlite:
+        return try withTemporaryFolder { folder in
+            let path = folder + "/test.sqlite"
+            let store = try Store(path: path)
+            return try body(store, path)
+        }
+    case .postgresql:
+        return try PostgresTestServer.withDatabase { url in
+            let store = try Store(path: url)
+            return try body(store, url)
+        }
     }
 }
 
@@ -27,6 +37,6 @@ func fileDigest(_ path: String) throws -> String {
     return SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
 }
 
-func count(_ database: Database, _ table: String) throws -> Int64 {
+func count(_ database: any Database, _ table: String) throws -> Int64 {
     try database.int64(sql: "SELECT count(*) FROM \(table)") ?? -1
 }

@@ -1,0 +1,83 @@
+import Foundation
+import NIOCore
+import PostgresNIO
+
+/// A value sent to or read from PostgreSQL, in the few shapes nnreg stores. Booleans read as 0 or 1,
+/// `numeric` as an integer when it is whole (a `sum` of integers) and as a double otherwise.
+public enum PostgresValue: Sendable, Equatable {
+    case null
+    case integer(Int64)
+    case real(Double)
+    case text(String)
+    case bytes([UInt8])
+    /// Arrays, for sending many rows in one statement (`unnest($1::bigint[], …)`).
+    case integers([Int64])
+    case reals([Double])
+    case texts([String])
+
+    func append(to bindings: inout PostgresBindings) {
+        switch self {
+        case .null: bindings.appendNull()
+        case .integer(let value): bindings.append(value)
+        case .real(let value): bindings.append(value)
+        case .text(let value): bindings.append(value)
+        case .bytes(let value): bindings.append(ByteBuffer(bytes: value))
+        case .integers(let values): bindings.append(values)
+        case .reals(let values): bindings.append(values)
+        case .texts(let values): bindings.append(values)
+        }
+    }
+
+    init(_ cell: PostgresCell) throws {
+        guard var bytes = cell.bytes, cell.dataType != .void else {
+            self = .null
+            return
+        }
+        switch cell.dataType {
+        case .int8: self = .integer(try cell.decode(Int64.self))
+        case .int4: self = .integer(Int64(try cell.decode(Int32.self)))
+        case .int2: self = .integer(Int64(try cell.decode(Int16.self)))
+        case .float8: self = .real(try cell.decode(Double.self))
+        case .float4: self = .real(Double(try cell.decode(Float.self)))
+        case .bool: self = .integer(try cell.decode(Bool.self) ? 1 : 0)
+        case .bytea: self = .bytes(bytes.readBytes(length: bytes.readableBytes) ?? [])
+        case .numeric:
+            let decimal = try cell.decode(Decimal.self)
+            let whole = NSDecimalNumber(decimal: decimal)
+            if decimal == Decimal(whole.int64Value) {
+                self = .integer(whole.int64Value)
+            } else {
+                self = .real(whole.doubleValue)
+            }
+        default:
+            if cell.format == .text || [.text, .varchar, .name, .bpchar, .json, .jsonb].contains(cell.dataType) {
+                self = .text(try cell.decode(String.self))
+            } else {
+                throw PostgresClientError(message: "column \(cell.columnName) has type \(cell.dataType), which nnreg does not read")
+            }
+        }
+    }
+}
+
+/// The rows a query gave, row-major, with the number of rows it changed.
+public struct PostgresRows: Sendable {
+    public let columnCount: Int
+    public let values: [PostgresValue]
+    /// Rows inserted, updated or deleted (0 for other statements).
+    public let affectedRows: Int
+
+    public var count: Int { columnCount == 0 ? 0 : values.count / columnCount }
+
+    public subscript(row: Int, column: Int) -> PostgresValue { values[row * columnCount + column] }
+
+    init(_ result: PostgresQueryResult) throws {
+        affectedRows = result.metadata.command == "SELECT" ? 0 : (result.metadata.rows ?? 0)
+        columnCount = result.rows.first?.count ?? 0
+        var values: [PostgresValue] = []
+        values.reserveCapacity(result.rows.count * columnCount)
+        for row in result.rows {
+            for cell in row { values.append(try PostgresValue(cell)) }
+        }
+        self.values = values
+    }
+}

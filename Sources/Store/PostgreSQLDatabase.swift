@@ -1,0 +1,164 @@
+import Foundation
+import PostgresClient
+
+/// A connection to a store on a PostgreSQL server, speaking to the Store as a SQLite connection
+/// does: statements with `?` placeholders, stepped row by row, and one writer at a time.
+///
+/// One writer at a time: every outermost transaction takes the same transaction-level advisory
+/// lock first, as SQLite's `BEGIN IMMEDIATE` takes the file's write lock, so every read-then-write
+/// in the Store (the next model version, a run's next output chunk) sees the same world it would
+/// on SQLite. Readers never take it and never wait.
+///
+/// Commits are `synchronous_commit = off`, the equivalent of SQLite's WAL with `synchronous =
+/// NORMAL`: a committed transaction survives the writer's death, and only a crash of the server's
+/// machine can lose the last fraction of a second of commits (never half of one).
+final class PostgreSQLDatabase: Database {
+    let session: PostgresSession
+    let location: PostgresLocation
+    var dialect: SQLDialect { .postgresql }
+    private(set) var changesCount = 0
+    private var statementCache: [String: PostgreSQLStatement] = [:]
+    private var transactionDepth = 0
+
+    /// The advisory lock every write transaction holds ("nnreg" in ASCII).
+    static let writerLock: Int64 = 0x6e_6e72_6567
+    /// How long a writer waits for another's transaction, as SQLite's busy timeout.
+    static let lockTimeoutMilliseconds = SQLiteDatabase.busyTimeoutMilliseconds
+
+    init(location: PostgresLocation, readOnly: Bool) throws {
+        self.location = location
+        do {
+            session = try PostgresSession(location: location)
+        } catch let error as PostgresClientError {
+            throw StoreError.cannotConnect(location: location.description, reason: error.message)
+        }
+        var settings = [
+            "SET lock_timeout = \(Self.lockTimeoutMilliseconds)", "SET synchronous_commit = off",
+            "SET client_min_messages = warning",
+        ]
+        if readOnly { settings.append("SET default_transaction_read_only = on") }
+        for setting in settings { _ = try run(setting, []) }
+    }
+
+    /// Runs one statement and keeps the number of rows it changed; errors become `StoreError`s
+    /// where the Store has a name for them.
+    func run(_ sql: String, _ binds: [PostgresValue]) throws -> PostgresRows {
+        do {
+            let rows = try session.query(sql, binds)
+            changesCount = rows.affectedRows
+            return rows
+        } catch let error as PostgresClientError {
+            throw translate(error)
+        }
+    }
+
+    private func translate(_ error: PostgresClientError) -> Error {
+        let path = location.description
+        if error.isConnectionLost { return StoreError.connectionLost(location: path, reason: error.message) }
+        switch error.sqlState {
+        case "55P03", "40P01":  // lock_not_available (lock_timeout), deadlock_detected
+            return StoreError.busy(path: path, seconds: Double(Self.lockTimeoutMilliseconds) / 1000)
+        case "53100": return StoreError.diskFull(path: path)  // disk_full
+        case "25006": return StoreError.readOnly(path: path)  // read_only_sql_transaction
+        default: return error
+        }
+    }
+
+    // MARK: Statements
+
+    func makeStatement(sql: String) throws -> any Statement {
+        PostgreSQLStatement(database: self, sql: sql)
+    }
+
+    func cachedStatement(sql: String) throws -> any Statement {
+        if let statement = statementCache[sql] {
+            statement.reset()
+            return statement
+        }
+        let statement = PostgreSQLStatement(database: self, sql: sql)
+        statementCache[sql] = statement
+        return statement
+    }
+
+    /// Runs the statements of `sql` one by one (the extended protocol takes one at a time).
+    func execute(sql: String) throws {
+        for statement in Self.splitStatements(sql) { _ = try run(statement, []) }
+    }
+
+    /// Splits a script at semicolons outside quotes, `$$` bodies and `--` comments.
+    static func splitStatements(_ sql: String) -> [String] {
+        var statements: [String] = [], current = ""
+        var quote: Character? = nil, inLineComment = false, inDollarBody = false
+        var previous: Character = " "
+        for character in sql {
+            var next = character
+            if inLineComment {
+                if character == "\n" { inLineComment = false }
+            } else if inDollarBody {
+                if character == "$" && previous == "$" { inDollarBody = false; next = " " }
+            } else if let open = quote {
+                if character == open { quote = nil }
+            } else if character == "-" && previous == "-" {
+                inLineComment = true
+            } else if character == "$" && previous == "$" {
+                inDollarBody = true
+                next = " "
+            } else if character == "'" || character == "\"" {
+                quote = character
+            } else if character == ";" {
+                statements.append(current)
+                current = ""
+                previous = " "
+                continue
+            }
+            current.append(character)
+            previous = next
+        }
+        statements.append(current)
+        return statements.filter { text in
+            text.split(separator: "\n").contains { line in
+                let trimmed = line.trimmingCharacters(in: .whitespaces)
+                return !trimmed.isEmpty && !trimmed.hasPrefix("--")
+            }
+        }
+    }
+
+    // MARK: Transactions
+
+    func inTransaction<T>(_ body: () throws -> T) throws -> T {
+        let depth = transactionDepth
+        let savepoint = "nnreg_\(depth)"
+        if depth == 0 {
+            _ = try run("BEGIN", [])
+            do {
+                _ = try run("SELECT pg_advisory_xact_lock(\(Self.writerLock))", [])
+            } catch {
+                _ = try? run("ROLLBACK", [])
+                throw error
+            }
+        } else {
+            _ = try run("SAVEPOINT \(savepoint)", [])
+        }
+        transactionDepth += 1
+        defer { transactionDepth = depth }
+        let result: T
+        do {
+            result = try body()
+        } catch {
+            if depth == 0 {
+                _ = try? run("ROLLBACK", [])
+            } else {
+                _ = try? run("ROLLBACK TO SAVEPOINT \(savepoint)", [])
+                _ = try? run("RELEASE SAVEPOINT \(savepoint)", [])
+            }
+            throw error
+        }
+        do {
+            _ = try run(depth == 0 ? "COMMIT" : "RELEASE SAVEPOINT \(savepoint)", [])
+        } catch {
+            if depth == 0 { _ = try? run("ROLLBACK", []) }
+            throw error
+        }
+        return result
+    }
+}

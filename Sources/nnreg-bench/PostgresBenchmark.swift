@@ -1,0 +1,63 @@
+import Foundation
+import NNRegTracking
+import TestSupport
+
+/// PostgreSQL figures (issue 11), against the throwaway server `make bench-postgres` starts
+/// (scripts/with-postgres.sh, `NNREG_TEST_POSTGRES`): the Store figures on PostgreSQL, eight writer
+/// processes logging through the tracking library at once, and a copy of a SQLite store up to it.
+func runPostgresBenchmarks(executable: String) throws {
+    guard PostgresTestServer.adminURL != nil else {
+        throw BenchmarkFailure("no PostgreSQL server: run it as 'make bench-postgres' (scripts/with-postgres.sh)")
+    }
+    var databases: [String] = []
+    defer { databases.forEach(PostgresTestServer.dropDatabase) }
+    try runStoreBenchmarks(
+        prefix: "pg",
+        location: { _ in
+            let url = try PostgresTestServer.createDatabase()
+            databases.append(url)
+            return url
+        },
+        size: { url in
+            let store = try Store(readingOnly: url)
+            return try store.databaseSize()
+        })
+
+    // pg.writers_points_per_s: 8 processes, each a run logging 2 metrics per step through
+    // TrackedRun (which commits at least once a second) with a 64 KB checkpoint every 1,000 steps.
+    let writersURL = try PostgresTestServer.createDatabase()
+    databases.append(writersURL)
+    _ = try Store(path: writersURL)
+    let writers = 8, steps = 40_000
+    let start = DispatchTime.now()
+    let processes = try (0..<writers).map { index -> Process in
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = ["pg-writer", writersURL, String(steps), "writer-\(index)"]
+        try process.run()
+        return process
+    }
+    for process in processes { process.waitUntilExit() }
+    let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+    let failed = processes.filter { $0.terminationStatus != 0 }.count
+    let store = try Store(path: writersURL)
+    let runs = try store.listRuns()
+    let points = try runs.reduce(0) { $0 + (try store.metricHistory(runID: $1.id, key: "loss").count) * 2 }
+    guard failed == 0, runs.count == writers, runs.allSatisfy({ $0.status == .finished }), points == writers * steps * 2
+    else {
+        throw BenchmarkFailure("writers: \(failed) failed, \(runs.count) runs, \(points) of \(writers * steps * 2) points")
+    }
+    report("pg.writers_points_per_s", Double(points) / elapsed, "points/s")
+    report("pg.writers_errors", 0, "errors")
+}
+
+/// One writer process of `pg.writers_points_per_s`: logs `steps` steps of 2 metrics as fast as it can.
+func runPostgresWriter(url: String, steps: Int, name: String) throws {
+    let run = try TrackedRun(storePath: url, name: name)
+    let checkpoint = Data(repeating: 3, count: 64 * 1024)
+    for step in 1...steps {
+        run.log(["loss": 1 / Double(step), "accuracy": 0.5], step: step)
+        if step % 1_000 == 0 { _ = try run.saveCheckpoint(step: step, weights: checkpoint) }
+    }
+    try run.finish(.finished)
+}
