@@ -1,7 +1,7 @@
 import Foundation
 
 // nnreg-bench SUITE [--data DIR]: prints one figure per line as `NAME VALUE UNIT`.
-// Suites: store, train, cli, concurrency, registry, web, track (one file each: StoreBenchmark.swift, …), all.
+// Suites: store, train, cli, concurrency, registry, web, track, copy (one file each: StoreBenchmark.swift, …), all.
 // `emit LINES RATE` and `stamp` are the programs the track suite runs under `nnreg track`.
 let arguments = Array(CommandLine.arguments.dropFirst())
 let suite = arguments.first ?? "all"
@@ -25,6 +25,7 @@ do {
     case "registry": try runRegistryBenchmarks(dataDirectory: dataDirectory)
     case "web": try runWebBenchmarks(dataDirectory: dataDirectory)
     case "track": try runTrackBenchmarks()
+    case "copy": try runCopyBenchmarks()
     case "emit" where arguments.count >= 3:
         emitMetricLines(Int(arguments[1]) ?? 0, perSecond: Double(arguments[2]) ?? 0, metrics: arguments.count > 3 ? Int(arguments[3]) ?? 2 : 2)
     case "stamp": printStartStamp()
@@ -35,8 +36,9 @@ do {
         try runRegistryBenchmarks(dataDirectory: dataDirectory)
         try runWebBenchmarks(dataDirectory: dataDirectory)
         try runTrackBenchmarks()
+        try runCopyBenchmarks()
     default:
-        FileHandle.standardError.write(Data("usage: nnreg-bench store|train|cli|concurrency|registry|web|track|all [--data DIR]\n".utf8))
+        FileHandle.standardError.write(Data("usage: nnreg-bench store|train|cli|concurrency|registry|web|track|copy|all [--data DIR]\n".utf8))
         exit(64)
     }
 } catch {
