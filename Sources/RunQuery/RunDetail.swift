@@ -16,7 +16,7 @@ public struct RunDetail: Encodable {
     let outputBytes: Int
 
     enum CodingKeys: String, CodingKey {
-        case runID = "run_id", name, status, stepsDone = "steps_done", targetSteps = "target_steps", seed
+        case runID = "run_id", uid, name, status, stepsDone = "steps_done", targetSteps = "target_steps", seed
         case created, started, ended, heartbeat, pid, host, dataset, nnregVersion = "nnreg_version", notes
         case parent, forks, params, tags, metrics, checkpoints, evaluations, deleted
         case modelVersions = "model_versions"
@@ -59,6 +59,7 @@ public struct RunDetail: Encodable {
     public func encode(to encoder: Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(run.id, forKey: .runID)
+        try container.encode(run.uid, forKey: .uid)
         try container.encode(run.name, forKey: .name)
         try container.encode(run.status.rawValue, forKey: .status)
         try container.encode(run.stepsDone, forKey: .stepsDone)

@@ -157,6 +157,9 @@ public struct Run: Sendable, Equatable, Codable, Identifiable {
     public let deletedAt: Date?
     /// The program nnreg tracked for this run; nil for a run nnreg trained itself.
     public let command: TrackedCommand?
+    /// The run's identity in every store it is copied to (32 random lowercase hex digits): ids
+    /// differ between stores and names may clash, so `copyRuns` matches runs by this.
+    public let uid: String
 }
 
 /// One stored metric point.
@@ -339,7 +342,7 @@ extension Run {
         Run(id: id, name: name, status: status, createdAt: createdAt, startedAt: startedAt, endedAt: endedAt,
             heartbeatAt: heartbeatAt, pid: pid, host: host, seed: seed, targetSteps: targetSteps, stepsDone: stepsDone,
             datasetName: datasetName, datasetSHA256: datasetSHA256, nnregVersion: nnregVersion, parentRunID: parentRunID,
-            parentStep: parentStep, notes: notes, deletedAt: deletedAt, command: command)
+            parentStep: parentStep, notes: notes, deletedAt: deletedAt, command: command, uid: uid)
     }
 }
 

@@ -10,7 +10,7 @@ extension Store {
     static let runColumns = """
         id, name, status, created_at, started_at, ended_at, heartbeat_at, pid, host, seed, target_steps,
         steps_done, dataset_name, dataset_sha256, nnreg_version, parent_run_id, parent_step, notes, deleted_at,
-        command, cwd, git_commit, git_dirty, exit_code
+        command, cwd, git_commit, git_dirty, exit_code, uid
         """
 
     static func readRun(_ s: Statement) -> Run {
@@ -22,7 +22,7 @@ extension Store {
             stepsDone: s.int(at: 11), datasetName: s.optionalString(at: 12),
             datasetSHA256: s.optionalString(at: 13), nnregVersion: s.optionalString(at: 14),
             parentRunID: s.optionalInt64(at: 15), parentStep: s.optionalInt(at: 16), notes: s.optionalString(at: 17),
-            deletedAt: s.optionalDate(at: 18), command: readCommand(s, at: 19))
+            deletedAt: s.optionalDate(at: 18), command: readCommand(s, at: 19), uid: s.optionalString(at: 24) ?? "")
     }
 
     /// The tracked command in columns `at`…`at + 4` (command, cwd, git_commit, git_dirty, exit_code).
@@ -59,8 +59,8 @@ extension Store {
                 sql: """
                     INSERT INTO runs (name, status, created_at, started_at, heartbeat_at, pid, host, seed,
                         target_steps, dataset_name, dataset_sha256, nnreg_version, parent_run_id, parent_step, notes,
-                        command, cwd)
-                    VALUES (?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
+                        command, cwd, uid)
+                    VALUES (?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
                     """)
             try insert.bind(name, at: 1)
             try insert.bind(now, at: 2)
@@ -79,11 +79,35 @@ extension Store {
             let command = try newRun.command.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) }
             try insert.bind(command, at: 15)
             try insert.bind(newRun.workingDirectory, at: 16)
+            try insert.bind(Self.makeRunUID(), at: 17)
             let id = try insertedID(insert)
             try setParams(newRun.params, runID: id)
             try addTags(newRun.tags, runID: id)
             return try run(id: id)
         }
+    }
+
+    /// A fresh run uid: 16 bytes from the system's secure generator as 32 lowercase hex digits, so
+    /// runs made in different stores (or on different machines) never share one.
+    static func makeRunUID() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let digits = Array("0123456789abcdef".utf8)
+        var hex: [UInt8] = []
+        hex.reserveCapacity(32)
+        for _ in 0..<16 {
+            let byte = UInt8.random(in: 0...255, using: &generator)
+            hex.append(digits[Int(byte >> 4)])
+            hex.append(digits[Int(byte & 0xF)])
+        }
+        return String(decoding: hex, as: UTF8.self)
+    }
+
+    /// The id of the run with this uid, if this store has it.
+    func runID(uid: String) throws -> Int64? {
+        let statement = try database.cachedStatement(sql: "SELECT id FROM runs WHERE uid = ?")
+        try statement.bind(uid, at: 1)
+        defer { statement.reset() }
+        return try statement.step() ? statement.int64(at: 0) : nil
     }
 
     func runID(named name: String) throws -> Int64? {

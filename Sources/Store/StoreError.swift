@@ -66,6 +66,9 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible, Loc
     case connectionLost(location: String, reason: String)
     /// A mistake inside nnreg itself (a statement given the wrong number of values).
     case internalError(String)
+    /// `copyRuns` read a blob of a run from the source that is missing or whose bytes do not hash to
+    /// its recorded SHA-256 (`actualSHA256`, nil when missing); the run was not copied.
+    case corruptSourceBlob(run: String, item: String, sha256: String, actualSHA256: String?)
 
     public var description: String {
         switch self {
@@ -149,6 +152,11 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible, Loc
             return "Output chunk \(seq) of run \(runID) is corrupt (it does not decompress to its recorded size); 'nnreg check' reports the store's state."
         case .corruptArtifact(let runID, let name):
             return "Artifact '\(name)' of run \(runID) is missing or corrupt (SHA-256 mismatch); 'nnreg check' reports the store's state."
+        case .corruptSourceBlob(let run, let item, let sha256, let actual):
+            let found = actual.map { "hash to \($0) instead of their recorded SHA-256 \(sha256)" }
+                ?? "are missing (SHA-256 \(sha256))"
+            return "Run \(run) was not copied: the bytes of \(item) in the source \(found); the destination has nothing "
+                + "of this run. 'nnreg check' on the source reports the damage."
         }
     }
 

@@ -257,7 +257,7 @@ import Testing
                 }
             }
             let store = try Store(path: path)
-            #expect(store.appliedMigrationIDs == ["0004_tracking"])
+            #expect(store.appliedMigrationIDs == Store.knownMigrationIDs.filter { $0 >= "0004" })
             #expect(store.backupPath != nil)
             for table in tables {
                 #expect(try Self.dump(store.database, "SELECT \(table == "runs" ? runColumns : "*") FROM \(table) ORDER BY 1, 2") == before[table],
@@ -273,6 +273,78 @@ import Testing
             let problems = try store.check().problems
             #expect(problems.isEmpty, "\(problems)")
             #expect(try store.database.string(sql: "PRAGMA integrity_check") == "ok")
+        }
+    }
+
+    @Test func aTrackingStoreUpgradesToRunUIDsWithNothingLostAndADistinctUIDForEveryRun() throws {
+        try withTemporaryFolder { folder throws in
+            let path = folder + "/tracking.sqlite"
+            let earlier = embeddedMigrations.filter { $0.id < "0005" }
+            let tables = ["runs", "params", "tags", "metric_keys", "metrics", "metric_latest", "blobs", "checkpoints", "evaluations",
+                          "run_output", "artifacts", "models", "model_versions", "model_aliases", "model_tags", "model_history"]
+            var before: [String: [String]] = [:]
+            var runColumns = ""
+            do {
+                let old = try Store(path: path, migrations: earlier)
+                // Written as the tracking-era nnreg wrote them (today's createRun names the uid column).
+                try old.database.execute(sql: """
+                    INSERT INTO runs (id, name, status, created_at, started_at, ended_at, heartbeat_at, pid, host, seed, target_steps,
+                        steps_done, dataset_name, dataset_sha256, nnreg_version, notes, deleted_at)
+                    VALUES (1, 'trained', 'finished', 10.5, 10.5, 30.5, 30.5, 4242, 'vm', 1, 100, 100, 'mnist', 'ab', '0.1.0', 'n', NULL),
+                           (2, 'deleted', 'failed', 11.5, 11.5, 12.5, 12.5, 4243, 'vm', NULL, 10, 5, NULL, NULL, '0.1.0', NULL, 40.5);
+                    INSERT INTO runs (id, name, status, created_at, parent_run_id, parent_step, command, cwd, git_commit, git_dirty, exit_code)
+                    VALUES (3, 'tracked', 'crashed', 13.5, 1, 100, '["python3","x.py"]', '/tmp', 'abc', 1, 137);
+                    INSERT INTO params (run_id, key, value) VALUES (1, 'lr', 0.5), (1, 'opt', 'sgd'), (3, 'n', 3);
+                    INSERT INTO tags (run_id, key, value) VALUES (1, 'k', 'v');
+                    """)
+                for id in Int64(4)...Int64(50) {
+                    try old.database.execute(sql: "INSERT INTO runs (id, name, status, created_at) VALUES (\(id), 'r\(id)', 'finished', \(id))")
+                }
+                try old.logMetrics(runID: 1, step: 100, values: [("loss", 2.5), ("accuracy", 0.5)])
+                try old.logMetrics(runID: 3, step: 7, values: [("loss", 1.5)])
+                try old.saveCheckpoint(runID: 1, step: 100, weights: Data(repeating: 7, count: 4000), trainerState: Data("state".utf8))
+                try old.appendOutput(runID: 3, bytes: Array("hello\n".utf8))
+                try old.saveArtifact(runID: 3, name: "a.txt", data: Data("a".utf8))
+                try old.database.execute(sql: """
+                    INSERT INTO evaluations (run_id, step, checkpoint_id, weights_sha256, dataset_name, dataset_sha256, split, accuracy, created_at)
+                        SELECT 1, 100, id, weights_sha256, 'mnist', 'ab', 'test', 0.75, 31.5 FROM checkpoints;
+                    UPDATE runs SET test_accuracy = 0.75 WHERE id = 1;
+                    INSERT INTO models (id, name, description, created_at, last_version) VALUES (1, 'mnist', 'digits', 32.5, 1);
+                    INSERT INTO model_versions (id, model_id, version, checkpoint_id, run_id, step, weights_sha256, dataset_name,
+                        dataset_sha256, test_accuracy, description, created_at, created_by, created_host)
+                        SELECT 1, 1, 1, id, 1, 100, weights_sha256, 'mnist', 'ab', 0.75, 'first', 33.5, 'me', 'vm' FROM checkpoints;
+                    INSERT INTO model_aliases (model_id, alias, version_id, updated_at) VALUES (1, 'champion', 1, 34.5);
+                    INSERT INTO model_tags (model_id, version, key, value) VALUES (1, 1, 't', '1');
+                    INSERT INTO model_history (model_name, action, version, at, user, host) VALUES ('mnist', 'version_registered', 1, 33.5, 'me', 'vm');
+                    """)
+                runColumns = try Self.dump(old.database, "SELECT group_concat(name, ', ') FROM pragma_table_info('runs')")[0]
+                for table in tables {
+                    before[table] = try Self.dump(old.database, "SELECT \(table == "runs" ? runColumns : "*") FROM \(table) ORDER BY 1, 2")
+                }
+            }
+            let store = try Store(path: path)
+            #expect(store.appliedMigrationIDs == ["0005_run_uids"])
+            #expect(store.backupPath != nil)
+            for table in tables {
+                #expect(try Self.dump(store.database, "SELECT \(table == "runs" ? runColumns : "*") FROM \(table) ORDER BY 1, 2") == before[table],
+                        "\(table) changed")
+            }
+            // Every run has a uid of 32 lowercase hex digits, no two alike, and the Run record shows it.
+            let uids = try Self.dump(store.database, "SELECT uid FROM runs ORDER BY id")
+            #expect(uids.count == 50 && Set(uids).count == 50)
+            #expect(uids.allSatisfy { $0.count == 32 && $0.allSatisfy { "0123456789abcdef".contains($0) } })
+            #expect(try store.run(id: 3).uid == uids[2])
+            // A run created now gets one of its own; the column refuses malformed ones.
+            let new = try store.createRun(NewRun(name: "new", targetSteps: 1))
+            #expect(new.uid.count == 32 && !uids.contains(new.uid))
+            #expect(throws: SQLiteError.self) {
+                try store.database.execute(sql: "UPDATE runs SET uid = 'ABC' WHERE id = 1")
+            }
+            #expect(throws: SQLiteError.self) {
+                try store.database.execute(sql: "UPDATE runs SET uid = (SELECT uid FROM runs WHERE id = 2) WHERE id = 1")
+            }
+            let problems = try store.check().problems
+            #expect(problems.isEmpty, "\(problems)")
         }
     }
 }

@@ -1,0 +1,320 @@
+import Foundation
+
+/// The rows of one run, read from this store page by page (shared by the copy and by
+/// `contentDigest`) and written into another: each read is a query of its own with a keyset bound
+/// and a LIMIT, so no statement stays open while the other store is written and no backend has to
+/// hold more than a page; blobs and output chunks one at a time. SQL for SQLite and PostgreSQL alike,
+/// as in Store+Copy.swift.
+extension Store {
+    /// The run's metric keys as (id here, name), sorted by name in Swift (the same order in any store).
+    func metricKeysWithIDs(runID: Int64) throws -> [(id: Int64, key: String)] {
+        let statement = try database.cachedStatement(
+            sql: """
+                SELECT k.id, k.key FROM metric_keys k
+                WHERE EXISTS (SELECT 1 FROM metrics m WHERE m.run_id = ? AND m.key_id = k.id)
+                """)
+        try statement.bind(runID, at: 1)
+        defer { statement.reset() }
+        var keys: [(id: Int64, key: String)] = []
+        while try statement.step() { keys.append((statement.int64(at: 0), statement.string(at: 1))) }
+        return keys.sorted { $0.key < $1.key }
+    }
+
+    /// Calls `body` with each page of up to `limit` points of one metric of a run, by step: steps,
+    /// values and wall times in buffers reused from page to page. Each page is its own query
+    /// (`step >= ?` from the last step on), so no statement stays open while `body` writes
+    /// elsewhere and no backend has to hold more than a page.
+    func forEachMetricPage(
+        runID: Int64, keyID: Int64, limit: Int,
+        _ body: (_ steps: [Int64], _ values: [Double], _ wallTimes: [Double]) throws -> Void
+    ) throws {
+        let page = try database.cachedStatement(
+            sql: "SELECT step, value, wall_time FROM metrics WHERE run_id = ? AND key_id = ? AND step >= ? ORDER BY step LIMIT ?")
+        var steps: [Int64] = [], values: [Double] = [], wallTimes: [Double] = []
+        steps.reserveCapacity(limit)
+        values.reserveCapacity(limit)
+        wallTimes.reserveCapacity(limit)
+        var from = Int64.min
+        while true {
+            steps.removeAll(keepingCapacity: true)
+            values.removeAll(keepingCapacity: true)
+            wallTimes.removeAll(keepingCapacity: true)
+            try page.bind(runID, at: 1)
+            try page.bind(keyID, at: 2)
+            try page.bind(from, at: 3)
+            try page.bind(limit, at: 4)
+            while try page.step() {
+                steps.append(page.int64(at: 0))
+                values.append(page.double(at: 1))
+                wallTimes.append(page.double(at: 2))
+            }
+            page.reset()
+            guard let last = steps.last else { return }
+            try body(steps, values, wallTimes)
+            guard steps.count == limit, last < Int64.max else { return }
+            from = last + 1
+        }
+    }
+
+    /// Rows per INSERT when copying metric points (5 parameters each, far below either backend's limit).
+    static let copyMetricChunk = 200
+    static let copyMetricChunkSQL =
+        "INSERT INTO metrics (run_id, key_id, step, value, wall_time) VALUES "
+        + Array(repeating: "(?, ?, ?, ?, ?)", count: copyMetricChunk).joined(separator: ", ")
+
+    /// Copies every point of the run, key by key in pages, and each key's latest point; returns the count.
+    func copyMetrics(of sourceRunID: Int64, into runID: Int64, at destination: Store, batchSize: Int) throws -> Int {
+        let chunk = try destination.database.cachedStatement(sql: Self.copyMetricChunkSQL)
+        let single = try destination.database.cachedStatement(
+            sql: "INSERT INTO metrics (run_id, key_id, step, value, wall_time) VALUES (?, ?, ?, ?, ?)")
+        let latest = try destination.database.cachedStatement(
+            sql: "INSERT INTO metric_latest (run_id, key_id, step, value) VALUES (?, ?, ?, ?)")
+        var points = 0
+        for (sourceKeyID, key) in try metricKeysWithIDs(runID: sourceRunID) {
+            guard let keyID = try destination.metricKeyID(key) else { continue }
+            var last: (step: Int64, value: Double)?
+            try forEachMetricPage(runID: sourceRunID, keyID: sourceKeyID, limit: batchSize) { steps, values, wallTimes in
+                var index = 0
+                while index < steps.count {
+                    let statement = steps.count - index >= Self.copyMetricChunk ? chunk : single
+                    let count = statement === chunk ? Self.copyMetricChunk : 1
+                    var parameter: Int32 = 1
+                    for row in index..<(index + count) {
+                        try statement.bind(runID, at: parameter)
+                        try statement.bind(keyID, at: parameter + 1)
+                        try statement.bind(steps[row], at: parameter + 2)
+                        try statement.bind(values[row], at: parameter + 3)
+                        try statement.bind(wallTimes[row], at: parameter + 4)
+                        parameter += 5
+                    }
+                    try statement.execute()
+                    index += count
+                }
+                points += steps.count
+                last = (steps[steps.count - 1], values[values.count - 1])
+            }
+            if let last {
+                try latest.bind(runID, at: 1)
+                try latest.bind(keyID, at: 2)
+                try latest.bind(last.step, at: 3)
+                try latest.bind(last.value, at: 4)
+                try latest.execute()
+            }
+        }
+        return points
+    }
+
+    /// Copies the blob `sha256` to `destination` unless it is there already: read (one blob in
+    /// memory, the backend's own buffer), re-hashed, checked against its key and `size`, and only
+    /// then written. Returns the bytes written. Throws `corruptSourceBlob` naming `item` of `run`.
+    func copyBlob(sha256: String, size: Int, to destination: Store, run: String, item: @autoclosure () -> String) throws -> Int {
+        let present = try destination.database.cachedStatement(sql: "SELECT size FROM blobs WHERE sha256 = ?")
+        try present.bind(sha256, at: 1)
+        let isPresent = try present.step()
+        present.reset()
+        if isPresent { return 0 }
+        let read = try database.cachedStatement(sql: "SELECT size, data FROM blobs WHERE sha256 = ?")
+        try read.bind(sha256, at: 1)
+        defer { read.reset() }
+        guard try read.step() else {
+            throw StoreError.corruptSourceBlob(run: run, item: item(), sha256: sha256, actualSHA256: nil)
+        }
+        let recordedSize = read.int(at: 0)
+        return try read.withBlob(at: 1) { bytes in
+            let actual = Self.sha256(bytes)
+            guard actual == sha256, bytes.count == size, bytes.count == recordedSize else {
+                let sizes = bytes.count == size && bytes.count == recordedSize ? "" : " (\(bytes.count) bytes, recorded \(size))"
+                throw StoreError.corruptSourceBlob(run: run, item: item(), sha256: sha256, actualSHA256: actual + sizes)
+            }
+            let insert = try destination.database.cachedStatement(
+                sql: "INSERT INTO blobs (sha256, size, data) VALUES (?, ?, ?) ON CONFLICT (sha256) DO NOTHING")
+            try insert.bind(sha256, at: 1)
+            try insert.bind(bytes.count, at: 2)
+            try insert.bindNoCopy(bytes, at: 3)
+            try insert.execute()  // steps and resets while the source's buffer is alive
+            return bytes.count
+        }
+    }
+
+    /// A checkpoint row as stored, times kept as the REAL they are.
+    struct CheckpointRow {
+        let id: Int64
+        let step: Int64
+        let createdAt: Double
+        let weightsSize: Int
+        let weightsSHA256: String
+        let trainerStateSize: Int
+        let trainerStateSHA256: String
+    }
+
+    /// Calls `body` with each page of up to `limit` checkpoint rows of a run, by step.
+    func forEachCheckpointPage(runID: Int64, limit: Int, _ body: ([CheckpointRow]) throws -> Void) throws {
+        let page = try database.cachedStatement(
+            sql: """
+                SELECT id, step, created_at, weights_size, weights_sha256, trainer_state_size, trainer_state_sha256
+                FROM checkpoints WHERE run_id = ? AND step >= ? ORDER BY step LIMIT ?
+                """)
+        var from = Int64.min
+        while true {
+            try page.bind(runID, at: 1)
+            try page.bind(from, at: 2)
+            try page.bind(limit, at: 3)
+            var rows: [CheckpointRow] = []
+            while try page.step() {
+                rows.append(CheckpointRow(
+                    id: page.int64(at: 0), step: page.int64(at: 1), createdAt: page.double(at: 2), weightsSize: page.int(at: 3),
+                    weightsSHA256: page.string(at: 4), trainerStateSize: page.int(at: 5), trainerStateSHA256: page.string(at: 6)))
+            }
+            page.reset()
+            guard let last = rows.last else { return }
+            try body(rows)
+            guard rows.count == limit, last.step < Int64.max else { return }
+            from = last.step + 1
+        }
+    }
+
+    /// Copies the run's checkpoints with their blobs; returns source checkpoint id → destination id.
+    func copyCheckpoints(
+        of candidate: CopyCandidate, into runID: Int64, at destination: Store, blobBytes: inout Int
+    ) throws -> [Int64: Int64] {
+        let insert = try destination.database.cachedStatement(
+            sql: """
+                INSERT INTO checkpoints (run_id, step, created_at, weights_size, weights_sha256, trainer_state_size,
+                    trainer_state_sha256)
+                VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id
+                """)
+        var ids: [Int64: Int64] = [:]
+        let label = "\(candidate.id) \(candidate.name)"
+        try forEachCheckpointPage(runID: candidate.id, limit: 1_000) { rows in
+            for row in rows {
+                blobBytes += try copyBlob(
+                    sha256: row.weightsSHA256, size: row.weightsSize, to: destination, run: label,
+                    item: "the weights of its checkpoint at step \(row.step)")
+                blobBytes += try copyBlob(
+                    sha256: row.trainerStateSHA256, size: row.trainerStateSize, to: destination, run: label,
+                    item: "the trainer state of its checkpoint at step \(row.step)")
+                try insert.bind(runID, at: 1)
+                try insert.bind(row.step, at: 2)
+                try insert.bind(row.createdAt, at: 3)
+                try insert.bind(row.weightsSize, at: 4)
+                try insert.bind(row.weightsSHA256, at: 5)
+                try insert.bind(row.trainerStateSize, at: 6)
+                try insert.bind(row.trainerStateSHA256, at: 7)
+                guard try insert.step() else { throw StoreError.checkpointNotFound(runID: runID, step: Int(row.step)) }
+                ids[row.id] = insert.int64(at: 0)
+                insert.reset()
+            }
+        }
+        return ids
+    }
+
+    /// The evaluation columns copied as they are (`checkpoint_id` is mapped; `run_id` is the copy's).
+    static let copiedEvaluationColumns = [
+        "step", "weights_sha256", "dataset_name", "dataset_sha256", "split", "accuracy", "loss", "per_class",
+        "confusion", "created_at",
+    ]
+
+    /// Calls `body` with each page of up to `limit` evaluations of a run, by id (the order they were
+    /// recorded in, which a copy keeps): (id, checkpoint id, `copiedEvaluationColumns`).
+    func forEachEvaluationPage(
+        runID: Int64, limit: Int, _ body: ([(id: Int64, checkpointID: Int64?, columns: [ColumnValue])]) throws -> Void
+    ) throws {
+        let columns = Self.copiedEvaluationColumns
+        let page = try database.cachedStatement(
+            sql: "SELECT id, checkpoint_id, \(columns.joined(separator: ", ")) FROM evaluations "
+                + "WHERE run_id = ? AND id > ? ORDER BY id LIMIT ?")
+        var after = Int64.min
+        while true {
+            try page.bind(runID, at: 1)
+            try page.bind(after, at: 2)
+            try page.bind(limit, at: 3)
+            var rows: [(id: Int64, checkpointID: Int64?, columns: [ColumnValue])] = []
+            while try page.step() {
+                rows.append((page.int64(at: 0), page.optionalInt64(at: 1), ColumnValue.row(page, from: 2, count: columns.count)))
+            }
+            page.reset()
+            guard let last = rows.last else { return }
+            try body(rows)
+            guard rows.count == limit else { return }
+            after = last.id
+        }
+    }
+
+    /// Copies the run's evaluations in the order they were recorded, each naming the copy of its checkpoint.
+    func copyEvaluations(
+        of sourceRunID: Int64, into runID: Int64, at destination: Store, checkpointIDs: [Int64: Int64], batchSize: Int
+    ) throws {
+        let columns = Self.copiedEvaluationColumns
+        let insert = try destination.database.cachedStatement(
+            sql: "INSERT INTO evaluations (run_id, checkpoint_id, \(columns.joined(separator: ", "))) VALUES ("
+                + Array(repeating: "?", count: columns.count + 2).joined(separator: ", ") + ")")
+        try forEachEvaluationPage(runID: sourceRunID, limit: min(batchSize, 10_000)) { rows in
+            for row in rows {
+                try insert.bind(runID, at: 1)
+                try insert.bind(row.checkpointID.flatMap { checkpointIDs[$0] }, at: 2)
+                for (index, value) in row.columns.enumerated() { try value.bind(to: insert, at: Int32(index + 3)) }
+                try insert.execute()
+            }
+        }
+    }
+
+    /// Calls `body` with each output chunk of a run in order (seq, raw size, stored bytes), one chunk
+    /// read at a time; the bytes are the backend's buffer, valid during the call.
+    func forEachOutputChunk(runID: Int64, _ body: (Int64, Int64, UnsafeRawBufferPointer) throws -> Void) throws {
+        let read = try database.cachedStatement(
+            sql: "SELECT seq, raw_size, data FROM run_output WHERE run_id = ? AND seq >= ? ORDER BY seq LIMIT 1")
+        var from: Int64 = 0
+        while true {
+            try read.bind(runID, at: 1)
+            try read.bind(from, at: 2)
+            defer { read.reset() }
+            guard try read.step() else { return }
+            let seq = read.int64(at: 0)
+            try read.withBlob(at: 2) { try body(seq, read.int64(at: 1), $0) }
+            from = seq + 1
+        }
+    }
+
+    /// Copies the run's output chunks as stored (compressed), one at a time.
+    func copyOutput(of sourceRunID: Int64, into runID: Int64, at destination: Store) throws {
+        let insert = try destination.database.cachedStatement(
+            sql: "INSERT INTO run_output (run_id, seq, raw_size, data) VALUES (?, ?, ?, ?)")
+        try forEachOutputChunk(runID: sourceRunID) { seq, rawSize, bytes in
+            try insert.bind(runID, at: 1)
+            try insert.bind(seq, at: 2)
+            try insert.bind(rawSize, at: 3)
+            try insert.bindNoCopy(bytes, at: 4)
+            try insert.execute()
+        }
+    }
+
+    /// The run's artifact rows (name, sha256, size, created_at as stored), sorted by name in Swift.
+    func artifactRows(runID: Int64) throws -> [(name: String, sha256: String, size: Int, createdAt: Double)] {
+        let statement = try database.cachedStatement(
+            sql: "SELECT name, sha256, size, created_at FROM artifacts WHERE run_id = ?")
+        try statement.bind(runID, at: 1)
+        defer { statement.reset() }
+        var rows: [(name: String, sha256: String, size: Int, createdAt: Double)] = []
+        while try statement.step() {
+            rows.append((statement.string(at: 0), statement.string(at: 1), statement.int(at: 2), statement.double(at: 3)))
+        }
+        return rows.sorted { $0.name < $1.name }
+    }
+
+    /// Copies the run's artifacts with their blobs.
+    func copyArtifacts(of candidate: CopyCandidate, into runID: Int64, at destination: Store, blobBytes: inout Int) throws {
+        let insert = try destination.database.cachedStatement(
+            sql: "INSERT INTO artifacts (run_id, name, sha256, size, created_at) VALUES (?, ?, ?, ?, ?)")
+        for artifact in try artifactRows(runID: candidate.id) {
+            blobBytes += try copyBlob(
+                sha256: artifact.sha256, size: artifact.size, to: destination, run: "\(candidate.id) \(candidate.name)",
+                item: "its artifact '\(artifact.name)'")
+            try insert.bind(runID, at: 1)
+            try insert.bind(artifact.name, at: 2)
+            try insert.bind(artifact.sha256, at: 3)
+            try insert.bind(artifact.size, at: 4)
+            try insert.bind(artifact.createdAt, at: 5)
+            try insert.execute()
+        }
+    }
+}
