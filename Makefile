@@ -5,14 +5,16 @@ NNREG_DB ?= nnreg.sqlite
 APT_PACKAGES := libsqlite3-dev zlib1g-dev pkg-config sqlite3 curl python3-pip chromium chromium-driver
 export NNREG_DATA
 
-.PHONY: demo test deps data build bench torture clean fuzz venv examples
+.PHONY: demo test deps data build bench bench-postgres torture clean fuzz venv examples
 
 demo: deps data build
 	.build/release/nnreg train --db $(NNREG_DB) --data $(NNREG_DATA)
 
+# The PostgreSQL tests run against a throwaway cluster scripts/with-postgres.sh starts and removes
+# (it installs Debian's postgresql first when missing).
 test: deps data venv
 	swift build --build-tests
-	swift test --skip-build
+	scripts/with-postgres.sh swift test --skip-build
 
 # Release builds link the Swift runtime and Foundation statically: every nnreg command starts in
 # about 11 ms instead of 18 (measured with perf stat; see the README's Speed section).
@@ -24,6 +26,11 @@ build:
 bench: deps data
 	swift build $(RELEASE)
 	.build/release/nnreg-bench all --data $(NNREG_DATA)
+
+# The PostgreSQL figures, against a local server the bench starts (and removes) for itself.
+bench-postgres: deps
+	swift build $(RELEASE) --product nnreg-bench
+	scripts/with-postgres.sh .build/release/nnreg-bench postgres
 
 # kill -9 a training run KILLS times (default 200), resuming each time; ends bit-exact or fails.
 torture: deps data build

@@ -98,7 +98,8 @@ let package = Package(
         .testTarget(name: "ModelFormatsTests", dependencies: ["ModelFormats"]),
         .testTarget(name: "WebTests", dependencies: ["WebServer", "WebPages", "Store"]),
         .testTarget(
-            name: "nnregTests", dependencies: ["nnreg", "Store", "Trainer", "RunFilter", "ModelFormats", "TestSupport"]),
+            name: "nnregTests",
+            dependencies: ["nnreg", "Store", "Trainer", "RunFilter", "ModelFormats", "TestSupport", "PostgresClient"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -25,23 +25,30 @@ public struct PostgresClientError: Error, CustomStringConvertible, Sendable {
     }
 
     init(connecting location: PostgresLocation, _ error: any Error) {
-        let detail: String
-        if let error = error as? PSQLError {
-            if let message = error.serverInfo?[.message] {
-                detail = message
-            } else if error.code == .authMechanismRequiresPassword {
-                detail = "the server asks for a password; give it in PGPASSWORD or ~/.pgpass"
-            } else if let underlying = error.underlying {
-                detail = "\(underlying)"
-            } else {
-                detail = "\(error.code)"
-            }
-            self.init(
-                message: "cannot connect to \(location): \(detail)", sqlState: error.serverInfo?[.sqlState],
-                isConnectionLost: error.serverInfo == nil)
-        } else {
-            self.init(message: "cannot connect to \(location): \(error)", isConnectionLost: true)
+        guard let error = error as? PSQLError else {
+            self.init(message: Self.networkReason(error), isConnectionLost: true)
+            return
         }
+        if let message = error.serverInfo?[.message] {
+            self.init(message: message, sqlState: error.serverInfo?[.sqlState])
+        } else if error.code == .authMechanismRequiresPassword {
+            self.init(message: "the server asks for a password; give it in PGPASSWORD or ~/.pgpass")
+        } else {
+            self.init(message: error.underlying.map(Self.networkReason) ?? "\(error.code)", isConnectionLost: true)
+        }
+    }
+
+    /// "connection refused" rather than NIO's account of every address it tried.
+    static func networkReason(_ error: any Error) -> String {
+        let text = "\(error)"
+        for (needle, reason) in [
+            ("Connection refused", "connection refused"), ("timed out", "connection timed out"),
+            ("No such file", "no server socket there"), ("unknown host", "unknown host"),
+            ("Name or service not known", "unknown host"),
+        ] where text.contains(needle) {
+            return reason
+        }
+        return text
     }
 
     init(_ error: any Error, sql: String, location: PostgresLocation) {

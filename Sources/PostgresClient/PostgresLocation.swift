@@ -66,8 +66,10 @@ public struct PostgresLocation: Sendable, Equatable, CustomStringConvertible {
         self.port = port
         self.database = database
         self.tls = host.hasPrefix("/") ? .disable : tls
-        password = components.percentEncodedPassword.flatMap { $0.removingPercentEncoding }
-            ?? environment["PGPASSWORD"]
+        // As libpq: an empty password counts as none, and the file is asked next.
+        let nonEmpty = { (text: String?) in text.flatMap { $0.isEmpty ? nil : $0 } }
+        password = nonEmpty(components.percentEncodedPassword.flatMap { $0.removingPercentEncoding })
+            ?? nonEmpty(environment["PGPASSWORD"])
             ?? Self.passwordFromFile(host: host, port: port, database: database, user: user, environment: environment)
     }
 

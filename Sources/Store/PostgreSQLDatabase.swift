@@ -54,7 +54,11 @@ final class PostgreSQLDatabase: Database {
 
     private func translate(_ error: PostgresClientError) -> Error {
         let path = location.description
-        if error.isConnectionLost { return StoreError.connectionLost(location: path, reason: error.message) }
+        // Class 08 (connection exception) and 57P0x (the server shut down or ended this session).
+        let state = error.sqlState ?? ""
+        if error.isConnectionLost || state.hasPrefix("08") || state.hasPrefix("57P0") {
+            return StoreError.connectionLost(location: path, reason: error.message)
+        }
         switch error.sqlState {
         case "55P03", "40P01":  // lock_not_available (lock_timeout), deadlock_detected
             return StoreError.busy(path: path, seconds: Double(Self.lockTimeoutMilliseconds) / 1000)

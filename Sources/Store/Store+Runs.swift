@@ -35,8 +35,19 @@ extension Store {
             exitCode: s.optionalInt64(at: column + 4).map { Int32(truncatingIfNeeded: $0) })
     }
 
-    /// This machine's host name, recorded with the pid of a running run.
-    public static var hostName: String { ProcessInfo.processInfo.hostName }
+    /// This machine's host name, recorded with the pid of a running run; `NNREG_HOST` overrides it
+    /// (machines or containers that share a name must be told apart: a pid means something only on
+    /// its own host).
+    public static var hostName: String {
+        let given = ProcessInfo.processInfo.environment["NNREG_HOST"] ?? ""
+        return given.isEmpty ? ProcessInfo.processInfo.hostName : given
+    }
+
+    /// How long a `running` run on another host may go without a heartbeat before it counts as
+    /// crashed: 60 s, or `NNREG_HEARTBEAT_TIMEOUT` seconds (trainers beat at least every 5 s).
+    public static var heartbeatTimeout: TimeInterval {
+        ProcessInfo.processInfo.environment["NNREG_HEARTBEAT_TIMEOUT"].flatMap(TimeInterval.init).flatMap { $0 > 0 ? $0 : nil } ?? 60
+    }
 
     /// Creates a `running` run owned by this process (pid and host recorded, heartbeat now), with its
     /// params and tags, in one transaction. Picks a readable unique name when `newRun.name` is nil.
@@ -301,7 +312,7 @@ extension Store {
     /// another process; a training process beats every few seconds); on another host (or without a
     /// pid), its heartbeat is older than `heartbeatTimeout`. Reads only.
     public func crashedRunIDs(
-        heartbeatTimeout: TimeInterval = 60, staleHeartbeat: TimeInterval = 600, now: Date = Date()
+        heartbeatTimeout: TimeInterval = Store.heartbeatTimeout, staleHeartbeat: TimeInterval = 600, now: Date = Date()
     ) throws -> [Int64] {
         let statement = try database.cachedStatement(
             sql: "SELECT id, pid, host, heartbeat_at, created_at FROM runs WHERE status = 'running'")
@@ -326,7 +337,7 @@ extension Store {
     /// Marks as `crashed` every run `crashedRunIDs` finds. Returns the ids of the runs it marked.
     @discardableResult
     public func markCrashedRuns(
-        heartbeatTimeout: TimeInterval = 60, staleHeartbeat: TimeInterval = 600, now: Date = Date()
+        heartbeatTimeout: TimeInterval = Store.heartbeatTimeout, staleHeartbeat: TimeInterval = 600, now: Date = Date()
     ) throws -> [Int64] {
         let crashed = try crashedRunIDs(heartbeatTimeout: heartbeatTimeout, staleHeartbeat: staleHeartbeat, now: now)
         guard !crashed.isEmpty else { return [] }

@@ -45,6 +45,19 @@ public final class Store {
         }
     }
 
+    /// `location` as it may be printed: a PostgreSQL URL without its password (even one that does
+    /// not parse), a path as it is.
+    public static func shownLocation(_ location: String) -> String {
+        guard PostgresLocation.isURL(location) else { return location }
+        return (try? PostgresLocation(url: location, environment: [:]).description) ?? PostgresLocation.redact(location)
+    }
+
+    /// True when the PostgreSQL database at `url` holds a store (has applied migrations). Writes nothing.
+    public static func serverStoreExists(_ url: String) throws -> Bool {
+        let database = try PostgreSQLDatabase(location: try postgresLocation(url), readOnly: true)
+        return try !appliedIDs(database).isEmpty
+    }
+
     static func postgresLocation(_ url: String) throws -> PostgresLocation {
         do {
             return try PostgresLocation(url: url)

@@ -61,8 +61,8 @@ import Testing
             #expect(try store.listRuns().allSatisfy { $0.status == .finished })
             if backend == .sqlite { #expect(try store.database.string(sql: "PRAGMA integrity_check") == "ok") }
             #expect(shared.reads.load(ordering: .relaxed) > 0)
-            print(String(format: "store stress (%@): %d writers × %d steps (%d points, %d checkpoints) in %.2f s = %.0f points/s, %d reader passes",
-                         backend.rawValue, writers, steps, writers * steps * 2, writers * steps / checkpointEvery, seconds,
+            print("store stress (\(backend)): " + String(format: "%d writers × %d steps (%d points, %d checkpoints) in %.2f s = %.0f points/s, %d reader passes",
+                         writers, steps, writers * steps * 2, writers * steps / checkpointEvery, seconds,
                          Double(writers * steps * 2) / seconds, shared.reads.load(ordering: .relaxed)))
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 import Trainer
 
@@ -21,10 +22,15 @@ final class CommandLineHarness {
     let db: String
     var binary: String
 
-    init(trainCount: Int = 1000, testCount: Int = 200) throws {
+    let backend: StoreBackend
+
+    /// `backend` picks where `db` is: a file in the harness's folder, or a database of its own on the
+    /// test server (dropped with the harness).
+    init(trainCount: Int = 1000, testCount: Int = 200, backend: StoreBackend = .sqlite) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("nnreg-e2e-\(UUID().uuidString)").path
         data = directory + "/data"
-        db = directory + "/runs.sqlite"
+        self.backend = backend
+        db = backend == .sqlite ? directory + "/runs.sqlite" : try PostgresTestServer.createDatabase()
         binary = Self.productsDirectory + "/nnreg"
         if !FileManager.default.isExecutableFile(atPath: binary) {
             binary = Self.productsDirectory.replacingOccurrences(of: ".xctest", with: "") + "/nnreg"
@@ -32,7 +38,10 @@ final class CommandLineHarness {
         try SyntheticDataset.write(to: data, trainCount: trainCount, testCount: testCount, seed: 7)
     }
 
-    deinit { try? FileManager.default.removeItem(atPath: directory) }
+    deinit {
+        try? FileManager.default.removeItem(atPath: directory)
+        if backend == .postgresql { PostgresTestServer.dropDatabase(db) }
+    }
 
     /// Runs nnreg with `--db`/`--data` of this harness given through the environment.
     @discardableResult

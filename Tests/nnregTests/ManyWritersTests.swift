@@ -1,12 +1,13 @@
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Store
 
 /// Four `nnreg train` processes on one store while another process lists it in a loop.
 @Suite(.serialized) struct ManyWritersTests {
-    @Test func fourTrainersAndAListerOnOneStoreLoseNothing() throws {
-        let cli = try CommandLineHarness()
+    @Test(arguments: StoreBackend.available) func fourTrainersAndAListerOnOneStoreLoseNothing(backend: StoreBackend) throws {
+        let cli = try CommandLineHarness(backend: backend)
         let writers = 4, steps = 2000, displayStep = 5, checkpointEvery = 20
         let started = Date()
         let trainers = try (0..<writers).map { index in
@@ -37,8 +38,8 @@ import Testing
         #expect(try store.database.int64(sql: "SELECT count(*) FROM evaluations") == Int64(writers))
         #expect(try store.listRuns().allSatisfy { $0.status == .finished })
         #expect(try store.verifyAllBlobs().isEmpty)
-        #expect(try store.database.string(sql: "PRAGMA integrity_check") == "ok")
-        print(String(format: "many writers: %d trainers × %d points + %d checkpoints, %d listings alongside, in %.1f s: "
+        #expect(try TortureTests.integrity(cli.db) == "ok")
+        print("many writers (\(backend)): " + String(format: "%d trainers × %d points + %d checkpoints, %d listings alongside, in %.1f s: "
                      + "%.0f points/s, %.2f runs/s", writers, points / writers, checkpoints / writers, listings, seconds,
                      Double(points) / seconds, Double(writers) / seconds))
     }

@@ -17,16 +17,16 @@ struct Check: ParsableCommand {
         } catch let error as CLIError {
             throw error
         } catch {
-            throw CLIError("cannot read \(global.db): \(error)")
+            throw CLIError("cannot read \(global.shownDB): \(error)")
         }
         if json {
             try Terminal.printJSON(report)
         } else {
             for problem in report.problems { print(problem) }
             let verdict = report.isHealthy ? "ok" : "\(report.problems.count) problem\(report.problems.count == 1 ? "" : "s")"
-            print("\(global.db): \(verdict) — \(report.runs) runs, \(report.metricPoints) metric points, "
+            print("\(global.shownDB): \(verdict) — \(report.runs) runs, \(report.metricPoints) metric points, "
                 + "\(report.checkpoints) checkpoints (\(Formatting.bytes(report.blobBytes))) verified")
         }
-        if !report.isHealthy { throw CLIError("\(global.db) has \(report.problems.count) problem(s); see above", isQuiet: !json) }
+        if !report.isHealthy { throw CLIError("\(global.shownDB) has \(report.problems.count) problem(s); see above", isQuiet: !json) }
     }
 }

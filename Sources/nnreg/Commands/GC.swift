@@ -33,7 +33,7 @@ struct GC: ParsableCommand {
         print("\(verb) \(report.purgedRuns.count) deleted runs, \(report.metricPoints) metric points, \(report.checkpoints) checkpoints, "
             + "\(report.blobs) blobs (\(Formatting.bytes(report.blobBytes)))")
         if !dryRun {
-            print("\(global.db): \(Formatting.bytes(report.fileBytesBefore)) → \(Formatting.bytes(report.fileBytesAfter)), "
+            print("\(global.shownDB): \(Formatting.bytes(report.fileBytesBefore)) → \(Formatting.bytes(report.fileBytesAfter)), "
                 + "\(Formatting.bytes(max(report.bytesFreed, 0))) freed (\(report.bytesFreed) bytes)")
         }
     }

@@ -65,7 +65,7 @@ struct List: ParsableCommand {
         } else if csv {
             print(Self.table(summaries, now: now).csv())
         } else if summaries.isEmpty {
-            print("No runs in \(global.db)\(filter != nil || status != nil || !tags.isEmpty ? " match" : ""). Start one with: nnreg train")
+            print("No runs in \(global.shownDB)\(filter != nil || status != nil || !tags.isEmpty ? " match" : ""). Start one with: nnreg train")
         } else {
             print(Self.table(summaries, now: now).rendered())
         }

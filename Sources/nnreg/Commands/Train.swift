@@ -85,7 +85,7 @@ struct Train: ParsableCommand {
             datasetName: dataset.identity.name, datasetSHA256: dataset.identity.sha256,
             nnregVersion: NNReg.version, notes: notes,
             params: hyperparameters.params(checkpointEvery: checkpointEvery), tags: try parsedTags()))
-        if !json { Terminal.diagnostic("Run \(run.id) \(run.name): \(steps) steps on \(dataset.identity.name) into \(global.db)") }
+        if !json { Terminal.diagnostic("Run \(run.id) \(run.name): \(steps) steps on \(dataset.identity.name) into \(global.shownDB)") }
         let session = TrainingSession(
             store: store, run: run, trainer: trainer, dataset: dataset, target: steps,
             checkpointEvery: checkpointEvery, isJSON: json)

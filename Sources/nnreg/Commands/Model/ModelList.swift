@@ -34,7 +34,7 @@ struct ModelList: ParsableCommand {
         }
         if json { return try Terminal.printJSON(entries) }
         guard !entries.isEmpty else {
-            return print("No models in \(global.db) yet; register one with 'nnreg model register NAME RUN[@STEP]'.")
+            return print("No models in \(global.shownDB) yet; register one with 'nnreg model register NAME RUN[@STEP]'.")
         }
         var table = Table([("NAME", .left), ("VERSIONS", .right), ("LATEST", .right), ("TEST ACC", .right), ("ALIASES", .left), ("CREATED", .left)])
         for entry in entries {
