@@ -1,15 +1,34 @@
 import Crypto
 import Foundation
+import TestSupport
 import Testing
 
 @testable import Store
 
-/// `copyRuns`: SQLite → SQLite, every row compared with ids replaced by what they stand for.
+/// Which backends a copy goes between.
+struct CopyPair: Sendable, CustomStringConvertible {
+    let source: StoreBackend
+    let destination: StoreBackend
+    var description: String { "\(source) → \(destination)" }
+
+    /// SQLite → SQLite, and with a server SQLite → PostgreSQL and back.
+    static let available: [CopyPair] =
+        [CopyPair(source: .sqlite, destination: .sqlite)]
+        + (StoreBackend.available.contains(.postgresql)
+            ? [CopyPair(source: .sqlite, destination: .postgresql), CopyPair(source: .postgresql, destination: .sqlite)]
+            : [])
+}
+
+/// `copyRuns` between SQLite files and PostgreSQL databases, every row compared with ids replaced
+/// by what they stand for.
 @Suite struct CopyTests {
-    /// Two stores in a temporary folder: the source, filled by `fill`, and an empty destination.
-    func withStores<T>(_ body: (Store, Store, String) throws -> T) throws -> T {
-        try withTemporaryFolder { folder in
-            try body(try Store(path: folder + "/source.sqlite"), try Store(path: folder + "/destination.sqlite"), folder)
+    /// Two empty stores on `pair`'s backends: the source, filled by `fill`, and the destination; the
+    /// folder is for files a test writes.
+    func withStores<T>(_ pair: CopyPair, _ body: (Store, Store, String) throws -> T) throws -> T {
+        try withTemporaryStore(on: pair.source) { source, _ in
+            try withTemporaryStore(on: pair.destination) { destination, _ in
+                try withTemporaryFolder { folder in try body(source, destination, folder) }
+            }
         }
     }
 
@@ -124,7 +143,7 @@ import Testing
                 """,
             "model_tags": "SELECT m.name, t.version, t.key, t.value FROM model_tags t JOIN models m ON m.id = t.model_id",
             "model_history": """
-                SELECT model_name, action, version, alias, previous_version, detail, at, user, host FROM model_history ORDER BY id
+                SELECT model_name, action, version, alias, previous_version, detail, at, "user", host FROM model_history ORDER BY id
                 """,
         ]
         var dump: [String: [String]] = [:]
@@ -133,6 +152,8 @@ import Testing
             var rows: [String] = []
             while try statement.step() {
                 rows.append((0..<statement.columnCount).map { column -> String in
+                    // A param's value as the Store reads it (PostgreSQL keeps it as typed text).
+                    if table == "params" && column == 2 { return "p\(Store.readParam(statement, at: 2))" }
                     switch statement.columnType(at: column) {
                     case 1: return "i\(statement.int64(at: column))"
                     case 2: return "r\(statement.double(at: column).bitPattern)"
@@ -170,8 +191,8 @@ import Testing
         return cut
     }
 
-    @Test func aCopyHoldsEveryRowOfTheRunsThatEndedAndASecondCopiesNothing() throws {
-        try withStores { source, destination, _ throws in
+    @Test(arguments: CopyPair.available) func aCopyHoldsEveryRowOfTheRunsThatEndedAndASecondCopiesNothing(pair: CopyPair) throws {
+        try withStores(pair) { source, destination, _ throws in
             let runs = try fill(source)
             let report = try source.copyRuns(to: destination, batchSize: 64)
             #expect(report.copied.map(\.name) == ["alpha", "beta", "gamma"])
@@ -219,8 +240,8 @@ import Testing
         }
     }
 
-    @Test func aRunChangedAtTheSourceAfterItsCopyIsAConflictAndIsNotOverwritten() throws {
-        try withStores { source, destination, _ throws in
+    @Test(arguments: CopyPair.available) func aRunChangedAtTheSourceAfterItsCopyIsAConflictAndIsNotOverwritten(pair: CopyPair) throws {
+        try withStores(pair) { source, destination, _ throws in
             let runs = try fill(source)
             try source.copyRuns(to: destination)
             let before = try Self.dump(destination)
@@ -240,8 +261,8 @@ import Testing
         }
     }
 
-    @Test func aCorruptBlobAtTheSourceLeavesTheDestinationWithoutThatRun() throws {
-        try withStores { source, destination, _ throws in
+    @Test(arguments: CopyPair.available) func aCorruptBlobAtTheSourceLeavesTheDestinationWithoutThatRun(pair: CopyPair) throws {
+        try withStores(pair) { source, destination, _ throws in
             let runs = try fill(source)
             let sha256 = try #require(try source.checkpoints(runID: runs.beta.id).last?.weightsSHA256)
             try source.inTransaction {
@@ -270,8 +291,8 @@ import Testing
         }
     }
 
-    @Test func aNameTakenAtTheDestinationIsAConflictAndItsForksWaitForIt() throws {
-        try withStores { source, destination, _ throws in
+    @Test(arguments: CopyPair.available) func aNameTakenAtTheDestinationIsAConflictAndItsForksWaitForIt(pair: CopyPair) throws {
+        try withStores(pair) { source, destination, _ throws in
             try fill(source)
             let other = try destination.createRun(NewRun(name: "alpha", targetSteps: 1))
             let report = try source.copyRuns(to: destination)
@@ -285,8 +306,8 @@ import Testing
         }
     }
 
-    @Test func aNamedRunBringsItsParentAndANamedDeletedRunStaysDeleted() throws {
-        try withStores { source, destination, _ throws in
+    @Test(arguments: CopyPair.available) func aNamedRunBringsItsParentAndANamedDeletedRunStaysDeleted(pair: CopyPair) throws {
+        try withStores(pair) { source, destination, _ throws in
             let runs = try fill(source)
             let report = try source.copyRuns(ids: [runs.beta.id, runs.gone.id, runs.live.id], to: destination)
             #expect(report.copied.map(\.name) == ["alpha", "beta", "gone"])
@@ -300,8 +321,8 @@ import Testing
         }
     }
 
-    @Test func registryEntriesThatClashAreReportedAndTheRestIsCopied() throws {
-        try withStores { source, destination, _ throws in
+    @Test(arguments: CopyPair.available) func registryEntriesThatClashAreReportedAndTheRestIsCopied(pair: CopyPair) throws {
+        try withStores(pair) { source, destination, _ throws in
             let runs = try fill(source)
             // The destination has its own mnist:v1 (another run) and @champion on it, and a tag of its own.
             let mine = try destination.createRun(NewRun(name: "mine", targetSteps: 1))
@@ -329,8 +350,8 @@ import Testing
         }
     }
 
-    @Test func theContentDigestNamesWhatDiffers() throws {
-        try withStores { source, destination, _ throws in
+    @Test(arguments: CopyPair.available) func theContentDigestNamesWhatDiffers(pair: CopyPair) throws {
+        try withStores(pair) { source, destination, _ throws in
             let runs = try fill(source)
             try source.copyRuns(to: destination)
             let copy = try destination.run(reference: "alpha")
