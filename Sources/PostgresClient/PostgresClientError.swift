@@ -62,9 +62,9 @@ public struct PostgresClientError: Error, CustomStringConvertible, Sendable {
         } else {
             let lost = [.serverClosedConnection, .clientClosedConnection, .connectionError, .uncleanShutdown]
                 .contains(error.code)
-            let reason = error.underlying.map { "\($0)" } ?? "\(error.code)"
+            let reason = error.underlying.map(Self.networkReason) ?? "\(error.code)"
             self.init(
-                message: lost ? "lost the connection to \(location) (\(reason))" : reason, sql: sql,
+                message: reason, sql: sql,
                 isConnectionLost: lost)
         }
     }

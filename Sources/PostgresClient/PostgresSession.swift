@@ -61,6 +61,12 @@ public final class PostgresSession {
 
     /// Runs `sql` (placeholders `$1`, `$2`, …) with `binds` and returns every row it gave.
     public func query(_ sql: String, _ binds: [PostgresValue] = []) throws -> PostgresRows {
+        // A session the server ended while it sat idle (a restart, pg_terminate_backend) is closed
+        // here; a query sent on it would never be answered.
+        guard !connection.isClosed else {
+            throw PostgresClientError(
+                message: "the server closed the connection", sql: sql, isConnectionLost: true)
+        }
         var bindings = PostgresBindings(capacity: binds.count)
         for value in binds { value.append(to: &bindings) }
         let result: PostgresQueryResult

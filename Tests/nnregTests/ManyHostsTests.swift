@@ -82,9 +82,9 @@ struct ManyHostsTests {
         let cli = try CommandLineHarness(backend: .postgresql)
         let settings = ["--display-step", "10", "--checkpoint-every", "50"] + Self.small
         let trainer = try cli.start(["train", "--name", "cut", "--steps", "1000000"] + settings)
-        let store = try Store(path: cli.db)
+        let watcher = try Store(path: cli.db)
         let deadline = Date().addingTimeInterval(60)
-        while Date() < deadline, (try? store.checkpoints(runID: store.run(reference: "cut").id).count) ?? 0 < 2 {
+        while Date() < deadline, (try? watcher.checkpoints(runID: watcher.run(reference: "cut").id).count) ?? 0 < 2 {
             usleep(20_000)
         }
         // The server ends the trainer's session, as a restart or a network cut would.
@@ -100,6 +100,8 @@ struct ManyHostsTests {
         #expect(!result.stderr.contains("PSQLError"))
         let check = try cli.run(["check"])
         #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
+        // This test's own session was ended too: a new one.
+        let store = try Store(path: cli.db)
         let steps = try store.checkpoints(runID: try store.run(reference: "cut").id).map(\.step)
         let end = (steps.last ?? 0) + 30
         let resumed = try cli.run(["resume", "cut", "--steps", "\(end)", "--json"])
