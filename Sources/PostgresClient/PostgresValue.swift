@@ -33,28 +33,33 @@ public enum PostgresValue: Sendable, Equatable {
             self = .null
             return
         }
+        // The fixed-width types are read straight from the cell's big-endian bytes (binary format).
+        switch (cell.dataType, cell.format, bytes.readableBytes) {
+        case (.int8, .binary, 8): self = .integer(bytes.readInteger(as: Int64.self)!)
+        case (.float8, .binary, 8): self = .real(Double(bitPattern: bytes.readInteger(as: UInt64.self)!))
+        case (.int4, .binary, 4): self = .integer(Int64(bytes.readInteger(as: Int32.self)!))
+        default: self = try Self.decode(cell, &bytes)
+        }
+    }
+
+    private static func decode(_ cell: PostgresCell, _ bytes: inout ByteBuffer) throws -> PostgresValue {
         switch cell.dataType {
-        case .int8: self = .integer(try cell.decode(Int64.self))
-        case .int4: self = .integer(Int64(try cell.decode(Int32.self)))
-        case .int2: self = .integer(Int64(try cell.decode(Int16.self)))
-        case .float8: self = .real(try cell.decode(Double.self))
-        case .float4: self = .real(Double(try cell.decode(Float.self)))
-        case .bool: self = .integer(try cell.decode(Bool.self) ? 1 : 0)
-        case .bytea: self = .bytes(bytes.readBytes(length: bytes.readableBytes) ?? [])
+        case .int8: return .integer(try cell.decode(Int64.self))
+        case .int4: return .integer(Int64(try cell.decode(Int32.self)))
+        case .int2: return .integer(Int64(try cell.decode(Int16.self)))
+        case .float8: return .real(try cell.decode(Double.self))
+        case .float4: return .real(Double(try cell.decode(Float.self)))
+        case .bool: return .integer(try cell.decode(Bool.self) ? 1 : 0)
+        case .bytea: return .bytes(bytes.readBytes(length: bytes.readableBytes) ?? [])
         case .numeric:
             let decimal = try cell.decode(Decimal.self)
             let whole = NSDecimalNumber(decimal: decimal)
-            if decimal == Decimal(whole.int64Value) {
-                self = .integer(whole.int64Value)
-            } else {
-                self = .real(whole.doubleValue)
-            }
+            return decimal == Decimal(whole.int64Value) ? .integer(whole.int64Value) : .real(whole.doubleValue)
         default:
             if cell.format == .text || [.text, .varchar, .name, .bpchar, .json, .jsonb].contains(cell.dataType) {
-                self = .text(try cell.decode(String.self))
-            } else {
-                throw PostgresClientError(message: "column \(cell.columnName) has type \(cell.dataType), which nnreg does not read")
+                return .text(try cell.decode(String.self))
             }
+            throw PostgresClientError(message: "column \(cell.columnName) has type \(cell.dataType), which nnreg does not read")
         }
     }
 }

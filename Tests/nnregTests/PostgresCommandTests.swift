@@ -44,6 +44,13 @@ struct PostgresCommandTests {
         #expect(try ok(["logs", "shell"]).stdout.contains("step: 3, loss: 0.3"))
         _ = try ok(["artifacts", "shell"])
         _ = try ok(["report", "a", "b", "-o", cli.directory + "/report.html"])
+        do {
+            let server = try ServeHarness(cli)
+            let runs = try server.fetch("/api/runs")
+            #expect(runs.status == 200 && runs.body.contains("\"a-fork\""), "\(runs)")
+            #expect(try server.fetch("/runs/1").status == 200)
+            #expect(try server.fetch("/models/mnist").status == 200)
+        }
         _ = try ok(["gc", "--keep-last", "1"])
         let check = try ok(["check", "--json"]).object
         #expect(check["problems"] as? [Any] == nil || (check["problems"] as? [Any])?.isEmpty == true)
