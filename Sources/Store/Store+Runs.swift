@@ -38,16 +38,15 @@ extension Store {
     /// This machine's host name, recorded with the pid of a running run; `NNREG_HOST` overrides it
     /// (machines or containers that share a name must be told apart: a pid means something only on
     /// its own host).
-    public static var hostName: String {
+    public static let hostName: String = {
         let given = ProcessInfo.processInfo.environment["NNREG_HOST"] ?? ""
         return given.isEmpty ? ProcessInfo.processInfo.hostName : given
-    }
+    }()
 
     /// How long a `running` run on another host may go without a heartbeat before it counts as
     /// crashed: 60 s, or `NNREG_HEARTBEAT_TIMEOUT` seconds (trainers beat at least every 5 s).
-    public static var heartbeatTimeout: TimeInterval {
+    public static let heartbeatTimeout: TimeInterval =
         ProcessInfo.processInfo.environment["NNREG_HEARTBEAT_TIMEOUT"].flatMap(TimeInterval.init).flatMap { $0 > 0 ? $0 : nil } ?? 60
-    }
 
     /// Creates a `running` run owned by this process (pid and host recorded, heartbeat now), with its
     /// params and tags, in one transaction. Picks a readable unique name when `newRun.name` is nil.

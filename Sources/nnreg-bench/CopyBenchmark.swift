@@ -7,6 +7,11 @@ import Store
 /// of the points store takes to find every run already there (it compares both sides' content).
 /// `NNREG_BENCH_COPY_RUNS` (default 20) and `NNREG_BENCH_COPY_POINTS` (per run, default 50,000) size it.
 func runCopyBenchmarks() throws {
+    try runCopyBenchmarks(prefix: "copy", destination: { nil })
+}
+
+/// The copy figures from SQLite files into `destination()`'s stores (nil: SQLite files beside them).
+func runCopyBenchmarks(prefix: String, destination: () throws -> String?) throws {
     let environment = ProcessInfo.processInfo.environment
     let runs = environment["NNREG_BENCH_COPY_RUNS"].flatMap { Int($0) } ?? 20
     let pointsPerRun = environment["NNREG_BENCH_COPY_POINTS"].flatMap { Int($0) } ?? 50_000
@@ -25,13 +30,13 @@ func runCopyBenchmarks() throws {
         })
         try points.finishRun(runID: run.id, status: .finished)
     }
-    let pointsCopy = try Store(path: folder + "/points-copy.sqlite")
+    let pointsCopy = try Store(path: try destination() ?? folder + "/points-copy.sqlite")
     let first = try points.copyRuns(to: pointsCopy)
     guard first.copied.count == runs, first.isComplete else { throw BenchmarkError("copy of the points store incomplete: \(first)") }
-    report("copy.points_per_s", Double(first.metricPoints) / first.seconds, "points/s")
+    report("\(prefix).points_per_s", Double(first.metricPoints) / first.seconds, "points/s")
     let again = try points.copyRuns(to: pointsCopy)
     guard again.alreadyPresent.count == runs else { throw BenchmarkError("second copy found \(again.alreadyPresent.count) of \(runs) runs") }
-    report("copy.again_ms", again.seconds * 1e3, "ms")
+    report("\(prefix).again_ms", again.seconds * 1e3, "ms")
 
     // Blobs: each run has five checkpoints of 1.1 MB of weights (as the seed network's) and a state.
     let blobs = try Store(path: folder + "/blobs.sqlite")
@@ -50,8 +55,8 @@ func runCopyBenchmarks() throws {
         try blobs.updateRun(runID: run.id, stepsDone: 5)
         try blobs.finishRun(runID: run.id, status: .finished)
     }
-    let blobsCopy = try Store(path: folder + "/blobs-copy.sqlite")
+    let blobsCopy = try Store(path: try destination() ?? folder + "/blobs-copy.sqlite")
     let copied = try blobs.copyRuns(to: blobsCopy)
     guard copied.copied.count == runs, copied.isComplete else { throw BenchmarkError("copy of the blobs store incomplete: \(copied)") }
-    report("copy.mb_per_s", Double(copied.blobBytes) / 1_048_576 / copied.seconds, "MB/s")
+    report("\(prefix).mb_per_s", Double(copied.blobBytes) / 1_048_576 / copied.seconds, "MB/s")
 }

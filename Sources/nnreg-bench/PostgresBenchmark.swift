@@ -4,7 +4,7 @@ import TestSupport
 
 /// PostgreSQL figures (issue 11), against the throwaway server `make bench-postgres` starts
 /// (scripts/with-postgres.sh, `NNREG_TEST_POSTGRES`): the Store figures on PostgreSQL, eight writer
-/// processes logging through the tracking library at once, and a copy of a SQLite store up to it.
+/// processes logging through the tracking library at once, and copies of SQLite stores up to it.
 func runPostgresBenchmarks(executable: String) throws {
     guard PostgresTestServer.adminURL != nil else {
         throw BenchmarkFailure("no PostgreSQL server: run it as 'make bench-postgres' (scripts/with-postgres.sh)")
@@ -49,6 +49,13 @@ func runPostgresBenchmarks(executable: String) throws {
     }
     report("pg.writers_points_per_s", Double(points) / elapsed, "points/s")
     report("pg.writers_errors", 0, "errors")
+
+    // copy.pg.*: `nnreg copy` from SQLite files up to the server.
+    try runCopyBenchmarks(prefix: "copy.pg") {
+        let url = try PostgresTestServer.createDatabase()
+        databases.append(url)
+        return url
+    }
 }
 
 /// One writer process of `pg.writers_points_per_s`: logs `steps` steps of 2 metrics as fast as it can.
