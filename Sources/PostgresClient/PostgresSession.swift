@@ -77,7 +77,4 @@ public final class PostgresSession {
         }
         return try PostgresRows(result)
     }
-
-    /// True while the connection is open (false once the server or network dropped it).
-    public var isConnected: Bool { !connection.isClosed }
 }

@@ -13,7 +13,6 @@ public enum PostgresValue: Sendable, Equatable {
     /// Arrays, for sending many rows in one statement (`unnest($1::bigint[], …)`).
     case integers([Int64])
     case reals([Double])
-    case texts([String])
 
     func append(to bindings: inout PostgresBindings) {
         switch self {
@@ -24,7 +23,6 @@ public enum PostgresValue: Sendable, Equatable {
         case .bytes(let value): bindings.append(ByteBuffer(bytes: value))
         case .integers(let values): bindings.append(values)
         case .reals(let values): bindings.append(values)
-        case .texts(let values): bindings.append(values)
         }
     }
 

@@ -14,10 +14,10 @@ enum ColumnValue: Equatable {
     /// tables hold no blob there); blob columns are copied with `bindNoCopy` instead.
     init(_ statement: Statement, at column: Int32) {
         switch statement.columnType(at: column) {
-        case 1: self = .integer(statement.int64(at: column))
-        case 2: self = .real(statement.double(at: column))
-        case 3: self = .text(statement.string(at: column))
-        case 5: self = .null
+        case ColumnType.integer: self = .integer(statement.int64(at: column))
+        case ColumnType.float: self = .real(statement.double(at: column))
+        case ColumnType.text: self = .text(statement.string(at: column))
+        case ColumnType.null: self = .null
         default: preconditionFailure("a blob in column \(column) of \(statement.sql), which declares no blob")
         }
     }

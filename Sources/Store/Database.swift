@@ -20,12 +20,55 @@ protocol Database: AnyObject {
     func execute(sql: String) throws
     /// Rows changed by the last INSERT, UPDATE or DELETE.
     var changesCount: Int { get }
-    /// Runs `body` in a transaction that only one writer holds at a time (a savepoint when nested):
-    /// commits when `body` returns, rolls back when it throws and rethrows the body's error.
-    func inTransaction<T>(_ body: () throws -> T) throws -> T
+    /// Depth of `inTransaction` nesting; 0 outside any transaction.
+    var transactionDepth: Int { get set }
+    /// True while the connection is inside a transaction (a failed COMMIT may have ended it).
+    var isInsideTransaction: Bool { get }
+    /// Starts an outermost transaction that only one writer holds at a time: SQLite's `BEGIN
+    /// IMMEDIATE` takes the file's write lock, PostgreSQL's takes the store's advisory lock. Both
+    /// wait a bounded time for another writer.
+    func beginTransaction() throws
 }
 
 extension Database {
+    /// Runs `body` in a transaction (`beginTransaction`, or a savepoint when nested): commits when
+    /// `body` returns, rolls back when it throws and rethrows the body's error (not an error from
+    /// the rollback).
+    func inTransaction<T>(_ body: () throws -> T) throws -> T {
+        let depth = transactionDepth
+        let savepoint = "nnreg_\(depth)"
+        if depth == 0 {
+            try beginTransaction()
+        } else {
+            try execute(sql: "SAVEPOINT \(savepoint)")
+        }
+        transactionDepth += 1
+        defer { transactionDepth = depth }
+        let result: T
+        do {
+            result = try body()
+        } catch {
+            if depth == 0 {
+                if isInsideTransaction { try? execute(sql: "ROLLBACK") }
+            } else {
+                try? execute(sql: "ROLLBACK TO \(savepoint)")
+                try? execute(sql: "RELEASE \(savepoint)")
+            }
+            throw error
+        }
+        do {
+            if depth == 0 {
+                try cachedStatement(sql: "COMMIT").execute()
+            } else {
+                try execute(sql: "RELEASE \(savepoint)")
+            }
+        } catch {
+            if depth == 0, isInsideTransaction { try? execute(sql: "ROLLBACK") }
+            throw error
+        }
+        return result
+    }
+
     /// The first column of the first row of `sql`, as text.
     func string(sql: String) throws -> String? {
         let statement = try makeStatement(sql: sql)

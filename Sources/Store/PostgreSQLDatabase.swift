@@ -18,7 +18,7 @@ final class PostgreSQLDatabase: Database {
     var dialect: SQLDialect { .postgresql }
     private(set) var changesCount = 0
     private var statementCache: [String: PostgreSQLStatement] = [:]
-    private var transactionDepth = 0
+    var transactionDepth = 0
 
     /// The advisory lock every write transaction holds ("nnreg" in ASCII).
     static let writerLock: Int64 = 0x6e_6e72_6567
@@ -129,40 +129,17 @@ final class PostgreSQLDatabase: Database {
 
     // MARK: Transactions
 
-    func inTransaction<T>(_ body: () throws -> T) throws -> T {
-        let depth = transactionDepth
-        let savepoint = "nnreg_\(depth)"
-        if depth == 0 {
-            _ = try run("BEGIN", [])
-            do {
-                _ = try run("SELECT pg_advisory_xact_lock(\(Self.writerLock))", [])
-            } catch {
-                _ = try? run("ROLLBACK", [])
-                throw error
-            }
-        } else {
-            _ = try run("SAVEPOINT \(savepoint)", [])
-        }
-        transactionDepth += 1
-        defer { transactionDepth = depth }
-        let result: T
+    /// PostgreSQL ends a transaction whose COMMIT failed, and a ROLLBACK outside one only warns.
+    var isInsideTransaction: Bool { transactionDepth > 0 }
+
+    /// `BEGIN`, then the writers' advisory lock (held until the transaction ends).
+    func beginTransaction() throws {
+        _ = try run("BEGIN", [])
         do {
-            result = try body()
+            _ = try run("SELECT pg_advisory_xact_lock(\(Self.writerLock))", [])
         } catch {
-            if depth == 0 {
-                _ = try? run("ROLLBACK", [])
-            } else {
-                _ = try? run("ROLLBACK TO SAVEPOINT \(savepoint)", [])
-                _ = try? run("RELEASE SAVEPOINT \(savepoint)", [])
-            }
+            _ = try? run("ROLLBACK", [])
             throw error
         }
-        do {
-            _ = try run(depth == 0 ? "COMMIT" : "RELEASE SAVEPOINT \(savepoint)", [])
-        } catch {
-            if depth == 0 { _ = try? run("ROLLBACK", []) }
-            throw error
-        }
-        return result
     }
 }

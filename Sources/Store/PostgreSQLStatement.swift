@@ -106,7 +106,7 @@ final class PostgreSQLStatement: Statement {
         case .real: return ColumnType.float
         case .text: return ColumnType.text
         case .bytes: return ColumnType.blob
-        case .integers, .reals, .texts: return ColumnType.text
+        case .integers, .reals: return ColumnType.text
         }
     }
 

@@ -9,8 +9,7 @@ final class SQLiteDatabase: Database {
     let path: String
     var dialect: SQLDialect { .sqlite }
     private var statementCache: [String: SQLiteStatement] = [:]
-    /// Depth of `inTransaction` nesting; 0 outside any transaction.
-    private(set) var transactionDepth = 0
+    var transactionDepth = 0
 
     /// How long a writer waits for another process's lock before failing with `SQLITE_BUSY`.
     static let busyTimeoutMilliseconds: Int32 = 5_000
@@ -96,42 +95,9 @@ final class SQLiteDatabase: Database {
 
     // MARK: Transactions
 
-    /// Runs `body` in a transaction: `BEGIN IMMEDIATE` at the outermost level (so a writer takes the
-    /// lock up front and waits for it with the busy timeout, instead of failing at its first write),
-    /// a savepoint when nested. Commits when `body` returns, rolls back when it throws and rethrows
-    /// the body's error (not an error from the rollback).
-    func inTransaction<T>(_ body: () throws -> T) throws -> T {
-        let depth = transactionDepth
-        let savepoint = "nnreg_\(depth)"
-        if depth == 0 {
-            try cachedStatement(sql: "BEGIN IMMEDIATE").execute()
-        } else {
-            try execute(sql: "SAVEPOINT \(savepoint)")
-        }
-        transactionDepth += 1
-        defer { transactionDepth = depth }
-        let result: T
-        do {
-            result = try body()
-        } catch {
-            if depth == 0 {
-                if isInsideTransaction { try? execute(sql: "ROLLBACK") }
-            } else {
-                try? execute(sql: "ROLLBACK TO \(savepoint)")
-                try? execute(sql: "RELEASE \(savepoint)")
-            }
-            throw error
-        }
-        do {
-            if depth == 0 {
-                try cachedStatement(sql: "COMMIT").execute()
-            } else {
-                try execute(sql: "RELEASE \(savepoint)")
-            }
-        } catch {
-            if depth == 0, isInsideTransaction { try? execute(sql: "ROLLBACK") }
-            throw error
-        }
-        return result
+    /// `BEGIN IMMEDIATE`: the writer takes the lock up front and waits for it with the busy timeout,
+    /// instead of failing at its first write.
+    func beginTransaction() throws {
+        try cachedStatement(sql: "BEGIN IMMEDIATE").execute()
     }
 }

@@ -191,9 +191,7 @@ extension Store {
                     + Array(repeating: "?", count: columns.count + 1).joined(separator: ", ") + ") RETURNING id")
             for (index, value) in row.enumerated() { try value.bind(to: insert, at: Int32(index + 1)) }
             try insert.bind(parentDestinationID, at: Int32(columns.count + 1))
-            guard try insert.step() else { throw StoreError.runNotFound(candidate.name) }
-            let runID = insert.int64(at: 0)
-            insert.reset()
+            let runID = try destination.insertedID(insert)
 
             try destination.setParams(params(runID: candidate.id), runID: runID)
             try destination.addTags(tags(runID: candidate.id), runID: runID)

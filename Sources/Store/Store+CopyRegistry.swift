@@ -92,9 +92,7 @@ extension Store {
             try insert.bind(model, at: 1)
             try insert.bind(versions[0].modelDescription, at: 2)
             try insert.bind(versions[0].modelCreatedAt, at: 3)
-            guard try insert.step() else { throw StoreError.modelNotFound(model) }
-            modelID = insert.int64(at: 0)
-            insert.reset()
+            modelID = try destination.insertedID(insert)
         }
         let history = try destination.historyRows(model: model)
         let deleted = Set(history.filter { $0.action == ModelHistoryEntry.Action.versionDeleted.rawValue }.compactMap(\.version))
@@ -155,9 +153,7 @@ extension Store {
             try insert.bind(version.step, at: 5)
             try insert.bind(version.weightsSHA256, at: 6)
             for (index, value) in version.columns.enumerated() { try value.bind(to: insert, at: Int32(index + 7)) }
-            guard try insert.step() else { throw StoreError.modelNotFound(model) }
-            matched[version.version] = insert.int64(at: 0)
-            insert.reset()
+            matched[version.version] = try destination.insertedID(insert)
             report.modelVersionsCopied.append(version.reference)
         }
         guard !matched.isEmpty else { return }

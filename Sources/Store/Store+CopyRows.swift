@@ -200,9 +200,7 @@ extension Store {
                 try insert.bind(row.weightsSHA256, at: 5)
                 try insert.bind(row.trainerStateSize, at: 6)
                 try insert.bind(row.trainerStateSHA256, at: 7)
-                guard try insert.step() else { throw StoreError.checkpointNotFound(runID: runID, step: Int(row.step)) }
-                ids[row.id] = insert.int64(at: 0)
-                insert.reset()
+                ids[row.id] = try destination.insertedID(insert)
             }
         }
         return ids
