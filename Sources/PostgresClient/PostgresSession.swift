@@ -61,20 +61,36 @@ public final class PostgresSession {
 
     /// Runs `sql` (placeholders `$1`, `$2`, …) with `binds` and returns every row it gave.
     public func query(_ sql: String, _ binds: [PostgresValue] = []) throws -> PostgresRows {
+        try answer(sql, binds).wait()
+    }
+
+    /// Sends `sql` without waiting for its answer: postgres-nio runs queued queries one after the
+    /// other on its event loop, so the caller need not wake up between statements whose rows it does
+    /// not read. Wait on the result (in order) to learn of errors.
+    public func send(_ sql: String, _ binds: [PostgresValue] = []) -> PendingRows {
+        PendingRows(answer: answer(sql, binds))
+    }
+
+    private func answer(_ sql: String, _ binds: [PostgresValue]) -> EventLoopFuture<PostgresRows> {
+        let location = self.location
         // A session the server ended while it sat idle (a restart, pg_terminate_backend) is closed
         // here; a query sent on it would never be answered.
         guard !connection.isClosed else {
-            throw PostgresClientError(
-                message: "the server closed the connection", sql: sql, isConnectionLost: true)
+            return connection.eventLoop.makeFailedFuture(PostgresClientError(
+                message: "the server closed the connection", sql: sql, isConnectionLost: true))
         }
         var bindings = PostgresBindings(capacity: binds.count)
         for value in binds { value.append(to: &bindings) }
-        let result: PostgresQueryResult
-        do {
-            result = try connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger).wait()
-        } catch {
-            throw PostgresClientError(error, sql: sql, location: location)
-        }
-        return try PostgresRows(result)
+        return connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
+            .flatMapErrorThrowing { throw PostgresClientError($0, sql: sql, location: location) }
+            .flatMapThrowing { try PostgresRows($0) }
     }
+}
+
+/// The answer to a query sent without waiting (`PostgresSession.send`).
+public struct PendingRows {
+    let answer: EventLoopFuture<PostgresRows>
+
+    /// Waits for the answer; throws the query's `PostgresClientError`.
+    public func wait() throws -> PostgresRows { try answer.wait() }
 }

@@ -10,7 +10,8 @@ public enum PostgresValue: Sendable, Equatable {
     case real(Double)
     case text(String)
     case bytes([UInt8])
-    /// Arrays, for sending many rows in one statement (`unnest($1::bigint[], …)`).
+    /// Arrays: many rows sent in one statement (`unnest($1::bigint[], …)`), or read as one
+    /// (`array_agg(…)`).
     case integers([Int64])
     case reals([Double])
 
@@ -49,6 +50,8 @@ public enum PostgresValue: Sendable, Equatable {
         case .float4: return .real(Double(try cell.decode(Float.self)))
         case .bool: return .integer(try cell.decode(Bool.self) ? 1 : 0)
         case .bytea: return .bytes(bytes.readBytes(length: bytes.readableBytes) ?? [])
+        case .int8Array: return .integers(try cell.decode([Int64].self))
+        case .float8Array: return .reals(try cell.decode([Double].self))
         case .numeric:
             let decimal = try cell.decode(Decimal.self)
             let whole = NSDecimalNumber(decimal: decimal)

@@ -28,6 +28,9 @@ protocol Database: AnyObject {
     /// IMMEDIATE` takes the file's write lock, PostgreSQL's takes the store's advisory lock. Both
     /// wait a bounded time for another writer.
     func beginTransaction() throws
+    /// Waits for statements sent without waiting (PostgreSQL, inside a transaction) and throws the
+    /// first error among them; SQLite runs every statement at once and has none.
+    func flushStatements() throws
 }
 
 extension Database {
@@ -47,6 +50,7 @@ extension Database {
         let result: T
         do {
             result = try body()
+            try flushStatements()
         } catch {
             if depth == 0 {
                 if isInsideTransaction { try? execute(sql: "ROLLBACK") }
@@ -59,6 +63,7 @@ extension Database {
         do {
             if depth == 0 {
                 try cachedStatement(sql: "COMMIT").execute()
+                try flushStatements()  // returned means committed
             } else {
                 try execute(sql: "RELEASE \(savepoint)")
             }

@@ -16,7 +16,9 @@ final class PostgreSQLDatabase: Database {
     let session: PostgresSession
     let location: PostgresLocation
     var dialect: SQLDialect { .postgresql }
-    private(set) var changesCount = 0
+    /// Statements sent inside a transaction whose answers have not been read yet (see `send`).
+    private var pending: [PendingRows] = []
+    private var lastChanges = 0
     private var statementCache: [String: PostgreSQLStatement] = [:]
     var transactionDepth = 0
 
@@ -42,14 +44,55 @@ final class PostgreSQLDatabase: Database {
 
     /// Runs one statement and keeps the number of rows it changed; errors become `StoreError`s
     /// where the Store has a name for them.
+    /// Runs one statement and waits for its rows (after those sent before it); errors become
+    /// `StoreError`s where the Store has a name for them.
     func run(_ sql: String, _ binds: [PostgresValue]) throws -> PostgresRows {
+        try flushStatements()
         do {
             let rows = try session.query(sql, binds)
-            changesCount = rows.affectedRows
+            lastChanges = rows.affectedRows
             return rows
         } catch let error as PostgresClientError {
             throw translate(error)
         }
+    }
+
+    /// Inside a transaction, sends a statement whose rows nobody reads without waiting for it: a
+    /// display step's inserts and updates go out back to back instead of one round trip each. Its
+    /// error, if any, comes out of the next statement that waits, or at the latest of the commit
+    /// (`flushStatements`), inside the same transaction, which then rolls back.
+    func send(_ sql: String, _ binds: [PostgresValue]) throws {
+        guard transactionDepth > 0 else {
+            _ = try run(sql, binds)
+            return
+        }
+        pending.append(session.send(sql, binds))
+    }
+
+    /// Waits for every statement sent and not yet answered; throws the first error among them.
+    func flushStatements() throws {
+        guard !pending.isEmpty else { return }
+        let sent = pending
+        pending = []
+        var firstError: Error?
+        for answer in sent {
+            do {
+                lastChanges = try answer.wait().affectedRows
+            } catch let error as PostgresClientError {
+                firstError = firstError ?? translate(error)
+            } catch {
+                firstError = firstError ?? error
+            }
+        }
+        if let firstError { throw firstError }
+    }
+
+    /// Rows changed by the last statement (waiting for those sent).
+    var changesCount: Int {
+        // An error here is the transaction's: the statement after this one, or the commit, reports
+        // it again (PostgreSQL refuses everything in a failed transaction).
+        try? flushStatements()
+        return lastChanges
     }
 
     private func translate(_ error: PostgresClientError) -> Error {
@@ -86,6 +129,8 @@ final class PostgreSQLDatabase: Database {
 
     /// Runs the statements of `sql` one by one (the extended protocol takes one at a time).
     func execute(sql: String) throws {
+        // A rollback first waits out what was sent, whose errors it is undoing.
+        if sql.hasPrefix("ROLLBACK") { try? flushStatements() }
         for statement in Self.splitStatements(sql) { _ = try run(statement, []) }
     }
 
@@ -132,14 +177,11 @@ final class PostgreSQLDatabase: Database {
     /// PostgreSQL ends a transaction whose COMMIT failed, and a ROLLBACK outside one only warns.
     var isInsideTransaction: Bool { transactionDepth > 0 }
 
-    /// `BEGIN`, then the writers' advisory lock (held until the transaction ends).
+    /// `BEGIN`, then the writers' advisory lock (held until the transaction ends), both sent
+    /// without waiting: a lock not granted within the timeout fails the transaction's next statement.
     func beginTransaction() throws {
-        _ = try run("BEGIN", [])
-        do {
-            _ = try run("SELECT pg_advisory_xact_lock(\(Self.writerLock))", [])
-        } catch {
-            _ = try? run("ROLLBACK", [])
-            throw error
-        }
+        try flushStatements()
+        pending.append(session.send("BEGIN"))
+        pending.append(session.send("SELECT pg_advisory_xact_lock(\(Self.writerLock))"))
     }
 }

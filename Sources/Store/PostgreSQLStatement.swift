@@ -92,6 +92,12 @@ final class PostgreSQLStatement: Statement {
         return row < rows!.count
     }
 
+    /// Sent without waiting inside a transaction (its rows are not read).
+    func execute() throws {
+        defer { reset() }
+        try database.send(serverSQL, binds)
+    }
+
     var columnCount: Int32 { Int32(rows?.columnCount ?? 0) }
 
     private func value(_ column: Int32) -> PostgresValue {
@@ -136,6 +142,17 @@ final class PostgreSQLStatement: Statement {
         case .bytes(let value): return String(decoding: value, as: UTF8.self)
         default: return ""
         }
+    }
+
+    /// An array column (`array_agg` of bigints, or of doubles read as `reals(at:)`); empty for NULL.
+    func integers(at column: Int32) -> [Int64] {
+        if case .integers(let values) = value(column) { return values }
+        return []
+    }
+
+    func reals(at column: Int32) -> [Double] {
+        if case .reals(let values) = value(column) { return values }
+        return []
     }
 
     func withBlob<T>(at column: Int32, _ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {

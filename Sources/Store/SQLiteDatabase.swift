@@ -100,4 +100,6 @@ final class SQLiteDatabase: Database {
     func beginTransaction() throws {
         try cachedStatement(sql: "BEGIN IMMEDIATE").execute()
     }
+
+    func flushStatements() throws {}
 }

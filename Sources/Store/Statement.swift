@@ -23,6 +23,10 @@ protocol Statement: AnyObject {
     @discardableResult
     func step() throws -> Bool
 
+    /// Runs the statement to completion, ignoring any rows, then resets it (PostgreSQL may send it
+    /// without waiting; see `PostgreSQLDatabase.send`).
+    func execute() throws
+
     var columnCount: Int32 { get }
     /// SQLite's fundamental type of a column of the current row: `SQLITE_INTEGER` (1), `SQLITE_FLOAT`
     /// (2), `SQLITE_TEXT` (3), `SQLITE_BLOB` (4) or `SQLITE_NULL` (5).

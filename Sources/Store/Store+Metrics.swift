@@ -182,6 +182,12 @@ extension Store {
     /// Every stored point of one metric of one run, by step.
     public func metricHistory(runID: Int64, key: String) throws -> [MetricPoint] {
         guard let keyID = try metricKeyID(key, create: false) else { return [] }
+        if database.dialect == .postgresql {
+            let (steps, values, times) = try metricArrays(runID: runID, keyID: keyID, withWallTime: true)
+            return steps.indices.map {
+                MetricPoint(step: Int(steps[$0]), value: values[$0], wallTime: Date(timeIntervalSince1970: times[$0]))
+            }
+        }
         let statement = try database.cachedStatement(
             sql: "SELECT step, value, wall_time FROM metrics WHERE run_id = ? AND key_id = ? ORDER BY step")
         try statement.bind(runID, at: 1)
@@ -201,6 +207,10 @@ extension Store {
     /// Leaving the wall times out reads a 100,000-point history about a fifth faster.
     public func metricCurve(runID: Int64, key: String) throws -> [(step: Int, value: Double)] {
         guard let keyID = try metricKeyID(key, create: false) else { return [] }
+        if database.dialect == .postgresql {
+            let (steps, values, _) = try metricArrays(runID: runID, keyID: keyID, withWallTime: false)
+            return steps.indices.map { (Int(steps[$0]), values[$0]) }
+        }
         let statement = try database.cachedStatement(
             sql: "SELECT step, value FROM metrics WHERE run_id = ? AND key_id = ? ORDER BY step")
         try statement.bind(runID, at: 1)
@@ -209,6 +219,24 @@ extension Store {
         var points: [(step: Int, value: Double)] = []
         while try statement.step() { points.append((statement.int(at: 0), statement.double(at: 1))) }
         return points
+    }
+
+    /// PostgreSQL: one curve as one row of arrays. Rows one by one cost about 3 µs each in
+    /// postgres-nio; arrays of 100,000 bigints and doubles arrive as one message.
+    private func metricArrays(runID: Int64, keyID: Int64, withWallTime: Bool) throws -> ([Int64], [Double], [Double]) {
+        let times = withWallTime ? "array_agg(wall_time ORDER BY step)" : "NULL::float8[]"
+        let statement = try database.cachedStatement(
+            sql: "SELECT array_agg(step ORDER BY step), array_agg(value ORDER BY step), \(times) "
+                + "FROM metrics WHERE run_id = ? AND key_id = ?") as! PostgreSQLStatement
+        try statement.bind(runID, at: 1)
+        try statement.bind(keyID, at: 2)
+        defer { statement.reset() }
+        guard try statement.step() else { return ([], [], []) }
+        let result = (statement.integers(at: 0), statement.reals(at: 1), statement.reals(at: 2))
+        guard result.0.count == result.1.count, !withWallTime || result.2.count == result.0.count else {
+            throw StoreError.internalError("metric arrays of unequal length")
+        }
+        return result
     }
 
     /// The curves of several metrics of one run, as `metricCurve` reads them; on a store file with
