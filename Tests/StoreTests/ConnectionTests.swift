@@ -53,6 +53,34 @@ import Testing
         }
     }
 
+    /// A statement that fails inside a savepoint (on PostgreSQL sent without waiting, its error read
+    /// at the end of the savepoint) rolls back to that savepoint only; the outer transaction goes on.
+    @Test(arguments: StoreBackend.available) func aFailedStatementInASavepointLeavesTheOuterTransaction(
+        backend: StoreBackend
+    ) throws {
+        try withTemporaryStore(on: backend) { store, _ throws in
+            try store.inTransaction {
+                _ = try store.createRun(NewRun(name: "outer", targetSteps: 1))
+                var failed = false
+                do {
+                    try store.inTransaction {
+                        let insert = try store.database.makeStatement(sql: "INSERT INTO metric_keys (key) VALUES (?)")
+                        for _ in 0..<2 {
+                            try insert.bind("twice", at: 1)
+                            try insert.execute()
+                        }
+                    }
+                } catch {
+                    failed = true
+                }
+                #expect(failed)
+                _ = try store.createRun(NewRun(name: "after", targetSteps: 1))
+            }
+            #expect(try store.listRuns().map(\.name).sorted() == ["after", "outer"])
+            #expect(try count(store.database, "metric_keys") == 0)
+        }
+    }
+
     @Test func errorCarriesCodeMessageAndSQLButNotBoundValues() throws {
         try withTemporaryStore { store, _ throws in
             let insert = "INSERT INTO metric_keys (key) VALUES (?)"
