@@ -29,9 +29,6 @@ public final class Store {
     /// The migration ids this build carries, in order (from `migrations/*.sql`).
     public static let knownMigrationIDs: [String] = embeddedMigrations.map(\.id)
 
-    /// The PostgreSQL migrations, with the same ids as the SQLite ones.
-    static let knownPostgresMigrations = embeddedPostgresMigrations
-
     /// True when `location` names a PostgreSQL database rather than a file.
     public static func isServerLocation(_ location: String) -> Bool { PostgresLocation.isURL(location) }
 

@@ -1,4 +1,6 @@
 import Foundation
+import PostgresClient
+import TestSupport
 import Testing
 
 @testable import Store
@@ -273,6 +275,48 @@ import Testing
             let problems = try store.check().problems
             #expect(problems.isEmpty, "\(problems)")
             #expect(try store.database.string(sql: "PRAGMA integrity_check") == "ok")
+        }
+    }
+
+    @Test func bothDialectsCarryTheSameMigrations() {
+        #expect(embeddedPostgresMigrations.map(\.id) == embeddedMigrations.map(\.id))
+    }
+
+    /// The same upgrade on PostgreSQL: a database at 0004 filled as that schema allows, then opened.
+    @Test(.enabled(if: StoreBackend.available.contains(.postgresql)))
+    func aPostgresStoreOfTheTrackingSchemaUpgradesWithNothingLost() throws {
+        try PostgresTestServer.withDatabase { url in
+            let location = try PostgresLocation(url: url)
+            let tables = ["runs", "params", "tags", "metrics", "metric_latest", "checkpoints", "blobs", "run_output", "artifacts"]
+            var before: [String: [String]] = [:]
+            do {
+                let old = try Store(location: location, migrations: embeddedPostgresMigrations.filter { $0.id < "0005" })
+                try old.database.execute(sql: """
+                    INSERT INTO runs (name, status, created_at, host, target_steps, steps_done, command)
+                        SELECT 'r' || i, 'finished', i, 'vm', 100, 100, '["python3","x.py"]' FROM generate_series(1, 40) AS i;
+                    INSERT INTO params (run_id, key, value) SELECT id, 'lr', '0.5' FROM runs;
+                    INSERT INTO tags (run_id, key, value) SELECT id, 'k', 'v' FROM runs
+                    """)
+                try old.logMetrics(runID: 1, step: 100, values: [("loss", 2.5), ("accuracy", 0.5)])
+                try old.saveCheckpoint(runID: 1, step: 100, weights: Data(repeating: 7, count: 4000), trainerState: Data("s".utf8))
+                try old.appendOutput(runID: 2, bytes: Array("hello\n".utf8))
+                try old.saveArtifact(runID: 2, name: "a.txt", data: Data("a".utf8))
+                for table in tables { before[table] = try Self.dump(old.database, "SELECT * FROM \(table) ORDER BY 1, 2") }
+            }
+            let store = try Store(path: url)
+            #expect(store.appliedMigrationIDs == ["0005_run_uids"])
+            for table in tables where table != "runs" {
+                #expect(try Self.dump(store.database, "SELECT * FROM \(table) ORDER BY 1, 2") == before[table], "\(table) changed")
+            }
+            // The runs keep every column they had (uid is the new last one).
+            let runsBefore = try #require(before["runs"]).map { $0 }
+            let runsAfter = try Self.dump(store.database, "SELECT * FROM runs ORDER BY 1, 2")
+            #expect(runsAfter.count == runsBefore.count)
+            #expect(zip(runsBefore, runsAfter).allSatisfy { $1.hasPrefix($0 + "|") })
+            #expect(try Self.dump(store.database, "SELECT count(*) FROM runs") == ["40"])
+            let uids = try Self.dump(store.database, "SELECT uid FROM runs ORDER BY id")
+            #expect(uids.count == 40 && Set(uids).count == 40 && uids.allSatisfy { $0.count == 32 })
+            #expect(try store.params(runID: 1) == ["lr": .real(0.5)])
         }
     }
 
