@@ -42,8 +42,6 @@ final class PostgreSQLDatabase: Database {
         for setting in settings { _ = try run(setting, []) }
     }
 
-    /// Runs one statement and keeps the number of rows it changed; errors become `StoreError`s
-    /// where the Store has a name for them.
     /// Runs one statement and waits for its rows (after those sent before it); errors become
     /// `StoreError`s where the Store has a name for them.
     func run(_ sql: String, _ binds: [PostgresValue]) throws -> PostgresRows {
@@ -58,7 +56,8 @@ final class PostgreSQLDatabase: Database {
     }
 
     /// Inside a transaction, sends a statement whose rows nobody reads without waiting for it: a
-    /// display step's inserts and updates go out back to back instead of one round trip each. Its
+    /// display step's inserts and updates follow each other on the event loop without waking this
+    /// thread in between (postgres-nio still sends them one at a time). Its
     /// error, if any, comes out of the next statement that waits, or at the latest of the commit
     /// (`flushStatements`), inside the same transaction, which then rolls back.
     func send(_ sql: String, _ binds: [PostgresValue]) throws {
