@@ -110,6 +110,22 @@ final class PostgreSQLDatabase: Database {
         }
     }
 
+    /// Stores one display step with `nnreg_log_points` (migration 0006): its points (distinct keys),
+    /// each key's latest point and, with `heartbeatAt`, the run's progress, in one statement and one
+    /// round trip. Outside a transaction the statement is its own.
+    func logPoints(
+        runID: Int64, step: Int, keyIDs: [Int64], values: [Double], wallTime: Double, heartbeatAt: Double?
+    ) throws {
+        do {
+            _ = try run(
+                "SELECT nnreg_log_points($1::bigint, $2::bigint, $3::bigint[], $4::float8[], $5::float8, $6::float8)",
+                [.integer(runID), .integer(Int64(step)), .integers(keyIDs), .reals(values), .real(wallTime),
+                 heartbeatAt.map { .real($0) } ?? .null])
+        } catch let error as PostgresClientError where error.sqlState == "NNR01" {
+            throw StoreError.runNotFound(String(runID))
+        }
+    }
+
     // MARK: Statements
 
     func makeStatement(sql: String) throws -> any Statement {

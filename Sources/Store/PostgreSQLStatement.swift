@@ -112,7 +112,7 @@ final class PostgreSQLStatement: Statement {
         case .real: return ColumnType.float
         case .text: return ColumnType.text
         case .bytes: return ColumnType.blob
-        case .integers, .reals: return ColumnType.text
+        case .integers, .reals, .texts: return ColumnType.text
         }
     }
 
@@ -152,6 +152,11 @@ final class PostgreSQLStatement: Statement {
 
     func reals(at column: Int32) -> [Double] {
         if case .reals(let values) = value(column) { return values }
+        return []
+    }
+
+    func texts(at column: Int32) -> [String] {
+        if case .texts(let values) = value(column) { return values }
         return []
     }
 

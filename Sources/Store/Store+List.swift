@@ -1,4 +1,5 @@
 import Foundation
+import PostgresClient
 
 extension Store {
     /// Runs, newest first, each with its latest `loss` and `accuracy`, its test accuracy (latest
@@ -46,6 +47,43 @@ extension Store {
         let lowestID = rows.map(\.0).min()!
         let lossID = try metricKeyID("loss", create: false) ?? -1
         let accuracyID = try metricKeyID("accuracy", create: false) ?? -1
+        var params = [[String: ParamValue]](repeating: [:], count: rows.count)
+        var tags = [[String: String]](repeating: [:], count: rows.count)
+        if database.dialect == .postgresql {
+            let index = Dictionary(rows.indices.map { (rows[$0].0, $0) }, uniquingKeysWith: { first, _ in first })
+            if withLatestMetrics {
+                let columns = try sideColumns(
+                    "SELECT run_id, key_id, value FROM metric_latest WHERE run_id >= ?1 AND key_id IN (?2, ?3)",
+                    [.integer(lowestID), .integer(lossID), .integer(accuracyID)])
+                let (keyIDs, values) = (columns.1.integers, columns.2.reals)
+                for (position, runID) in columns.0.integers.enumerated() {
+                    guard let row = index[runID] else { continue }
+                    if keyIDs[position] == lossID { rows[row].8 = values[position] } else { rows[row].9 = values[position] }
+                }
+            }
+            if withParams {
+                let columns = try sideColumns(
+                    paramKeys == nil
+                        ? "SELECT run_id, key, value FROM params WHERE run_id >= ?1"
+                        : "SELECT run_id, key, value FROM params WHERE run_id >= ?1 AND key = ANY (?2::text[])",
+                    [.integer(lowestID)] + (paramKeys.map { [.texts($0)] } ?? []))
+                let (keys, values) = (columns.1.texts, columns.2.texts)
+                for (position, runID) in columns.0.integers.enumerated() {
+                    guard let row = index[runID] else { continue }
+                    params[row][keys[position]] = Self.paramValue(typedText: values[position])
+                }
+            }
+            if withTags {
+                let columns = try sideColumns(
+                    "SELECT run_id, key, value FROM tags WHERE run_id >= ?1", [.integer(lowestID)])
+                let (keys, values) = (columns.1.texts, columns.2.texts)
+                for (position, runID) in columns.0.integers.enumerated() {
+                    guard let row = index[runID] else { continue }
+                    tags[row][keys[position]] = values[position]
+                }
+            }
+            return Self.summaries(rows, params, tags)
+        }
         let latest = try database.cachedStatement(
             sql: "SELECT run_id, key_id, value FROM metric_latest WHERE run_id >= ?1 AND key_id IN (?2, ?3) ORDER BY run_id")
         try latest.bind(lowestID, at: 1)
@@ -64,7 +102,6 @@ extension Store {
             if latest.int64(at: 1) == lossID { rows[index].8 = latest.double(at: 2) } else { rows[index].9 = latest.double(at: 2) }
         }
         latest.reset()
-        var params = [[String: ParamValue]](repeating: [:], count: rows.count)
         cursor = rows.count - 1
         // Named keys come from the index on (key, run_id); all params from the table in run order.
         let keyList = database.dialect == .sqlite
@@ -82,7 +119,6 @@ extension Store {
             params[index][paramStatement.string(at: 1)] = Self.readParam(paramStatement, at: 2)
         }
         paramStatement.reset()
-        var tags = [[String: String]](repeating: [:], count: rows.count)
         cursor = rows.count - 1
         let tagStatement = try database.cachedStatement(
             sql: "SELECT run_id, key, value FROM tags WHERE run_id >= ? ORDER BY run_id")
@@ -92,12 +128,32 @@ extension Store {
             tags[index][tagStatement.string(at: 1)] = tagStatement.string(at: 2)
         }
         tagStatement.reset()
-        return rows.indices.map { index in
+        return Self.summaries(rows, params, tags)
+    }
+
+    private static func summaries(
+        _ rows: [(Int64, String, RunStatus, Int, Int, Date, Date?, Date?, Double?, Double?, Double?)],
+        _ params: [[String: ParamValue]], _ tags: [[String: String]]
+    ) -> [RunSummary] {
+        rows.indices.map { index in
             let row = rows[index]
             return RunSummary(
                 id: row.0, name: row.1, status: row.2, stepsDone: row.3, targetSteps: row.4, createdAt: row.5,
                 startedAt: row.6, endedAt: row.7, loss: row.8, accuracy: row.9, testAccuracy: row.10,
                 params: params[index], tags: tags[index])
         }
+    }
+
+    /// PostgreSQL: the three columns of a side read of `listRuns` as three arrays in one row (rows one
+    /// by one cost about 3 µs each in postgres-nio: 30 ms for the 10,000 side rows of 1,000 runs).
+    private func sideColumns(_ sql: String, _ binds: [PostgresValue]) throws -> (PostgresValue, PostgresValue, PostgresValue) {
+        let server = database as! PostgreSQLDatabase
+        let rows = try server.run(
+            "SELECT array_agg(c0), array_agg(c1), array_agg(c2) FROM (\(PostgreSQLStatement.placeholders(sql).0)) AS t (c0, c1, c2)",
+            binds)
+        guard rows.count == 1, rows[0, 1].elementCount == rows[0, 0].elementCount,
+              rows[0, 2].elementCount == rows[0, 0].elementCount
+        else { throw StoreError.internalError("no row of three arrays of one length from: \(sql)") }
+        return (rows[0, 0], rows[0, 1], rows[0, 2])
     }
 }

@@ -43,7 +43,6 @@ do {
         try runCopyBenchmarks()
     default:
         FileHandle.standardError.write(Data("usage: nnreg-bench store|train|cli|concurrency|registry|web|track|copy|postgres|all [--data DIR]\n".utf8))
-        FileHandle.standardError.write(Data("usage: nnreg-bench store|train|cli|concurrency|registry|web|track|copy|all [--data DIR]\n".utf8))
         exit(64)
     }
 } catch {

@@ -297,14 +297,18 @@ import Testing
                     INSERT INTO params (run_id, key, value) SELECT id, 'lr', '0.5' FROM runs;
                     INSERT INTO tags (run_id, key, value) SELECT id, 'k', 'v' FROM runs
                     """)
-                try old.logMetrics(runID: 1, step: 100, values: [("loss", 2.5), ("accuracy", 0.5)])
+                // Through the batch path: the one-step path needs migration 0006's function.
+                try old.logMetrics(runID: 1, samples: [
+                    MetricSample(key: "loss", step: 100, value: 2.5, wallTime: Date()),
+                    MetricSample(key: "accuracy", step: 100, value: 0.5, wallTime: Date()),
+                ])
                 try old.saveCheckpoint(runID: 1, step: 100, weights: Data(repeating: 7, count: 4000), trainerState: Data("s".utf8))
                 try old.appendOutput(runID: 2, bytes: Array("hello\n".utf8))
                 try old.saveArtifact(runID: 2, name: "a.txt", data: Data("a".utf8))
                 for table in tables { before[table] = try Self.dump(old.database, "SELECT * FROM \(table) ORDER BY 1, 2") }
             }
             let store = try Store(path: url)
-            #expect(store.appliedMigrationIDs == ["0005_run_uids"])
+            #expect(store.appliedMigrationIDs == ["0005_run_uids", "0006_log_points"])
             for table in tables where table != "runs" {
                 #expect(try Self.dump(store.database, "SELECT * FROM \(table) ORDER BY 1, 2") == before[table], "\(table) changed")
             }
@@ -367,7 +371,7 @@ import Testing
                 }
             }
             let store = try Store(path: path)
-            #expect(store.appliedMigrationIDs == ["0005_run_uids"])
+            #expect(store.appliedMigrationIDs == ["0005_run_uids", "0006_log_points"])
             #expect(store.backupPath != nil)
             for table in tables {
                 #expect(try Self.dump(store.database, "SELECT \(table == "runs" ? runColumns : "*") FROM \(table) ORDER BY 1, 2") == before[table],
@@ -389,6 +393,62 @@ import Testing
             }
             let problems = try store.check().problems
             #expect(problems.isEmpty, "\(problems)")
+        }
+    }
+
+    /// Migration 0006 (PostgreSQL's `nnreg_log_points`; nothing on SQLite): a store of the run-uid
+    /// schema, filled through the Store, upgrades with every table as it was, and then logs display
+    /// steps, an unknown run's step writing nothing.
+    @Test(arguments: StoreBackend.available)
+    func aStoreOfTheRunUIDSchemaUpgradesToOneStatementStepsWithNothingLost(backend: StoreBackend) throws {
+        let earlier = { (migrations: [(id: String, sql: String)]) in migrations.filter { $0.id < "0006" } }
+        let tables = ["runs", "params", "tags", "metric_keys", "metrics", "metric_latest", "blobs", "checkpoints",
+                      "evaluations", "run_output", "artifacts", "models", "model_versions", "model_aliases", "model_history"]
+        func fill(_ old: Store) throws -> [String: [String]] {
+            let parent = try old.createRun(NewRun(name: "parent", seed: 1, targetSteps: 200, params: ["lr": .real(0.5), "opt": .text("sgd")], tags: ["k": "v"]))
+            try old.logMetrics(runID: parent.id, samples: (1...200).flatMap { step in
+                [MetricSample(key: "loss", step: step, value: 1 / Double(step), wallTime: Date(timeIntervalSince1970: Double(step))),
+                 MetricSample(key: "accuracy", step: step, value: 0.5, wallTime: Date(timeIntervalSince1970: Double(step)))]
+            })
+            _ = try old.saveCheckpoint(runID: parent.id, step: 200, weights: Data(repeating: 7, count: 4000), trainerState: Data("s".utf8))
+            try old.updateRun(runID: parent.id, stepsDone: 200)
+            try old.finishRun(runID: parent.id, status: .finished)
+            _ = try old.createRun(NewRun(name: "child", targetSteps: 10, parentRunID: parent.id, parentStep: 200))
+            try old.appendOutput(runID: parent.id, bytes: Array("hello\n".utf8))
+            try old.saveArtifact(runID: parent.id, name: "a.txt", data: Data("a".utf8))
+            try old.registerModelVersion(name: "mnist", runID: parent.id, step: 200, description: "first", aliases: ["champion"])
+            return try Dictionary(uniqueKeysWithValues: tables.map { ($0, try Self.dump(old.database, "SELECT * FROM \($0) ORDER BY 1, 2")) })
+        }
+        func upgradeAndLog(_ store: Store, _ before: [String: [String]]) throws {
+            #expect(store.appliedMigrationIDs == ["0006_log_points"])
+            for table in tables {
+                #expect(try Self.dump(store.database, "SELECT * FROM \(table) ORDER BY 1, 2") == before[table], "\(table) changed")
+            }
+            let child = try store.run(reference: "child")
+            try store.logStep(runID: child.id, step: 5, metrics: [("loss", 0.25), ("accuracy", 0.75), ("loss", 0.125)])
+            #expect(try store.metricHistory(runID: child.id, key: "loss").map(\.value) == [0.125])
+            #expect(try store.latestMetrics(runID: child.id) == ["loss": 0.125, "accuracy": 0.75])
+            #expect(try store.run(id: child.id).stepsDone == 5)
+            #expect(throws: StoreError.runNotFound("999")) {
+                try store.logStep(runID: 999, step: 1, metrics: [("loss", 1), ("new_key", 2)])
+            }
+            #expect(try Self.dump(store.database, "SELECT count(*) FROM metrics WHERE run_id = 999") == ["0"])
+            let problems = try store.check().problems
+            #expect(problems.isEmpty, "\(problems)")
+        }
+        switch backend {
+        case .sqlite:
+            try withTemporaryFolder { folder throws in
+                let path = folder + "/uids.sqlite"
+                let before = try fill(try Store(path: path, migrations: earlier(embeddedMigrations)))
+                try upgradeAndLog(try Store(path: path), before)
+            }
+        case .postgresql:
+            try PostgresTestServer.withDatabase { url in
+                let location = try PostgresLocation(url: url)
+                let before = try fill(try Store(location: location, migrations: earlier(embeddedPostgresMigrations)))
+                try upgradeAndLog(try Store(path: url), before)
+            }
         }
     }
 }

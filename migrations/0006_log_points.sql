@@ -1,0 +1,4 @@
+-- Nothing changes in a SQLite store. On PostgreSQL this migration adds `nnreg_log_points`, which
+-- stores one display step in one statement (see migrations/postgresql/0006_log_points.sql): a
+-- SQLite writer is a library call away from its file, a PostgreSQL writer a round trip away from
+-- its server. The id exists here too so that both dialects carry the same migrations.
