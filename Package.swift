@@ -81,7 +81,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
-        .executableTarget(name: "nnreg-bench", dependencies: ["Store", "Trainer", "WebPages", "NNRegTracking", "TestSupport"]),
+        .executableTarget(name: "nnreg-bench", dependencies: ["Store", "Trainer", "WebPages", "NNRegTracking", "TestSupport", "PostgresClient"]),
         // libFuzzer targets; scripts/fuzz.sh builds them with the fuzzer flags, plain builds get a replay main.
         .target(name: "FuzzHarness"),
         .executableTarget(name: "fuzz-idx", dependencies: ["Trainer", "FuzzHarness"]),

@@ -1,5 +1,7 @@
 import Foundation
 import NNRegTracking
+import PostgresClient
+import Store
 import TestSupport
 
 /// PostgreSQL figures (issue 11), against the throwaway server `make bench-postgres` starts
@@ -22,6 +24,40 @@ func runPostgresBenchmarks(executable: String) throws {
             let store = try Store(readingOnly: url)
             return try store.databaseSize()
         })
+
+    // The server's own share of pg.batch_points_per_s and pg.history_100k_ms, same sitting: the same
+    // rows inserted by statements that make them on the server (100 of 10,000 rows, no ON CONFLICT),
+    // and the same history aggregated there without being sent (`length(array_send(…))`).
+    do {
+        let url = try PostgresTestServer.createDatabase()
+        databases.append(url)
+        let store = try Store(path: url)
+        let run = try store.createRun(NewRun(targetSteps: 100_000))
+        let session = try PostgresSession(location: try PostgresLocation(url: url))
+        _ = try session.query("SET synchronous_commit = off")
+        var start = DispatchTime.now()
+        for batch in 0..<100 {
+            _ = try session.query("""
+                INSERT INTO metrics (run_id, key_id, step, value, wall_time)
+                SELECT \(run.id + 1 + Int64(batch)), k, s, 2.0 / s, 1.0 FROM generate_series(1, 2) AS k, generate_series(1, 5000) AS s
+                """)
+        }
+        report("pg.batch_server_points_per_s", 1_000_000 / seconds(since: start), "points/s")
+        try store.logMetrics(
+            runID: run.id,
+            samples: (1...100_000).map { MetricSample(key: "loss", step: $0, value: 1 / Double($0), wallTime: Date()) })
+        var best = Double.infinity
+        for _ in 0..<6 {
+            start = DispatchTime.now()
+            _ = try session.query("""
+                SELECT length(array_send(array_agg(step))), length(array_send(array_agg(value))),
+                    length(array_send(array_agg(wall_time)))
+                FROM (SELECT step, value, wall_time FROM metrics WHERE run_id = $1 ORDER BY step) AS points
+                """, [.integer(run.id)])
+            best = min(best, seconds(since: start))
+        }
+        report("pg.history_100k_server_ms", best * 1e3, "ms")
+    }
 
     // pg.writers_points_per_s: 8 processes, each a run logging 2 metrics per step through
     // TrackedRun (which commits at least once a second) with a 64 KB checkpoint every 1,000 steps.

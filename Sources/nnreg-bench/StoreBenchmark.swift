@@ -102,6 +102,6 @@ func runStoreBenchmarks(prefix: String, location: (String) throws -> String, siz
     }
 }
 
-private func seconds(since start: DispatchTime) -> Double {
+func seconds(since start: DispatchTime) -> Double {
     Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
 }
