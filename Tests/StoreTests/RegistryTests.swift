@@ -53,6 +53,31 @@ import Testing
         }
     }
 
+    /// A batch of points: new steps (PostgreSQL's plain inserts, in statements of 10,000 rows) with a
+    /// point given twice across the boundary between two statements, then a batch that replaces
+    /// stored points (the upsert path). The later value wins each time, on both backends.
+    @Test(arguments: StoreBackend.available) func aBatchKeepsTheLaterOfTwoPointsAndReplacesStoredOnes(backend: StoreBackend) throws {
+        try withTemporaryStore(on: backend) { store, _ throws in
+            let run = try store.createRun(NewRun(targetSteps: 10_000))
+            let time = Date(timeIntervalSince1970: 1_000)
+            var samples = (1...10_000).map { MetricSample(key: "loss", step: $0, value: Double($0), wallTime: time) }
+            samples.append(MetricSample(key: "loss", step: 10_000, value: -1, wallTime: time))
+            samples.append(MetricSample(key: "accuracy", step: 3, value: 0.5, wallTime: time))
+            try store.logMetrics(runID: run.id, samples: samples)
+            var history = try store.metricHistory(runID: run.id, key: "loss")
+            #expect(history.count == 10_000 && history.map(\.step) == Array(1...10_000))
+            #expect(history.last?.value == -1 && history[4_999].value == 5_000)
+            try store.logMetrics(runID: run.id, samples: [
+                MetricSample(key: "loss", step: 5_000, value: 0.25, wallTime: time),
+                MetricSample(key: "loss", step: 10_001, value: 0.125, wallTime: time),
+            ])
+            history = try store.metricHistory(runID: run.id, key: "loss")
+            #expect(history.count == 10_001 && history[4_999].value == 0.25 && history.last?.value == 0.125)
+            #expect(try store.latestMetrics(runID: run.id) == ["loss": 0.125, "accuracy": 0.5])
+            #expect(throws: StoreError.runNotFound("999")) { try store.logMetrics(runID: 999, samples: samples) }
+        }
+    }
+
     @Test(arguments: StoreBackend.available) func checkpointsRoundTripAndCorruptionNamesRunAndStep(backend: StoreBackend) throws {
         try withTemporaryStore(on: backend) { store, _ throws in
             let run = try store.createRun(NewRun(targetSteps: 200))
