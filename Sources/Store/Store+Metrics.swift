@@ -276,19 +276,15 @@ extension Store {
         return points
     }
 
-    /// PostgreSQL: one curve as one row of arrays. Rows one by one cost about 3 µs each in
-    /// postgres-nio; arrays of 100,000 bigints and doubles arrive as one message. The aggregates
-    /// take the rows in the index's step order from the subquery (three `array_agg(… ORDER BY step)`
-    /// would sort three times, 120 ms instead of 45 for 100,000 points); PostgreSQL does not promise
-    /// that order, so it is checked, and the points sorted here should it ever differ.
+    /// PostgreSQL: one curve as one row of arrays, by `nnreg_metric_arrays` (migration 0006). The
+    /// aggregates take the rows in the index's step order; PostgreSQL does not promise that order, so
+    /// it is checked, and the points sorted here should it ever differ.
     private func metricArrays(runID: Int64, keyID: Int64, withWallTime: Bool) throws -> ([Int64], [Double], [Double]) {
-        let times = withWallTime ? "array_agg(wall_time)" : "NULL::float8[]"
         let statement = try database.cachedStatement(
-            sql: "SELECT array_agg(step), array_agg(value), \(times) FROM "
-                + "(SELECT step, value, wall_time FROM metrics WHERE run_id = ? AND key_id = ? ORDER BY step) AS points")
-            as! PostgreSQLStatement
+            sql: "SELECT * FROM nnreg_metric_arrays(?::bigint, ?::bigint, ?::bigint <> 0)") as! PostgreSQLStatement
         try statement.bind(runID, at: 1)
         try statement.bind(keyID, at: 2)
+        try statement.bind(withWallTime ? 1 : 0, at: 3)
         defer { statement.reset() }
         guard try statement.step() else { return ([], [], []) }
         var (steps, values, wallTimes) = (statement.integers(at: 0), statement.reals(at: 1), statement.reals(at: 2))

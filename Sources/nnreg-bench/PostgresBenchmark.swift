@@ -27,7 +27,7 @@ func runPostgresBenchmarks(executable: String) throws {
 
     // The server's own share of pg.batch_points_per_s and pg.history_100k_ms, same sitting: the same
     // rows inserted by statements that make them on the server (100 of 10,000 rows, no ON CONFLICT),
-    // and the same history aggregated there without being sent (`length(array_send(…))`).
+    // and the same history aggregated there by the same function without being sent (`length(array_send(…))`).
     do {
         let url = try PostgresTestServer.createDatabase()
         databases.append(url)
@@ -50,9 +50,8 @@ func runPostgresBenchmarks(executable: String) throws {
         for _ in 0..<6 {
             start = DispatchTime.now()
             _ = try session.query("""
-                SELECT length(array_send(array_agg(step))), length(array_send(array_agg(value))),
-                    length(array_send(array_agg(wall_time)))
-                FROM (SELECT step, value, wall_time FROM metrics WHERE run_id = $1 ORDER BY step) AS points
+                SELECT length(array_send(steps)), length(array_send(point_values)), length(array_send(wall_times))
+                FROM nnreg_metric_arrays($1, 1, true)
                 """, [.integer(run.id)])
             best = min(best, seconds(since: start))
         }
