@@ -320,28 +320,9 @@ extension Store {
         guard isLong.filter({ $0 }).count > 1, database.dialect == .sqlite, !path.isEmpty, path != ":memory:" else {
             return try keys.map { try metricCurve(runID: runID, key: $0) }
         }
-        final class Results: @unchecked Sendable {
-            var curves: [[(step: Int, value: Double)]]
-            var errors: [Error?]
-            init(_ count: Int) { curves = Array(repeating: [], count: count); errors = Array(repeating: nil, count: count) }
-        }
-        let results = Results(keys.count)
-        let others = Array(keys.dropFirst())
-        let group = DispatchGroup()
-        for (index, key) in others.enumerated() {
-            DispatchQueue.global().async(group: group) {
-                do {
-                    results.curves[index + 1] = try Store(readingOnly: path).metricCurve(runID: runID, key: key)
-                } catch {
-                    results.errors[index + 1] = error
-                }
-            }
-        }
+        let others = keys.dropFirst().map { key in ParallelRead(path: path) { try $0.metricCurve(runID: runID, key: key) } }
         let first = Result { try metricCurve(runID: runID, key: keys[0]) }
-        group.wait()
-        results.curves[0] = try first.get()
-        if let error = results.errors.compactMap({ $0 }).first { throw error }
-        return results.curves
+        return try [first.get()] + others.map { try $0.wait() }
     }
 
     /// The names of the metrics a run has points for.

@@ -64,6 +64,36 @@ import Testing
         try database.execute(sql: sql)
     }
 
+    /// Above 2,000 runs a store file's params are read on a second connection while the runs are
+    /// read on the first; the list is the one read on one connection (`limit` keeps it there), with
+    /// every param (or only the named ones), and a run created later shows its own.
+    @Test func manyRunsReadTheirParamsOnASecondConnectionAndListTheSame() throws {
+        try withTemporaryStore { store, path throws in
+            try store.inTransaction {
+                for index in 0..<2_100 {
+                    let params: [String: ParamValue] = index % 7 == 0 ? [:]
+                        : ["lr": .real(Double(index) / 1000), "batch": .int(Int64(index % 3)), "opt": .text("sgd \"\(index)\"")]
+                    _ = try store.createRun(NewRun(targetSteps: 10, params: params, tags: ["i": String(index)]))
+                }
+            }
+            try store.deleteRuns(ids: [5])
+            let reader = try Store(readingOnly: path)
+            let parallel = try reader.listRuns()
+            #expect(parallel.count == 2_099)
+            #expect(parallel == (try reader.listRuns(limit: 1_000_000)))
+            #expect(parallel.first { $0.id == 2_100 }?.params == ["lr": .real(2.099), "batch": .int(2), "opt": .text("sgd \"2099\"")])
+            #expect(parallel.first { $0.id == 8 }?.params == [:])
+            let named = try reader.listRuns(paramKeys: ["batch"])
+            #expect(named == (try reader.listRuns(limit: 1_000_000, paramKeys: ["batch"])))
+            #expect(named.first { $0.id == 2_100 }?.params == ["batch": .int(2)])
+            // The second connection's read: every run with params (the deleted one too), and the highest id.
+            let byRun = try reader.paramsByRun(keys: nil)
+            #expect(byRun.highestRunID == 2_100 && byRun.params.count == 2_100 - 300)
+            _ = try store.createRun(NewRun(targetSteps: 10, params: ["late": .int(1)]))
+            #expect(try reader.listRuns().first?.params == ["late": .int(1)])
+        }
+    }
+
     @Test func aStoreOfTheSecondSchemaUpgradesWithTheFiguresItShowedBefore() throws {
         try withTemporaryFolder { folder throws in
             let path = folder + "/second.sqlite"
