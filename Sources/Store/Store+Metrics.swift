@@ -159,13 +159,13 @@ extension Store {
         }
     }
 
-    /// PostgreSQL: the rows as arrays, `metricArrayChunk` per statement (statements of 1,000 to
-    /// 100,000 rows measured alike). A (key, step) given twice would be an error there, so only the
-    /// later of adjacent duplicates is sent. Points
-    /// that replace none already stored (a batch of new steps, the usual case; the writers' lock
-    /// keeps it so until the commit) are plain inserts, which take the server about half the time of
-    /// `ON CONFLICT` upserts.
+    /// Rows per statement of PostgreSQL's bulk path (statements of 1,000 to 100,000 rows measured alike).
     static let metricArrayChunk = 10_000
+
+    /// PostgreSQL: the rows as arrays, `metricArrayChunk` per statement. A (key, step) given twice
+    /// would be an error there, so only the later of adjacent duplicates is sent. Points that replace
+    /// none already stored (a batch of new steps, the usual case; the writers' lock keeps it so until
+    /// the commit) are plain inserts, which take the server about half the time of `ON CONFLICT` upserts.
     private func insertMetricArrays(runID: Int64, rows: [(Int64, MetricSample)]) throws {
         guard !rows.isEmpty else { return }
         let steps = rows.map(\.1.step)
