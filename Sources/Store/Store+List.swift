@@ -9,16 +9,20 @@ extension Store {
     /// Soft-deleted runs are left out unless `includeDeleted`. Without `withParams` / `withTags` the
     /// summaries carry none (a caller that shows 50 of 10,000 runs reads those 50's tags itself);
     /// `paramKeys` keeps only those params (what a filter names); without `withLatestMetrics` no
-    /// loss or accuracy (`latestMetrics(runID:)` reads them for one run).
+    /// loss or accuracy (`latestMetrics(runID:)` reads them for one run). `ids` keeps only the runs
+    /// whose ids are in that range. `brief` summaries leave out the name, times and step counts
+    /// (empty, zero): for a caller that filters many runs on other fields and then reads the few it
+    /// shows again in full (about half the time for 10,000 runs).
     public func listRuns(
         status: RunStatus? = nil, limit: Int? = nil, includeDeleted: Bool = false, withParams: Bool = true,
-        paramKeys: [String]? = nil, withTags: Bool = true, withLatestMetrics: Bool = true
+        paramKeys: [String]? = nil, withTags: Bool = true, withLatestMetrics: Bool = true,
+        ids: ClosedRange<Int64> = Int64.min...Int64.max, brief: Bool = false
     ) throws -> [RunSummary] {
         // On a store file with many runs, every run's params are read at the same time on a read-only
         // connection of their own: the runs page of 10,000 runs takes about a quarter less on two cores.
         let path = self.path
         var paramsRead: ParallelRead<(params: [Int64: [String: ParamValue]], highestRunID: Int64)>?
-        if withParams, limit == nil, database.dialect == .sqlite, path != ":memory:", !path.isEmpty,
+        if withParams, limit == nil, ids == Int64.min...Int64.max, database.dialect == .sqlite, path != ":memory:", !path.isEmpty,
            try database.int64(sql: "SELECT coalesce(max(id), 0) FROM runs") ?? 0 > Self.parallelParamsRuns {
             paramsRead = ParallelRead(path: path) { try $0.paramsByRun(keys: paramKeys) }
         }
@@ -29,18 +33,22 @@ extension Store {
         let testAccuracy = testMetricID.map {
             "coalesce(r.test_accuracy, (SELECT value FROM metric_latest WHERE run_id = r.id AND key_id = \($0)))"
         } ?? "r.test_accuracy"
+        let columns = brief
+            ? "r.id, '', r.status, 0, 0, 0.0, NULL, NULL"
+            : "r.id, r.name, r.status, r.steps_done, r.target_steps, r.created_at, r.started_at, r.ended_at"
         let statement = try database.cachedStatement(
             sql: """
-                SELECT r.id, r.name, r.status, r.steps_done, r.target_steps, r.created_at, r.started_at,
-                    r.ended_at, \(testAccuracy)
+                SELECT \(columns), \(testAccuracy)
                 FROM runs r
-                WHERE r.status = coalesce(?1, r.status) AND (?3 = 1 OR r.deleted_at IS NULL)
+                WHERE r.id BETWEEN ?4 AND ?5 AND r.status = coalesce(?1, r.status) AND (?3 = 1 OR r.deleted_at IS NULL)
                 ORDER BY r.id DESC
                 LIMIT ?2
                 """)
         try statement.bind(status?.rawValue, at: 1)
         try statement.bind(limit ?? Int.max, at: 2)
         try statement.bind(includeDeleted ? 1 : 0, at: 3)
+        try statement.bind(ids.lowerBound, at: 4)
+        try statement.bind(ids.upperBound, at: 5)
         defer { statement.reset() }
         var rows: [(Int64, String, RunStatus, Int, Int, Date, Date?, Date?, Double?, Double?, Double?)] = []
         while try statement.step() {
@@ -52,7 +60,7 @@ extension Store {
                  nil, nil, s.optionalDouble(at: 8)))
         }
         guard !rows.isEmpty else { return [] }
-        let lowestID = rows.map(\.0).min()!
+        let lowestID = rows.map(\.0).min()!, highestID = rows.map(\.0).max()!
         let lossID = try metricKeyID("loss", create: false) ?? -1
         let accuracyID = try metricKeyID("accuracy", create: false) ?? -1
         var params = [[String: ParamValue]](repeating: [:], count: rows.count)
@@ -61,8 +69,8 @@ extension Store {
             let index = Dictionary(rows.indices.map { (rows[$0].0, $0) }, uniquingKeysWith: { first, _ in first })
             if withLatestMetrics {
                 let columns = try sideColumns(
-                    "SELECT run_id, key_id, value FROM metric_latest WHERE run_id >= ?1 AND key_id IN (?2, ?3)",
-                    [.integer(lowestID), .integer(lossID), .integer(accuracyID)])
+                    "SELECT run_id, key_id, value FROM metric_latest WHERE run_id BETWEEN ?1 AND ?4 AND key_id IN (?2, ?3)",
+                    [.integer(lowestID), .integer(lossID), .integer(accuracyID), .integer(highestID)])
                 let (keyIDs, values) = (columns.1.integers, columns.2.reals)
                 for (position, runID) in columns.0.integers.enumerated() {
                     guard let row = index[runID] else { continue }
@@ -72,9 +80,9 @@ extension Store {
             if withParams {
                 let columns = try sideColumns(
                     paramKeys == nil
-                        ? "SELECT run_id, key, value FROM params WHERE run_id >= ?1"
-                        : "SELECT run_id, key, value FROM params WHERE run_id >= ?1 AND key = ANY (?2::text[])",
-                    [.integer(lowestID)] + (paramKeys.map { [.texts($0)] } ?? []))
+                        ? "SELECT run_id, key, value FROM params WHERE run_id BETWEEN ?1 AND ?2"
+                        : "SELECT run_id, key, value FROM params WHERE run_id BETWEEN ?1 AND ?2 AND key = ANY (?3::text[])",
+                    [.integer(lowestID), .integer(highestID)] + (paramKeys.map { [.texts($0)] } ?? []))
                 let (keys, values) = (columns.1.texts, columns.2.texts)
                 for (position, runID) in columns.0.integers.enumerated() {
                     guard let row = index[runID] else { continue }
@@ -83,7 +91,7 @@ extension Store {
             }
             if withTags {
                 let columns = try sideColumns(
-                    "SELECT run_id, key, value FROM tags WHERE run_id >= ?1", [.integer(lowestID)])
+                    "SELECT run_id, key, value FROM tags WHERE run_id BETWEEN ?1 AND ?2", [.integer(lowestID), .integer(highestID)])
                 let (keys, values) = (columns.1.texts, columns.2.texts)
                 for (position, runID) in columns.0.integers.enumerated() {
                     guard let row = index[runID] else { continue }
@@ -93,8 +101,9 @@ extension Store {
             return Self.summaries(rows, params, tags)
         }
         let latest = try database.cachedStatement(
-            sql: "SELECT run_id, key_id, value FROM metric_latest WHERE run_id >= ?1 AND key_id IN (?2, ?3) ORDER BY run_id")
+            sql: "SELECT run_id, key_id, value FROM metric_latest WHERE run_id BETWEEN ?1 AND ?4 AND key_id IN (?2, ?3) ORDER BY run_id")
         try latest.bind(lowestID, at: 1)
+        try latest.bind(highestID, at: 4)
         try latest.bind(lossID, at: 2)
         try latest.bind(accuracyID, at: 3)
         // The reads below return runs in ascending id order (per key, for the params index), so a
@@ -120,9 +129,10 @@ extension Store {
             paramsFrom = max(lowestID, highestRunID + 1)
         }
         let paramStatement = try database.cachedStatement(sql: paramKeys == nil
-            ? "SELECT run_id, key, value FROM params WHERE run_id >= ?1 ORDER BY run_id"
-            : "SELECT run_id, key, value FROM params WHERE key IN (SELECT value FROM json_each(?2)) AND run_id >= ?1 ORDER BY key, run_id")
+            ? "SELECT run_id, key, value FROM params WHERE run_id BETWEEN ?1 AND ?3 ORDER BY run_id"
+            : "SELECT run_id, key, value FROM params WHERE key IN (SELECT value FROM json_each(?2)) AND run_id BETWEEN ?1 AND ?3 ORDER BY key, run_id")
         try paramStatement.bind(paramsFrom, at: 1)
+        try paramStatement.bind(highestID, at: 3)
         if let paramKeys {
             let json = try JSONEncoder().encode(paramKeys)
             try paramStatement.bind(String(decoding: json, as: UTF8.self), at: 2)
@@ -134,8 +144,9 @@ extension Store {
         paramStatement.reset()
         cursor = rows.count - 1
         let tagStatement = try database.cachedStatement(
-            sql: "SELECT run_id, key, value FROM tags WHERE run_id >= ? ORDER BY run_id")
+            sql: "SELECT run_id, key, value FROM tags WHERE run_id BETWEEN ? AND ? ORDER BY run_id")
         try tagStatement.bind(lowestID, at: 1)
+        try tagStatement.bind(highestID, at: 2)
         while withTags, try tagStatement.step() {
             guard let index = rowIndex(of: tagStatement.int64(at: 0)) else { continue }
             tags[index][tagStatement.string(at: 1)] = tagStatement.string(at: 2)

@@ -46,9 +46,12 @@ public struct RunsPage {
         let fields = query.fields.filter { !RunFields.builtIn.contains($0) }
         let paramKeys = fields.filter { !$0.hasPrefix("tag.") }.sorted()
         let namesLatest = query.fields.contains("loss") || query.fields.contains("accuracy")
+        // Brief summaries when the filter and sort name no name, time or step count: the page's own
+        // rows are read again in full below.
+        let brief = !query.fields.contains { ["name", "created", "duration", "steps_done", "target_steps"].contains($0) }
         let summaries = try store.listRuns(
             withParams: !paramKeys.isEmpty, paramKeys: paramKeys, withTags: fields.contains { $0.hasPrefix("tag.") },
-            withLatestMetrics: namesLatest)
+            withLatestMetrics: namesLatest, brief: brief)
         let matching: [Int]
         do {
             matching = try query.matchingIndices(in: summaries, now: now)
@@ -56,8 +59,11 @@ public struct RunsPage {
             return RunsPage(request: request, runs: [], total: 0, errorMessage: "\(error)", now: now)
         }
         let start = min((request.page - 1) * request.perPage, matching.count)
-        let page = try matching[start..<min(start + request.perPage, matching.count)].map { index in
+        let page = try matching[start..<min(start + request.perPage, matching.count)].compactMap { index -> RunSummary? in
             let summary = summaries[index]
+            if brief {  // read in full; left out if deleted since
+                return try store.listRuns(withParams: false, ids: summary.id...summary.id).first
+            }
             var run = summary.tags.isEmpty ? summary.with(tags: try store.tags(runID: summary.id)) : summary
             if !namesLatest {
                 let latest = try store.latestMetrics(runID: run.id)

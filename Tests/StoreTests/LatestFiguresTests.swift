@@ -94,6 +94,33 @@ import Testing
         }
     }
 
+    /// `ids` lists the runs of an id range with their own params, tags and latest figures only;
+    /// `brief` leaves out names, times and step counts and keeps what a filter reads.
+    @Test(arguments: StoreBackend.available) func aRangeOfRunsAndBriefSummaries(backend: StoreBackend) throws {
+        try withTemporaryStore(on: backend) { store, _ throws in
+            for index in 1...8 {
+                let run = try store.createRun(NewRun(
+                    name: "run-\(index)", targetSteps: 100, params: ["batch": .int(Int64(index))], tags: ["i": "\(index)"]))
+                try store.logStep(runID: run.id, step: 10 * index, metrics: [("loss", 1 / Double(index)), ("accuracy", 0.1 * Double(index))])
+            }
+            let range = try store.listRuns(ids: 3...5)
+            #expect(range.map(\.id) == [5, 4, 3])
+            #expect(range.map(\.name) == ["run-5", "run-4", "run-3"])
+            #expect(range.map(\.stepsDone) == [50, 40, 30])
+            #expect(range.map { $0.params["batch"] } == [.int(5), .int(4), .int(3)])
+            #expect(range.map { $0.tags["i"] } == ["5", "4", "3"])
+            #expect(range.map(\.loss) == [0.2, 0.25, 1 / 3.0])
+            let full = try store.listRuns()
+            #expect(full.filter { (3...5).contains($0.id) } == range)
+            let brief = try store.listRuns(paramKeys: ["batch"], brief: true)
+            #expect(brief.map(\.id) == full.map(\.id))
+            #expect(brief.allSatisfy { $0.name.isEmpty && $0.stepsDone == 0 && $0.createdAt.timeIntervalSince1970 == 0 })
+            #expect(brief.map(\.status) == full.map(\.status))
+            #expect(brief.map(\.accuracy) == full.map(\.accuracy))
+            #expect(brief.map { $0.params["batch"] } == full.map { $0.params["batch"] })
+        }
+    }
+
     @Test func aStoreOfTheSecondSchemaUpgradesWithTheFiguresItShowedBefore() throws {
         try withTemporaryFolder { folder throws in
             let path = folder + "/second.sqlite"
