@@ -38,8 +38,13 @@ public struct PostgresClientError: Error, CustomStringConvertible, Sendable {
         }
     }
 
-    /// "connection refused" rather than NIO's account of every address it tried.
+    /// "connection refused" rather than NIO's account of every address it tried; for an error
+    /// postgres-nio wraps in another (the server's goodbye inside "server closed the connection"),
+    /// the server's message, never PSQLError's generic description.
     static func networkReason(_ error: any Error) -> String {
+        if let error = error as? PSQLError {
+            return error.serverInfo?[.message] ?? error.underlying.map(networkReason) ?? "\(error.code)"
+        }
         let text = "\(error)"
         for (needle, reason) in [
             ("Connection refused", "connection refused"), ("timed out", "connection timed out"),
