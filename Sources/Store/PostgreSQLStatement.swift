@@ -145,20 +145,8 @@ final class PostgreSQLStatement: Statement {
     }
 
     /// An array column (`array_agg` of bigints, or of doubles read as `reals(at:)`); empty for NULL.
-    func integers(at column: Int32) -> [Int64] {
-        if case .integers(let values) = value(column) { return values }
-        return []
-    }
-
-    func reals(at column: Int32) -> [Double] {
-        if case .reals(let values) = value(column) { return values }
-        return []
-    }
-
-    func texts(at column: Int32) -> [String] {
-        if case .texts(let values) = value(column) { return values }
-        return []
-    }
+    func integers(at column: Int32) -> [Int64] { value(column).integers }
+    func reals(at column: Int32) -> [Double] { value(column).reals }
 
     func withBlob<T>(at column: Int32, _ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
         switch value(column) {

@@ -42,12 +42,11 @@ public struct RunsPage {
             return RunsPage(request: request, runs: [], total: 0, errorMessage: "Filter: \(error)", now: now)
         }
         // Params, tags and latest loss and accuracy of every run only when the filter or sort names
-        // one; the page's own rows get their tags and latest figures below.
+        // one; the page's own rows are read in full below.
         let fields = query.fields.filter { !RunFields.builtIn.contains($0) }
         let paramKeys = fields.filter { !$0.hasPrefix("tag.") }.sorted()
         let namesLatest = query.fields.contains("loss") || query.fields.contains("accuracy")
-        // Brief summaries when the filter and sort name no name, time or step count: the page's own
-        // rows are read again in full below.
+        // Brief summaries when the filter and sort name no name, time or step count.
         let brief = !query.fields.contains { ["name", "created", "duration", "steps_done", "target_steps"].contains($0) }
         let summaries = try store.listRuns(
             withParams: !paramKeys.isEmpty, paramKeys: paramKeys, withTags: fields.contains { $0.hasPrefix("tag.") },
@@ -59,17 +58,9 @@ public struct RunsPage {
             return RunsPage(request: request, runs: [], total: 0, errorMessage: "\(error)", now: now)
         }
         let start = min((request.page - 1) * request.perPage, matching.count)
-        let page = try matching[start..<min(start + request.perPage, matching.count)].compactMap { index -> RunSummary? in
-            let summary = summaries[index]
-            if brief {  // read in full; left out if deleted since
-                return try store.listRuns(withParams: false, ids: summary.id...summary.id).first
-            }
-            var run = summary.tags.isEmpty ? summary.with(tags: try store.tags(runID: summary.id)) : summary
-            if !namesLatest {
-                let latest = try store.latestMetrics(runID: run.id)
-                run = run.with(loss: latest["loss"], accuracy: latest["accuracy"])
-            }
-            return run
+        // The page's own rows in full, with their tags and latest figures; one deleted since is left out.
+        let page = try matching[start..<min(start + request.perPage, matching.count)].compactMap { index in
+            try store.listRuns(withParams: false, ids: summaries[index].id...summaries[index].id).first
         }
         return RunsPage(request: request, runs: page, total: matching.count, errorMessage: nil, now: now)
     }
