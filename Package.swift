@@ -43,7 +43,7 @@ let package = Package(
             ]),
         .target(
             name: "Store",
-            dependencies: ["CSQLite", "CZlib", "PostgresClient", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["CSQLite", "CZlib", "PostgresClient", "RunFilter", .product(name: "Crypto", package: "swift-crypto")],
             plugins: ["EmbedMigrations"]),
         // Recording a run from any Swift program, batched off the caller's thread (`TrackedRun`).
         .target(name: "NNRegTracking", dependencies: ["Store"]),
@@ -96,7 +96,7 @@ let package = Package(
             name: "TrackingTests", dependencies: ["NNRegTracking", "OutputMetrics", "ProcessTracker", "TestSupport"]),
         .testTarget(name: "TrainerTests", dependencies: ["Trainer"]),
         .testTarget(name: "ModelFormatsTests", dependencies: ["ModelFormats"]),
-        .testTarget(name: "WebTests", dependencies: ["WebServer", "WebPages", "Store"]),
+        .testTarget(name: "WebTests", dependencies: ["WebServer", "WebPages", "Store", "RunQuery"]),
         .testTarget(
             name: "nnregTests",
             dependencies: ["nnreg", "Store", "Trainer", "RunFilter", "ModelFormats", "TestSupport", "PostgresClient"]),

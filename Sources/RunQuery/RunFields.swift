@@ -9,6 +9,21 @@ public enum RunFields {
         "id", "name", "status", "steps_done", "target_steps", "loss", "accuracy", "test_accuracy", "duration", "created",
     ]
 
+    /// A field that is a number of the run (or a param, numeric or not: `Store.selectRuns` checks),
+    /// as the store reads it in SQL; nil for names, status, times and tags.
+    static func number(_ field: String) -> RunNumber? {
+        switch field {
+        case "id": .id
+        case "steps_done": .stepsDone
+        case "target_steps": .targetSteps
+        case "loss": .loss
+        case "accuracy": .accuracy
+        case "test_accuracy": .testAccuracy
+        case "name", "status", "created", "duration": nil
+        default: field.hasPrefix("tag.") ? nil : .param(field)
+        }
+    }
+
     /// One field of a run (what a filter and sort read), or nil when the run lacks it.
     static func value(of field: String, in run: RunSummary, now: Date) -> FieldValue? {
         switch field {

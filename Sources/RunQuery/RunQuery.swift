@@ -36,6 +36,28 @@ public struct RunQuery: Sendable {
     /// Whether applying the query changes the store's own order (newest first, all runs).
     public var isIdentity: Bool { expression == nil && sortField == "id" && isDescending }
 
+    /// The filter and sort for `Store.selectRuns`, when every field they name is a number SQL reads
+    /// as Swift does (`RunFields.number`) and every value compared is a finite number (or text that
+    /// spells one, as `ComparisonOperator` coerces it); nil otherwise (names, status, times, tags).
+    public var selection: (condition: RunCondition?, sort: RunNumber)? {
+        func condition(_ expression: WhereExpression) -> RunCondition? {
+            switch expression {
+            case .comparison(let field, let op, let value):
+                guard let number = RunFields.number(field) else { return nil }
+                switch value {
+                case .number(let value): return value.isFinite ? .compare(number, op, value) : nil
+                case .text(let text): return Double(text).flatMap { $0.isFinite ? .compare(number, op, $0) : nil }
+                }
+            case .and(let lhs, let rhs): return condition(lhs).flatMap { lhs in condition(rhs).map { .and(lhs, $0) } }
+            case .or(let lhs, let rhs): return condition(lhs).flatMap { lhs in condition(rhs).map { .or(lhs, $0) } }
+            case .not(let inner): return condition(inner).map { .not($0) }
+            }
+        }
+        guard let sort = RunFields.number(sortField) else { return nil }
+        guard let expression else { return (nil, sort) }
+        return condition(expression).map { ($0, sort) }
+    }
+
     /// The runs that match, sorted; runs without the sort field go last, ties newest first. Throws
     /// `UnknownField` when the filter or sort names a field no run has.
     public func apply(to summaries: [RunSummary], now: Date = Date()) throws -> [RunSummary] {
@@ -68,28 +90,41 @@ public struct RunQuery: Sendable {
         }
         var keys = [FieldValue?](repeating: nil, count: summaries.count)
         for index in indices { keys[index] = RunFields.value(of: sortField, in: summaries[index], now: now) }
-        let isDescending = self.isDescending
-        // Runs without the field go last, ties newest first.
-        func sort<Key: Comparable>(by keys: [Key?]) {
-            indices.sort { lhs, rhs in
-                switch (keys[lhs], keys[rhs]) {
-                case (nil, nil): return summaries[lhs].id > summaries[rhs].id
-                case (nil, _): return false
-                case (_, nil): return true
-                case (let a?, let b?): return a == b ? summaries[lhs].id > summaries[rhs].id : (isDescending ? a > b : a < b)
-                }
-            }
-        }
         // Numbers (the usual sort) compare as plain Doubles, without copying enum payloads.
         let numbers = indices.allSatisfy { index in
             if case .text = keys[index] { return false }
             return true
         }
         if numbers {
-            sort(by: keys.map { key -> Double? in if case .number(let value)? = key { value } else { nil } })
+            sort(&indices, by: keys.map { key -> Double? in if case .number(let value)? = key { value } else { nil } }) { summaries[$0].id }
         } else {
-            sort(by: keys)
+            sort(&indices, by: keys) { summaries[$0].id }
         }
         return indices
+    }
+
+    /// One page of the matching runs' ids in `apply`'s order, and how many match, with the filter
+    /// run by the store in SQL (`Store.selectRuns`) and only the sort here; nil when the store
+    /// cannot answer exactly (then `matchingIndices` over listed runs does).
+    public func page(in store: Store, offset: Int, limit: Int) throws -> (ids: [Int64], total: Int)? {
+        guard let (condition, sortKey) = selection, let (ids, keys) = try store.selectRuns(where: condition, sortKey: sortKey) else {
+            return nil
+        }
+        var indices = Array(ids.indices)
+        sort(&indices, by: keys) { ids[$0] }
+        return (indices.dropFirst(max(0, offset)).prefix(max(0, limit)).map { ids[$0] }, ids.count)
+    }
+
+    /// Sorts positions by their keys: runs without one go last, ties newest (highest id) first.
+    private func sort<Key: Comparable>(_ indices: inout [Int], by keys: [Key?], id: (Int) -> Int64) {
+        let isDescending = self.isDescending
+        indices.sort { lhs, rhs in
+            switch (keys[lhs], keys[rhs]) {
+            case (nil, nil): return id(lhs) > id(rhs)
+            case (nil, _): return false
+            case (_, nil): return true
+            case (let a?, let b?): return a == b ? id(lhs) > id(rhs) : (isDescending ? a > b : a < b)
+            }
+        }
     }
 }

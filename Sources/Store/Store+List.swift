@@ -28,17 +28,12 @@ extension Store {
         }
         // A read-only store shows dead runs as crashed without recording it.
         let crashed = Set(isReadOnly ? try crashedRunIDs() : try markCrashedRuns())
-        // A run without a test evaluation (a program nnreg tracked) shows its metric `test_accuracy`.
-        let testMetricID = try metricKeyID("test_accuracy", create: false)
-        let testAccuracy = testMetricID.map {
-            "coalesce(r.test_accuracy, (SELECT value FROM metric_latest WHERE run_id = r.id AND key_id = \($0)))"
-        } ?? "r.test_accuracy"
         let columns = brief
             ? "r.id, '', r.status, 0, 0, 0.0, NULL, NULL"
             : "r.id, r.name, r.status, r.steps_done, r.target_steps, r.created_at, r.started_at, r.ended_at"
         let statement = try database.cachedStatement(
             sql: """
-                SELECT \(columns), \(testAccuracy)
+                SELECT \(columns), \(try shownTestAccuracySQL())
                 FROM runs r
                 WHERE r.id BETWEEN ?4 AND ?5 AND r.status = coalesce(?1, r.status) AND (?3 = 1 OR r.deleted_at IS NULL)
                 ORDER BY r.id DESC

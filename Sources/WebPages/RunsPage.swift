@@ -41,6 +41,15 @@ public struct RunsPage {
         } catch {
             return RunsPage(request: request, runs: [], total: 0, errorMessage: "Filter: \(error)", now: now)
         }
+        let start = (request.page - 1) * request.perPage
+        // The page's own rows in full, with their tags and latest figures; one deleted since is left out.
+        func rows(_ ids: some Sequence<Int64>) throws -> [RunSummary] {
+            try ids.compactMap { id in try store.listRuns(withParams: false, ids: id...id).first }
+        }
+        // Filter, sort and count in SQL when it answers exactly as the Swift filter below would.
+        if let selected = try query.page(in: store, offset: start, limit: request.perPage) {
+            return RunsPage(request: request, runs: try rows(selected.ids), total: selected.total, errorMessage: nil, now: now)
+        }
         // Params, tags and latest loss and accuracy of every run only when the filter or sort names
         // one; the page's own rows are read in full below.
         let fields = query.fields.filter { !RunFields.builtIn.contains($0) }
@@ -57,12 +66,8 @@ public struct RunsPage {
         } catch {
             return RunsPage(request: request, runs: [], total: 0, errorMessage: "\(error)", now: now)
         }
-        let start = min((request.page - 1) * request.perPage, matching.count)
-        // The page's own rows in full, with their tags and latest figures; one deleted since is left out.
-        let page = try matching[start..<min(start + request.perPage, matching.count)].compactMap { index in
-            try store.listRuns(withParams: false, ids: summaries[index].id...summaries[index].id).first
-        }
-        return RunsPage(request: request, runs: page, total: matching.count, errorMessage: nil, now: now)
+        let page = matching.dropFirst(start).prefix(request.perPage).map { summaries[$0].id }
+        return RunsPage(request: request, runs: try rows(page), total: matching.count, errorMessage: nil, now: now)
     }
 
     var pageCount: Int { max(1, (total + request.perPage - 1) / request.perPage) }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Store
+import RunQuery
 @testable import WebPages
 @testable import WebServer
 
@@ -171,6 +172,59 @@ import Testing
             #expect(try names("loss", descending: true) == ["a3", "b0", "b5", "c2", "d4", "a1"])
             #expect(try names("name", descending: false) == ["a1", "a3", "b0", "b5", "c2", "d4"])
             #expect(try names("test_accuracy", descending: true) == ["b5", "d4", "a3", "c2", "a1", "b0"])
+        }
+    }
+
+    /// The runs page filters and counts in SQL when it can: over every filter and sort below, each
+    /// page it reads that way holds the runs, in the order, that the Swift filter over listed runs gives.
+    @Test func filteringInSQLGivesWhatTheSwiftFilterGives() throws {
+        try withStore { store, _ in
+            for index in 0..<40 {
+                var params: [String: ParamValue] = ["lr": .real([0.001, 0.01, 0.1][index % 3]), "width": .int(Int64(index % 5) * 64)]
+                if index % 4 != 3 { params["batch_size"] = .int([128, 256][index % 2]) }
+                params["seed"] = .int((1 << 53) + Int64(index % 3))  // 2^53 + 1 reads as 2^53 in a Double
+                params["optimizer"] = .text(index % 2 == 0 ? "sgd" : "adam")
+                if index == 7 { params["width"] = .text("wide") }
+                let run = try store.createRun(NewRun(name: "r\(index)", targetSteps: 100, params: params))
+                if index % 6 != 5 { try store.logMetrics(runID: run.id, step: 10, values: [("loss", Double(index % 9) / 10), ("accuracy", Double(index % 4) / 4)]) }
+                if index % 3 == 0 {
+                    try store.saveCheckpoint(runID: run.id, step: 10, weights: Data(count: 8), trainerState: Data())
+                    try store.addEvaluation(NewEvaluation(runID: run.id, step: 10, datasetName: "d", datasetSHA256: String(repeating: "0", count: 64),
+                                                          split: "test", accuracy: Double(index % 7) / 7))
+                } else if index % 3 == 1 {
+                    try store.logMetrics(runID: run.id, step: 10, values: [("test_accuracy", Double(index % 5) / 5)])
+                }
+                try store.updateRun(runID: run.id, stepsDone: index)
+            }
+            try store.deleteRuns(ids: [4, 9])
+            let reader = try Store(readingOnly: store.path)
+            let listed = try reader.listRuns()
+            let filters = [
+                "", "batch_size = 256", "batch_size = '256'", "not batch_size = 256", "batch_size >= 256 or lr < 0.005",
+                "test_accuracy > 0.3 and not (loss < 0.3)", "seed = 9007199254740993", "steps_done > 10 and steps_done <= 30",
+                "id <= 20 and accuracy != 0.5", "not (test_accuracy >= 0 or loss >= 0)", "target_steps = 100 and lr = 0.01",
+            ]
+            var pagesInSQL = 0
+            for filter in filters {
+                for sort in ["id desc", "id asc", "test_accuracy desc", "test_accuracy asc", "batch_size asc", "loss desc", "lr desc", "accuracy asc"] {
+                    let query = try RunQuery(where: filter, sort: sort)
+                    let expected = try query.apply(to: listed).map(\.id)
+                    for offset in stride(from: 0, through: expected.count + 7, by: 7) {
+                        let page = try #require(try query.page(in: reader, offset: offset, limit: 7), "\(filter) by \(sort)")
+                        #expect(page.total == expected.count && page.ids == Array(expected.dropFirst(offset).prefix(7)), "\(filter) by \(sort)")
+                        pagesInSQL += 1
+                    }
+                }
+            }
+            #expect(pagesInSQL > 200)
+            // Text compares by its spelling, an unknown field is an error, a name is text: the Swift filter decides those.
+            for (filter, sort) in [("width > 100", "id"), ("optimizer = 'sgd'", "id"), ("id > 3", "width"), ("nothing = 1", "id"),
+                                   ("name = 'r3'", "id"), ("tag.x = 1", "id"), ("loss > 0", "duration")] {
+                #expect(try RunQuery(where: filter, sort: sort).page(in: reader, offset: 0, limit: 10) == nil, "\(filter) by \(sort)")
+            }
+            let page = try RunsPage.load(reader, .init(filter: "batch_size = 256", sortField: "loss", isDescending: true, perPage: 5))
+            #expect(page.total == (try RunQuery(where: "batch_size = 256").apply(to: listed).count) && page.runs.count == 5)
+            #expect(page.runs.map(\.loss) == page.runs.map(\.loss).sorted { ($0 ?? -1) > ($1 ?? -1) })
         }
     }
 
