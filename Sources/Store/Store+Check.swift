@@ -44,14 +44,14 @@ extension Store {
             }
         }
         let orphans = try database.makeStatement(sql: """
-            SELECT run_id, count(*) FROM metrics WHERE run_id NOT IN (SELECT id FROM runs) GROUP BY run_id
+            SELECT run_id, count(*) FROM metric_points WHERE run_id NOT IN (SELECT id FROM runs) GROUP BY run_id
             """)
         while try orphans.step() {
             problems.append(StoreProblem(
                 kind: "orphaned_metrics", detail: "\(orphans.int64(at: 1)) metric points belong to missing run \(orphans.int64(at: 0))"))
         }
         let unknownKeys = try database.makeStatement(sql: """
-            SELECT key_id, count(*) FROM metrics WHERE key_id NOT IN (SELECT id FROM metric_keys) GROUP BY key_id
+            SELECT key_id, count(*) FROM metric_points WHERE key_id NOT IN (SELECT id FROM metric_keys) GROUP BY key_id
             """)
         while try unknownKeys.step() {
             problems.append(StoreProblem(
@@ -128,7 +128,7 @@ extension Store {
         }
         func count(_ sql: String) throws -> Int { Int(try database.int64(sql: sql) ?? 0) }
         return StoreCheckReport(
-            runs: try count("SELECT count(*) FROM runs"), metricPoints: try count("SELECT count(*) FROM metrics"),
+            runs: try count("SELECT count(*) FROM runs"), metricPoints: try count("SELECT count(*) FROM metric_points"),
             checkpoints: try count("SELECT count(*) FROM checkpoints"),
             blobBytes: try count("SELECT coalesce(sum(size), 0) FROM blobs"),
             problems: problems)

@@ -11,7 +11,7 @@ extension Store {
         let statement = try database.cachedStatement(
             sql: """
                 SELECT k.id, k.key FROM metric_keys k
-                WHERE EXISTS (SELECT 1 FROM metrics m WHERE m.run_id = ? AND m.key_id = k.id)
+                WHERE EXISTS (SELECT 1 FROM metric_points m WHERE m.run_id = ? AND m.key_id = k.id)
                 """)
         try statement.bind(runID, at: 1)
         defer { statement.reset() }
@@ -28,6 +28,7 @@ extension Store {
         runID: Int64, keyID: Int64, limit: Int,
         _ body: (_ steps: [Int64], _ values: [Double], _ wallTimes: [Double]) throws -> Void
     ) throws {
+        if database.dialect == .postgresql { return try forEachMetricArrayPage(runID: runID, keyID: keyID, limit: limit, body) }
         let page = try database.cachedStatement(
             sql: "SELECT step, value, wall_time FROM metrics WHERE run_id = ? AND key_id = ? AND step >= ? ORDER BY step LIMIT ?")
         var steps: [Int64] = [], values: [Double] = [], wallTimes: [Double] = []
@@ -49,6 +50,32 @@ extension Store {
                 wallTimes.append(page.double(at: 2))
             }
             page.reset()
+            guard let last = steps.last else { return }
+            try body(steps, values, wallTimes)
+            guard steps.count == limit, last < Int64.max else { return }
+            from = last + 1
+        }
+    }
+
+    /// PostgreSQL: `forEachMetricPage` with each page one row of arrays from `nnreg_metric_page`
+    /// (migration 0007), which reads rows and chunks of arrays alike.
+    private func forEachMetricArrayPage(
+        runID: Int64, keyID: Int64, limit: Int,
+        _ body: (_ steps: [Int64], _ values: [Double], _ wallTimes: [Double]) throws -> Void
+    ) throws {
+        let page = try database.cachedStatement(sql: "SELECT * FROM nnreg_metric_page(?1, ?2, ?3, ?4)") as! PostgreSQLStatement
+        var from = Int64.min
+        while true {
+            try page.bind(runID, at: 1)
+            try page.bind(keyID, at: 2)
+            try page.bind(from, at: 3)
+            try page.bind(limit, at: 4)
+            guard try page.step() else { throw StoreError.internalError("no row from nnreg_metric_page") }
+            let (steps, values, wallTimes) = (page.integers(at: 0), page.reals(at: 1), page.reals(at: 2))
+            page.reset()
+            guard values.count == steps.count, wallTimes.count == steps.count,
+                  zip(steps, steps.dropFirst()).allSatisfy({ $0 < $1 }), steps.first.map({ $0 >= from }) ?? true
+            else { throw StoreError.internalError("a page of metric points out of order or of unequal lengths") }
             guard let last = steps.last else { return }
             try body(steps, values, wallTimes)
             guard steps.count == limit, last < Int64.max else { return }

@@ -52,7 +52,11 @@ extension Store {
     public func purgeRun(id: Int64) throws -> Int {
         try inTransaction {
             try database.execute(sql: "DELETE FROM metrics WHERE run_id = \(id)")
-            let points = database.changesCount
+            var points = database.changesCount
+            if database.dialect == .postgresql {  // and its chunks of points (migration 0007)
+                points += Int(try database.int64(sql: "SELECT coalesce(sum(point_count), 0) FROM metric_chunks WHERE run_id = \(id)") ?? 0)
+                try database.execute(sql: "DELETE FROM metric_chunks WHERE run_id = \(id)")
+            }
             try database.execute(sql: "DELETE FROM runs WHERE id = \(id)")
             return points
         }

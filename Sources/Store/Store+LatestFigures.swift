@@ -55,11 +55,11 @@ extension Store {
     func staleLatestMetrics() throws -> [(runID: Int64, key: String, expected: (step: Int, value: Double)?, stored: (step: Int, value: Double)?)] {
         let statement = try database.makeStatement(sql: """
             WITH latest AS (
-                SELECT run_id, key_id, max(step) AS step FROM metrics
+                SELECT run_id, key_id, max(step) AS step FROM metric_points
                 WHERE run_id IN (SELECT id FROM runs) GROUP BY run_id, key_id),
             expected AS (
                 SELECT m.run_id, m.key_id, m.step, m.value FROM latest
-                JOIN metrics m ON m.run_id = latest.run_id AND m.key_id = latest.key_id AND m.step = latest.step)
+                JOIN metric_points m ON m.run_id = latest.run_id AND m.key_id = latest.key_id AND m.step = latest.step)
             SELECT coalesce(e.run_id, l.run_id), coalesce(k.key, '#' || coalesce(e.key_id, l.key_id)),
                 e.step, e.value, l.step, l.value
             FROM expected e FULL JOIN metric_latest l ON l.run_id = e.run_id AND l.key_id = e.key_id

@@ -159,47 +159,92 @@ extension Store {
         }
     }
 
-    /// Rows per statement of PostgreSQL's bulk path (statements of 1,000 to 100,000 rows measured alike).
+    /// Points per chunk of PostgreSQL's bulk path (migration 0007's `metric_chunks`) and rows per
+    /// statement when it writes rows.
     static let metricArrayChunk = 10_000
+    /// Fewer points of a key than this in one batch are stored as rows: a tracked program's writer
+    /// sends a few points at a time, and a row of arrays per few points would be slower to read.
+    static let minimumChunkPoints = 1_000
 
-    /// PostgreSQL: the rows as arrays, `metricArrayChunk` per statement. A (key, step) given twice
-    /// would be an error there, so only the later of adjacent duplicates is sent. Points that replace
-    /// none already stored (a batch of new steps, the usual case; the writers' lock keeps it so until
-    /// the commit) are plain inserts, which take the server about half the time of `ON CONFLICT` upserts.
-    private func insertMetricArrays(runID: Int64, rows: [(Int64, MetricSample)]) throws {
+    /// PostgreSQL: points that replace none already stored (a batch of new steps, the usual case;
+    /// the writers' lock keeps it so until the commit) are stored as chunks of arrays, up to
+    /// `metricArrayChunk` steps of one key per row. Otherwise the chunks the batch reaches into are
+    /// moved to rows and the batch is upserted as rows, `metricArrayChunk` per statement. A (key,
+    /// step) given twice keeps the later value: only the later of adjacent duplicates is sent.
+    private func insertMetricArrays(runID: Int64, rows unfiltered: [(Int64, MetricSample)]) throws {
+        let rows = unfiltered.indices.filter { index in
+            index + 1 == unfiltered.count || unfiltered[index + 1].0 != unfiltered[index].0
+                || unfiltered[index + 1].1.step != unfiltered[index].1.step
+        }.map { unfiltered[$0] }
         guard !rows.isEmpty else { return }
         let steps = rows.map(\.1.step)
+        let keyIDs = Array(Set(rows.map(\.0)))
+        let (from, to) = (Int64(steps.min()!), Int64(steps.max()!))
         let overlap = try database.cachedStatement(sql: """
-            SELECT 1 FROM metrics WHERE run_id = ? AND key_id = ANY (?::bigint[]) AND step BETWEEN ? AND ? LIMIT 1
+            SELECT EXISTS (SELECT 1 FROM metrics WHERE run_id = ?1 AND key_id = ANY (?2::bigint[]) AND step BETWEEN ?3 AND ?4)
+                OR EXISTS (SELECT 1 FROM metric_chunks WHERE run_id = ?1 AND key_id = ANY (?2::bigint[]) AND first_step <= ?4 AND last_step >= ?3)
             """) as! PostgreSQLStatement
         try overlap.bind(runID, at: 1)
-        try overlap.bind(array: .integers(Array(Set(rows.map(\.0)))), at: 2)
-        try overlap.bind(steps.min()!, at: 3)
-        try overlap.bind(steps.max()!, at: 4)
-        let replaces = try overlap.step()
+        try overlap.bind(array: .integers(keyIDs), at: 2)
+        try overlap.bind(from, at: 3)
+        try overlap.bind(to, at: 4)
+        guard try overlap.step() else { throw StoreError.internalError("no row from the overlap check") }
+        let replaces = overlap.int(at: 0) != 0
         overlap.reset()
-        let statement = try database.cachedStatement(
-            sql: replaces ? Self.insertMetricArraysSQL + " " + Self.replaceMetricSQL : Self.insertMetricArraysSQL)
-            as! PostgreSQLStatement
-        var start = 0
-        while start < rows.count {
-            let end = min(start + Self.metricArrayChunk, rows.count)
-            var keyIDs: [Int64] = [], steps: [Int64] = [], values: [Double] = [], times: [Double] = []
-            for index in start..<end {
-                let (keyID, sample) = rows[index]
-                if index + 1 < rows.count, rows[index + 1].0 == keyID, rows[index + 1].1.step == sample.step { continue }
-                keyIDs.append(keyID)
-                steps.append(Int64(sample.step))
-                values.append(sample.value)
-                times.append(sample.wallTime.timeIntervalSince1970)
+        if !replaces {
+            // Each key's points, chunked when there are enough of them; the others as rows.
+            let insert = try database.cachedStatement(sql: """
+                INSERT INTO metric_chunks (run_id, key_id, first_step, last_step, point_count, steps, point_values, wall_times)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6::bigint[], ?7::float8[], ?8::float8[])
+                """) as! PostgreSQLStatement
+            var fewRows: [(Int64, MetricSample)] = []
+            var keyStart = 0
+            while keyStart < rows.count {
+                var keyEnd = keyStart + 1
+                while keyEnd < rows.count, rows[keyEnd].0 == rows[keyStart].0 { keyEnd += 1 }
+                guard keyEnd - keyStart >= Self.minimumChunkPoints else {
+                    fewRows += rows[keyStart..<keyEnd]
+                    keyStart = keyEnd
+                    continue
+                }
+                for start in stride(from: keyStart, to: keyEnd, by: Self.metricArrayChunk) {
+                    let chunk = rows[start..<min(start + Self.metricArrayChunk, keyEnd)]
+                    try insert.bind(runID, at: 1)
+                    try insert.bind(chunk.first!.0, at: 2)
+                    try insert.bind(chunk.first!.1.step, at: 3)
+                    try insert.bind(chunk.last!.1.step, at: 4)
+                    try insert.bind(chunk.count, at: 5)
+                    try insert.bind(array: .integers(chunk.map { Int64($0.1.step) }), at: 6)
+                    try insert.bind(array: .reals(chunk.map(\.1.value)), at: 7)
+                    try insert.bind(array: .reals(chunk.map { $0.1.wallTime.timeIntervalSince1970 }), at: 8)
+                    try insert.execute()
+                }
+                keyStart = keyEnd
             }
+            return try insertMetricRows(runID: runID, rows: fewRows, replacing: false)
+        }
+        let unchunk = try database.cachedStatement(sql: "SELECT nnreg_unchunk(?1, ?2::bigint[], ?3, ?4)") as! PostgreSQLStatement
+        try unchunk.bind(runID, at: 1)
+        try unchunk.bind(array: .integers(keyIDs), at: 2)
+        try unchunk.bind(from, at: 3)
+        try unchunk.bind(to, at: 4)
+        try unchunk.execute()
+        try insertMetricRows(runID: runID, rows: rows, replacing: true)
+    }
+
+    /// PostgreSQL: points as rows of metrics, `metricArrayChunk` per statement; upserts when `replacing`.
+    private func insertMetricRows(runID: Int64, rows: [(Int64, MetricSample)], replacing: Bool) throws {
+        let statement = try database.cachedStatement(
+            sql: replacing ? Self.insertMetricArraysSQL + " " + Self.replaceMetricSQL : Self.insertMetricArraysSQL)
+            as! PostgreSQLStatement
+        for start in stride(from: 0, to: rows.count, by: Self.metricArrayChunk) {
+            let chunk = rows[start..<min(start + Self.metricArrayChunk, rows.count)]
             try statement.bind(runID, at: 1)
-            try statement.bind(array: .integers(keyIDs), at: 2)
-            try statement.bind(array: .integers(steps), at: 3)
-            try statement.bind(array: .reals(values), at: 4)
-            try statement.bind(array: .reals(times), at: 5)
+            try statement.bind(array: .integers(chunk.map(\.0)), at: 2)
+            try statement.bind(array: .integers(chunk.map { Int64($0.1.step) }), at: 3)
+            try statement.bind(array: .reals(chunk.map(\.1.value)), at: 4)
+            try statement.bind(array: .reals(chunk.map { $0.1.wallTime.timeIntervalSince1970 }), at: 5)
             try statement.execute()
-            start = end
         }
     }
 
@@ -276,9 +321,10 @@ extension Store {
         return points
     }
 
-    /// PostgreSQL: one curve as one row of arrays, by `nnreg_metric_arrays` (migration 0006). The
-    /// aggregates take the rows in the index's step order; PostgreSQL does not promise that order, so
-    /// it is checked, and the points sorted here should it ever differ.
+    /// PostgreSQL: one curve as rows of arrays, by `nnreg_metric_arrays` (migrations 0006, 0007):
+    /// the points stored as rows (in the index's step order), then each chunk of arrays in step
+    /// order. PostgreSQL does not promise the rows' order, and rows may fall between chunks, so the
+    /// joined steps are checked, and the points sorted here should they not ascend.
     private func metricArrays(runID: Int64, keyID: Int64, withWallTime: Bool) throws -> ([Int64], [Double], [Double]) {
         let statement = try database.cachedStatement(
             sql: "SELECT * FROM nnreg_metric_arrays(?::bigint, ?::bigint, ?::bigint <> 0)") as! PostgreSQLStatement
@@ -286,10 +332,16 @@ extension Store {
         try statement.bind(keyID, at: 2)
         try statement.bind(withWallTime ? 1 : 0, at: 3)
         defer { statement.reset() }
-        guard try statement.step() else { return ([], [], []) }
-        var (steps, values, wallTimes) = (statement.integers(at: 0), statement.reals(at: 1), statement.reals(at: 2))
-        guard steps.count == values.count, !withWallTime || wallTimes.count == steps.count else {
-            throw StoreError.internalError("metric arrays of unequal length")
+        var steps: [Int64] = [], values: [Double] = [], wallTimes: [Double] = []
+        while try statement.step() {
+            let (someSteps, someValues, someTimes) = (statement.integers(at: 0), statement.reals(at: 1), statement.reals(at: 2))
+            guard someSteps.count == someValues.count, !withWallTime || someTimes.count == someSteps.count else {
+                throw StoreError.internalError("metric arrays of unequal length")
+            }
+            if steps.isEmpty { (steps, values, wallTimes) = (someSteps, someValues, someTimes); continue }
+            steps += someSteps
+            values += someValues
+            wallTimes += someTimes
         }
         if !zip(steps, steps.dropFirst()).allSatisfy({ $0 < $1 }) {
             let order = steps.indices.sorted { steps[$0] < steps[$1] }
@@ -330,7 +382,7 @@ extension Store {
         let statement = try database.cachedStatement(
             sql: """
                 SELECT k.key FROM metric_keys k
-                WHERE EXISTS (SELECT 1 FROM metrics m WHERE m.run_id = ? AND m.key_id = k.id)
+                WHERE EXISTS (SELECT 1 FROM metric_points m WHERE m.run_id = ? AND m.key_id = k.id)
                 ORDER BY k.key
                 """)
         try statement.bind(runID, at: 1)

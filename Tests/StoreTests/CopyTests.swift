@@ -114,8 +114,8 @@ struct CopyPair: Sendable, CustomStringConvertible {
                 """,
             "params": "SELECT r.uid, x.key, x.value FROM params x JOIN runs r ON r.id = x.run_id",
             "tags": "SELECT r.uid, x.key, x.value FROM tags x JOIN runs r ON r.id = x.run_id",
-            "metric_keys": "SELECT key FROM metric_keys WHERE id IN (SELECT key_id FROM metrics)",
-            "metrics": "SELECT r.uid, k.key, m.step, m.value, m.wall_time FROM metrics m JOIN runs r ON r.id = m.run_id JOIN metric_keys k ON k.id = m.key_id",
+            "metric_keys": "SELECT key FROM metric_keys WHERE id IN (SELECT key_id FROM metric_points)",
+            "metrics": "SELECT r.uid, k.key, m.step, m.value, m.wall_time FROM metric_points m JOIN runs r ON r.id = m.run_id JOIN metric_keys k ON k.id = m.key_id",
             "metric_latest": "SELECT r.uid, k.key, m.step, m.value FROM metric_latest m JOIN runs r ON r.id = m.run_id JOIN metric_keys k ON k.id = m.key_id",
             "checkpoints": """
                 SELECT r.uid, c.step, c.created_at, c.weights_size, c.weights_sha256, c.trainer_state_size, c.trainer_state_sha256
@@ -283,7 +283,7 @@ struct CopyPair: Sendable, CustomStringConvertible {
             #expect(throws: StoreError.runNotFound("beta")) { try destination.run(reference: "beta") }
             // Nothing of beta is left: no blob of its own, no metric point of a run that is not there.
             #expect(try destination.database.int64(sql: "SELECT count(*) FROM blobs WHERE sha256 = '\(sha256)'") == 0)
-            #expect(try destination.database.int64(sql: "SELECT count(*) FROM metrics WHERE run_id NOT IN (SELECT id FROM runs)") == 0)
+            #expect(try destination.database.int64(sql: "SELECT count(*) FROM metric_points WHERE run_id NOT IN (SELECT id FROM runs)") == 0)
             // Its model version stays behind with it; alpha's is copied.
             #expect(report.modelVersionsCopied == ["mnist:v1"] && report.aliasesCopied == ["mnist@champion"])
             let problems = try destination.check().problems

@@ -114,6 +114,21 @@ import Testing
 /// A store written by the first schema (before the registry) upgrades with every byte kept.
 @Suite struct RegistryMigrationTests {
     /// Rows of a table as text, every column, in primary-key order.
+    /// Points as an nnreg before migration 0007 stored them, a row each with the key's latest point
+    /// (wall time: the step), through SQL both dialects take.
+    static func insertPointRows(_ store: Store, runID: Int64, key: String, points: [(step: Int, value: Double)]) throws {
+        let keyID = try #require(try store.metricKeyID(key))
+        let insert = try store.database.makeStatement(sql: "INSERT INTO metrics (run_id, key_id, step, value, wall_time) VALUES (?, ?, ?, ?, ?)")
+        for point in points {
+            for (index, value) in [Double(runID), Double(keyID), Double(point.step)].enumerated() { try insert.bind(Int64(value), at: Int32(index + 1)) }
+            try insert.bind(point.value, at: 4)
+            try insert.bind(Double(point.step), at: 5)
+            try insert.execute()
+        }
+        guard let last = points.max(by: { $0.step < $1.step }) else { return }
+        try store.database.execute(sql: "INSERT INTO metric_latest (run_id, key_id, step, value) VALUES (\(runID), \(keyID), \(last.step), \(last.value))")
+    }
+
     static func dump(_ database: Database, _ sql: String) throws -> [String] {
         let statement = try database.makeStatement(sql: sql)
         var rows: [String] = []
@@ -297,18 +312,16 @@ import Testing
                     INSERT INTO params (run_id, key, value) SELECT id, 'lr', '0.5' FROM runs;
                     INSERT INTO tags (run_id, key, value) SELECT id, 'k', 'v' FROM runs
                     """)
-                // Through the batch path: the one-step path needs migration 0006's function.
-                try old.logMetrics(runID: 1, samples: [
-                    MetricSample(key: "loss", step: 100, value: 2.5, wallTime: Date()),
-                    MetricSample(key: "accuracy", step: 100, value: 0.5, wallTime: Date()),
-                ])
+                // As that nnreg wrote them: the Store of today needs migration 0006's and 0007's functions.
+                try Self.insertPointRows(old, runID: 1, key: "loss", points: [(100, 2.5)])
+                try Self.insertPointRows(old, runID: 1, key: "accuracy", points: [(100, 0.5)])
                 try old.saveCheckpoint(runID: 1, step: 100, weights: Data(repeating: 7, count: 4000), trainerState: Data("s".utf8))
                 try old.appendOutput(runID: 2, bytes: Array("hello\n".utf8))
                 try old.saveArtifact(runID: 2, name: "a.txt", data: Data("a".utf8))
                 for table in tables { before[table] = try Self.dump(old.database, "SELECT * FROM \(table) ORDER BY 1, 2") }
             }
             let store = try Store(path: url)
-            #expect(store.appliedMigrationIDs == ["0005_run_uids", "0006_log_points"])
+            #expect(store.appliedMigrationIDs == Store.knownMigrationIDs.filter { $0 >= "0005" })
             for table in tables where table != "runs" {
                 #expect(try Self.dump(store.database, "SELECT * FROM \(table) ORDER BY 1, 2") == before[table], "\(table) changed")
             }
@@ -371,7 +384,7 @@ import Testing
                 }
             }
             let store = try Store(path: path)
-            #expect(store.appliedMigrationIDs == ["0005_run_uids", "0006_log_points"])
+            #expect(store.appliedMigrationIDs == Store.knownMigrationIDs.filter { $0 >= "0005" })
             #expect(store.backupPath != nil)
             for table in tables {
                 #expect(try Self.dump(store.database, "SELECT \(table == "runs" ? runColumns : "*") FROM \(table) ORDER BY 1, 2") == before[table],
@@ -406,10 +419,8 @@ import Testing
                       "evaluations", "run_output", "artifacts", "models", "model_versions", "model_aliases", "model_history"]
         func fill(_ old: Store) throws -> [String: [String]] {
             let parent = try old.createRun(NewRun(name: "parent", seed: 1, targetSteps: 200, params: ["lr": .real(0.5), "opt": .text("sgd")], tags: ["k": "v"]))
-            try old.logMetrics(runID: parent.id, samples: (1...200).flatMap { step in
-                [MetricSample(key: "loss", step: step, value: 1 / Double(step), wallTime: Date(timeIntervalSince1970: Double(step))),
-                 MetricSample(key: "accuracy", step: step, value: 0.5, wallTime: Date(timeIntervalSince1970: Double(step)))]
-            })
+            try Self.insertPointRows(old, runID: parent.id, key: "loss", points: (1...200).map { ($0, 1 / Double($0)) })
+            try Self.insertPointRows(old, runID: parent.id, key: "accuracy", points: (1...200).map { ($0, 0.5) })
             _ = try old.saveCheckpoint(runID: parent.id, step: 200, weights: Data(repeating: 7, count: 4000), trainerState: Data("s".utf8))
             try old.updateRun(runID: parent.id, stepsDone: 200)
             try old.finishRun(runID: parent.id, status: .finished)
@@ -420,7 +431,7 @@ import Testing
             return try Dictionary(uniqueKeysWithValues: tables.map { ($0, try Self.dump(old.database, "SELECT * FROM \($0) ORDER BY 1, 2")) })
         }
         func upgradeAndLog(_ store: Store, _ before: [String: [String]]) throws {
-            #expect(store.appliedMigrationIDs == ["0006_log_points"])
+            #expect(store.appliedMigrationIDs == Store.knownMigrationIDs.filter { $0 >= "0006" })
             for table in tables {
                 #expect(try Self.dump(store.database, "SELECT * FROM \(table) ORDER BY 1, 2") == before[table], "\(table) changed")
             }
@@ -447,6 +458,59 @@ import Testing
             try PostgresTestServer.withDatabase { url in
                 let location = try PostgresLocation(url: url)
                 let before = try fill(try Store(location: location, migrations: earlier(embeddedPostgresMigrations)))
+                try upgradeAndLog(try Store(path: url), before)
+            }
+        }
+    }
+
+    /// Migration 0007 (PostgreSQL's chunks of points; a view on SQLite): a store of the
+    /// one-statement-step schema, its points logged a step at a time, upgrades with every table as
+    /// it was; points logged in bulk afterwards join those rows in one history, and a step logged
+    /// inside a chunk then moves it to rows.
+    @Test(arguments: StoreBackend.available)
+    func aStoreOfTheOneStatementStepSchemaUpgradesToChunksWithNothingLost(backend: StoreBackend) throws {
+        let earlier = { (migrations: [(id: String, sql: String)]) in migrations.filter { $0.id < "0007" } }
+        let tables = ["runs", "params", "metric_keys", "metrics", "metric_latest", "checkpoints", "blobs"]  // sorted by their first two columns
+        func fill(_ old: Store) throws -> [String: [String]] {
+            let run = try old.createRun(NewRun(name: "stepped", targetSteps: 10_000, params: ["lr": .real(0.5)]))
+            for step in 1...300 {
+                try old.logStep(runID: run.id, step: step, metrics: [("loss", 1 / Double(step)), ("accuracy", Double(step) / 1_000)],
+                                checkpoint: step == 300 ? (Data(repeating: 3, count: 100), Data("s".utf8)) : nil,
+                                wallTime: Date(timeIntervalSince1970: Double(step)))
+            }
+            return try Dictionary(uniqueKeysWithValues: tables.map { ($0, try Self.dump(old.database, "SELECT * FROM \($0) ORDER BY 1, 2")) })
+        }
+        func upgradeAndLog(_ store: Store, _ before: [String: [String]]) throws {
+            #expect(store.appliedMigrationIDs == Store.knownMigrationIDs.filter { $0 >= "0007" })
+            for table in tables {
+                #expect(try Self.dump(store.database, "SELECT * FROM \(table) ORDER BY 1, 2") == before[table], "\(table) changed")
+            }
+            #expect(try store.check().metricPoints == 600)
+            let run = try store.run(reference: "stepped")
+            try store.logMetrics(runID: run.id, samples: (301...5_300).map {
+                MetricSample(key: "loss", step: $0, value: 1 / Double($0), wallTime: Date(timeIntervalSince1970: Double($0)))
+            })
+            if backend == .postgresql { #expect(try store.database.int64(sql: "SELECT count(*) FROM metric_chunks") == 1) }
+            try store.logStep(runID: run.id, step: 4_000, metrics: [("loss", -4)])
+            if backend == .postgresql { #expect(try store.database.int64(sql: "SELECT count(*) FROM metric_chunks") == 0) }
+            let history = try store.metricHistory(runID: run.id, key: "loss")
+            #expect(history.map(\.step) == Array(1...5_300))
+            let values: [Double] = (1...5_300).map { step in step == 4_000 ? -4 : 1 / Double(step) }
+            #expect(history.map(\.value) == values)
+            #expect(try store.metricHistory(runID: run.id, key: "accuracy").count == 300)
+            let problems = try store.check().problems
+            #expect(problems.isEmpty, "\(problems)")
+        }
+        switch backend {
+        case .sqlite:
+            try withTemporaryFolder { folder throws in
+                let path = folder + "/steps.sqlite"
+                let before = try fill(try Store(path: path, migrations: earlier(embeddedMigrations)))
+                try upgradeAndLog(try Store(path: path), before)
+            }
+        case .postgresql:
+            try PostgresTestServer.withDatabase { url in
+                let before = try fill(try Store(location: try PostgresLocation(url: url), migrations: earlier(embeddedPostgresMigrations)))
                 try upgradeAndLog(try Store(path: url), before)
             }
         }

@@ -152,7 +152,7 @@ import Testing
             #expect(try store.evaluations(runID: kept.id).first?.checkpointID == nil)
             #expect(try store.run(id: fork.id).parentRunID == kept.id)
             #expect(try store.check().problems.isEmpty)
-            #expect(try store.database.int64(sql: "SELECT count(*) FROM metrics WHERE run_id IN (\(doomed.map(String.init).joined(separator: ",")))") == 0)
+            #expect(try store.database.int64(sql: "SELECT count(*) FROM metric_points WHERE run_id IN (\(doomed.map(String.init).joined(separator: ",")))") == 0)
             if backend == .sqlite {
                 let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int
                 #expect(size == report.fileBytesAfter)

@@ -78,6 +78,57 @@ import Testing
         }
     }
 
+    /// Bulk points (on PostgreSQL chunks of arrays, migration 0007), steps logged inside and beside
+    /// them, a batch that replaces some: every reader sees each point once, by step, the later value
+    /// where one was given twice; pages of any size read the same; a purge counts and removes all.
+    @Test(arguments: StoreBackend.available) func bulkPointsAndStepsAmongThemReadAsOneHistory(backend: StoreBackend) throws {
+        try withTemporaryStore(on: backend) { store, _ throws in
+            let run = try store.createRun(NewRun(targetSteps: 40_000))
+            func samples(_ steps: ClosedRange<Int>, _ value: (Int) -> Double) -> [MetricSample] {
+                steps.map { MetricSample(key: "loss", step: $0, value: value($0), wallTime: Date(timeIntervalSince1970: Double($0))) }
+            }
+            var expected = [Int: Double]()
+            func log(_ batch: [MetricSample]) throws {
+                try store.logMetrics(runID: run.id, samples: batch)
+                for sample in batch where sample.key == "loss" { expected[sample.step] = sample.value }
+            }
+            try log(samples(1...25_000) { Double($0) } + (1...500).map { MetricSample(key: "accuracy", step: $0 * 10, value: 0.5, wallTime: Date()) })
+            if backend == .postgresql {  // three chunks of loss; 500 points of accuracy are rows
+                #expect(try store.database.int64(sql: "SELECT count(*) FROM metric_chunks") == 3)
+                #expect(try store.database.int64(sql: "SELECT count(*) FROM metrics") == 500)
+            }
+            try store.logStep(runID: run.id, step: 12_345, metrics: [("loss", -1)])  // inside the second chunk
+            expected[12_345] = -1
+            try log(samples(24_990...25_010) { -Double($0) })  // replaces 11 points, adds 10
+            try log(samples(30_001...40_000) { Double($0) / 2 })
+            try store.logStep(runID: run.id, step: 27_000, metrics: [("loss", 7)])  // between chunks
+            expected[27_000] = 7
+            let history = try store.metricHistory(runID: run.id, key: "loss")
+            #expect(history.map(\.step) == expected.keys.sorted())
+            let wrong = zip(history, expected.keys.sorted()).filter { $0.0.value != expected[$0.1]! }.prefix(3).map { "\($0.0.step): \($0.0.value) not \(expected[$0.1]!)" }
+            #expect(wrong.isEmpty, "\(wrong)")
+            #expect(history.first?.wallTime == Date(timeIntervalSince1970: 1) && history[20_000].wallTime == Date(timeIntervalSince1970: 20_001))
+            #expect(try store.metricCurve(runID: run.id, key: "loss").map(\.value) == history.map(\.value))
+            #expect(try store.latestMetrics(runID: run.id)["loss"] == 20_000)
+            let keyID = try #require(try store.metricKeyID("loss", create: false))
+            for limit in [333, 7_777, 10_000, 50_000] {
+                var paged: [Int64] = [], values: [Double] = []
+                try store.forEachMetricPage(runID: run.id, keyID: keyID, limit: limit) { steps, pageValues, _ in
+                    #expect(steps.count <= limit)
+                    paged += steps
+                    values += pageValues
+                }
+                #expect(paged == history.map { Int64($0.step) } && values == history.map(\.value), "pages of \(limit)")
+            }
+            #expect(try store.metricKeys(runID: run.id) == ["accuracy", "loss"])
+            let report = try store.check()
+            #expect(report.problems.isEmpty, "\(report.problems)")
+            #expect(report.metricPoints == expected.count + 500)
+            #expect(try store.purgeRun(id: run.id) == expected.count + 500)
+            #expect(try store.check().metricPoints == 0)
+        }
+    }
+
     @Test(arguments: StoreBackend.available) func checkpointsRoundTripAndCorruptionNamesRunAndStep(backend: StoreBackend) throws {
         try withTemporaryStore(on: backend) { store, _ throws in
             let run = try store.createRun(NewRun(targetSteps: 200))

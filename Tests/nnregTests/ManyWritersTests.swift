@@ -33,7 +33,7 @@ import Testing
         let store = try Store(path: cli.db)
         let points = writers * (steps / displayStep) * 2
         let checkpoints = writers * (steps / checkpointEvery)
-        #expect(try store.database.int64(sql: "SELECT count(*) FROM metrics") == Int64(points))
+        #expect(try store.database.int64(sql: "SELECT count(*) FROM metric_points") == Int64(points))
         #expect(try store.database.int64(sql: "SELECT count(*) FROM checkpoints") == Int64(checkpoints))
         #expect(try store.database.int64(sql: "SELECT count(*) FROM evaluations") == Int64(writers))
         #expect(try store.listRuns().allSatisfy { $0.status == .finished })
