@@ -101,6 +101,15 @@ extension Store {
             guard let keyID = try destination.metricKeyID(key) else { continue }
             var last: (step: Int64, value: Double)?
             try forEachMetricPage(runID: sourceRunID, keyID: sourceKeyID, limit: batchSize) { steps, values, wallTimes in
+                points += steps.count
+                last = (steps[steps.count - 1], values[values.count - 1])
+                // PostgreSQL: as its bulk path stores points (chunks of arrays; the run is new there).
+                if destination.database.dialect == .postgresql {
+                    return try destination.insertMetricArrays(runID: runID, rows: steps.indices.map { row in
+                        (keyID, MetricSample(key: key, step: Int(steps[row]), value: values[row],
+                                             wallTime: Date(timeIntervalSince1970: wallTimes[row])))
+                    })
+                }
                 var index = 0
                 while index < steps.count {
                     let statement = steps.count - index >= Self.copyMetricChunk ? chunk : single
@@ -117,8 +126,6 @@ extension Store {
                     try statement.execute()
                     index += count
                 }
-                points += steps.count
-                last = (steps[steps.count - 1], values[values.count - 1])
             }
             if let last {
                 try latest.bind(runID, at: 1)

@@ -171,7 +171,7 @@ extension Store {
     /// `metricArrayChunk` steps of one key per row. Otherwise the chunks the batch reaches into are
     /// moved to rows and the batch is upserted as rows, `metricArrayChunk` per statement. A (key,
     /// step) given twice keeps the later value: only the later of adjacent duplicates is sent.
-    private func insertMetricArrays(runID: Int64, rows unfiltered: [(Int64, MetricSample)]) throws {
+    func insertMetricArrays(runID: Int64, rows unfiltered: [(Int64, MetricSample)]) throws {
         let rows = unfiltered.indices.filter { index in
             index + 1 == unfiltered.count || unfiltered[index + 1].0 != unfiltered[index].0
                 || unfiltered[index + 1].1.step != unfiltered[index].1.step

@@ -42,7 +42,7 @@ func runPostgresBenchmarks(executable: String) throws {
                 SELECT \(run.id + 1 + Int64(batch)), k, s, 2.0 / s, 1.0 FROM generate_series(1, 2) AS k, generate_series(1, 5000) AS s
                 """)
         }
-        report("pg.batch_server_points_per_s", 1_000_000 / seconds(since: start), "points/s")
+        report("pg.batch_rows_server_points_per_s", 1_000_000 / seconds(since: start), "points/s")
         try store.logMetrics(
             runID: run.id,
             samples: (1...100_000).map { MetricSample(key: "loss", step: $0, value: 1 / Double($0), wallTime: Date()) })
