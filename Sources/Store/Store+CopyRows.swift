@@ -57,25 +57,27 @@ extension Store {
         }
     }
 
-    /// PostgreSQL: `forEachMetricPage` with each page one row of arrays from `nnreg_metric_page`
-    /// (migration 0007), which reads rows and chunks of arrays alike.
+    /// PostgreSQL: `forEachMetricPage` with each page from `nnreg_metric_page` (migration 0007): the
+    /// first `limit` points among the rows and among the chunks of arrays, joined here.
     private func forEachMetricArrayPage(
         runID: Int64, keyID: Int64, limit: Int,
         _ body: (_ steps: [Int64], _ values: [Double], _ wallTimes: [Double]) throws -> Void
     ) throws {
-        let page = try database.cachedStatement(sql: "SELECT * FROM nnreg_metric_page(?1, ?2, ?3, ?4)") as! PostgreSQLStatement
+        let page = try database.cachedStatement(sql: "SELECT * FROM nnreg_metric_page(?1, ?2, ?3, ?4::integer)") as! PostgreSQLStatement
         var from = Int64.min
         while true {
             try page.bind(runID, at: 1)
             try page.bind(keyID, at: 2)
             try page.bind(from, at: 3)
-            try page.bind(limit, at: 4)
-            guard try page.step() else { throw StoreError.internalError("no row from nnreg_metric_page") }
-            let (steps, values, wallTimes) = (page.integers(at: 0), page.reals(at: 1), page.reals(at: 2))
+            try page.bind(min(limit, Int(Int32.max)), at: 4)
+            var (steps, values, wallTimes) = try joinedArrays(page, withWallTime: true)
             page.reset()
-            guard values.count == steps.count, wallTimes.count == steps.count,
-                  zip(steps, steps.dropFirst()).allSatisfy({ $0 < $1 }), steps.first.map({ $0 >= from }) ?? true
-            else { throw StoreError.internalError("a page of metric points out of order or of unequal lengths") }
+            guard steps.first.map({ $0 >= from }) ?? true else { throw StoreError.internalError("a page of metric points before its first step") }
+            if steps.count > limit {
+                steps.removeLast(steps.count - limit)
+                values.removeLast(values.count - limit)
+                wallTimes.removeLast(wallTimes.count - limit)
+            }
             guard let last = steps.last else { return }
             try body(steps, values, wallTimes)
             guard steps.count == limit, last < Int64.max else { return }

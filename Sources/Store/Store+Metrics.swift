@@ -322,9 +322,7 @@ extension Store {
     }
 
     /// PostgreSQL: one curve as rows of arrays, by `nnreg_metric_arrays` (migrations 0006, 0007):
-    /// the points stored as rows (in the index's step order), then each chunk of arrays in step
-    /// order. PostgreSQL does not promise the rows' order, and rows may fall between chunks, so the
-    /// joined steps are checked, and the points sorted here should they not ascend.
+    /// the points stored as rows (in the index's step order), then each chunk of arrays in step order.
     private func metricArrays(runID: Int64, keyID: Int64, withWallTime: Bool) throws -> ([Int64], [Double], [Double]) {
         let statement = try database.cachedStatement(
             sql: "SELECT * FROM nnreg_metric_arrays(?::bigint, ?::bigint, ?::bigint <> 0)") as! PostgreSQLStatement
@@ -332,6 +330,13 @@ extension Store {
         try statement.bind(keyID, at: 2)
         try statement.bind(withWallTime ? 1 : 0, at: 3)
         defer { statement.reset() }
+        return try joinedArrays(statement, withWallTime: withWallTime)
+    }
+
+    /// PostgreSQL: the rows of (steps, values, wall times) arrays a statement gives, joined in step
+    /// order. PostgreSQL does not promise the order of aggregated rows, and rows may fall between
+    /// chunks, so the joined steps are checked, and the points sorted should they not ascend.
+    func joinedArrays(_ statement: PostgreSQLStatement, withWallTime: Bool) throws -> ([Int64], [Double], [Double]) {
         var steps: [Int64] = [], values: [Double] = [], wallTimes: [Double] = []
         while try statement.step() {
             let (someSteps, someValues, someTimes) = (statement.integers(at: 0), statement.reals(at: 1), statement.reals(at: 2))

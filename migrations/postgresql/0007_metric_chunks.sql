@@ -91,28 +91,49 @@ LANGUAGE sql STABLE SET enable_bitmapscan = off AS $$
      FROM metric_chunks c WHERE c.run_id = p_run_id AND c.key_id = p_key_id ORDER BY c.first_step)
 $$;
 
--- Up to p_limit points of one curve from step p_from on, by step, as one row of arrays: a page for
--- copies and digests. Of the chunks, only those that can hold the page's points are unnested:
--- each before the last one taken holds at least its point_count less the points of the first
--- chunk below p_from.
-CREATE FUNCTION nnreg_metric_page(p_run_id BIGINT, p_key_id BIGINT, p_from BIGINT, p_limit BIGINT)
+-- A page of one curve for copies and digests: the first p_limit points from step p_from on among
+-- the rows, then the first p_limit among the chunks, each as one row of arrays in step order (the
+-- Store merges the two and keeps p_limit). Chunks are taken whole, or sliced from the first step at
+-- or after p_from (found by bisection), never unnested.
+CREATE FUNCTION nnreg_metric_page(p_run_id BIGINT, p_key_id BIGINT, p_from BIGINT, p_limit INTEGER)
 RETURNS TABLE (steps BIGINT[], point_values DOUBLE PRECISION[], wall_times DOUBLE PRECISION[])
-LANGUAGE sql STABLE AS $$
-    WITH reaching AS (
-        SELECT first_step, sum(point_count) OVER w - point_count AS before, first_value(point_count) OVER w AS first_count
-        FROM metric_chunks WHERE run_id = p_run_id AND key_id = p_key_id AND last_step >= p_from
-        WINDOW w AS (ORDER BY first_step)),
-    points AS (
-        (SELECT step, value, wall_time FROM metrics
-         WHERE run_id = p_run_id AND key_id = p_key_id AND step >= p_from ORDER BY step LIMIT p_limit)
-        UNION ALL
-        SELECT p.step, p.value, p.wall_time
-        FROM reaching r
-        JOIN metric_chunks c ON c.run_id = p_run_id AND c.key_id = p_key_id AND c.first_step = r.first_step,
-             unnest(c.steps, c.point_values, c.wall_times) AS p (step, value, wall_time)
-        WHERE r.before < p_limit + r.first_count AND p.step >= p_from),
-    page AS (SELECT step, value, wall_time FROM points ORDER BY step LIMIT p_limit)
-    SELECT coalesce(array_agg(step ORDER BY step), '{}'), coalesce(array_agg(value ORDER BY step), '{}'),
-           coalesce(array_agg(wall_time ORDER BY step), '{}')
-    FROM page
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    c RECORD;
+    s BIGINT[] := '{}';
+    v DOUBLE PRECISION[] := '{}';
+    w DOUBLE PRECISION[] := '{}';
+    low INTEGER;
+    high INTEGER;
+    take INTEGER;
+BEGIN
+    RETURN QUERY
+        SELECT coalesce(array_agg(page.step), '{}'), coalesce(array_agg(page.value), '{}'), coalesce(array_agg(page.wall_time), '{}')
+        FROM (SELECT m.step, m.value, m.wall_time FROM metrics m
+              WHERE m.run_id = p_run_id AND m.key_id = p_key_id AND m.step >= p_from ORDER BY m.step LIMIT p_limit) AS page;
+    FOR c IN
+        SELECT m.first_step, m.point_count, m.steps, m.point_values, m.wall_times FROM metric_chunks m
+        WHERE m.run_id = p_run_id AND m.key_id = p_key_id AND m.last_step >= p_from ORDER BY m.first_step
+    LOOP
+        low := 1;
+        IF c.first_step < p_from THEN
+            high := c.point_count;
+            WHILE low < high LOOP
+                IF c.steps[(low + high) / 2] < p_from THEN low := (low + high) / 2 + 1; ELSE high := (low + high) / 2; END IF;
+            END LOOP;
+        END IF;
+        take := least(c.point_count - low + 1, p_limit - cardinality(s));
+        IF low = 1 AND take = c.point_count THEN
+            s := s || c.steps;
+            v := v || c.point_values;
+            w := w || c.wall_times;
+        ELSE
+            s := s || c.steps[low:low + take - 1];
+            v := v || c.point_values[low:low + take - 1];
+            w := w || c.wall_times[low:low + take - 1];
+        END IF;
+        EXIT WHEN cardinality(s) >= p_limit;
+    END LOOP;
+    RETURN QUERY SELECT s, v, w;
+END
 $$;
