@@ -128,7 +128,9 @@ extension Store {
         }
         func count(_ sql: String) throws -> Int { Int(try database.int64(sql: sql) ?? 0) }
         return StoreCheckReport(
-            runs: try count("SELECT count(*) FROM runs"), metricPoints: try count("SELECT count(*) FROM metric_points"),
+            runs: try count("SELECT count(*) FROM runs"), metricPoints: try count(database.dialect == .postgresql  // chunks counted, not unnested
+                ? "SELECT (SELECT count(*) FROM metrics) + (SELECT coalesce(sum(point_count), 0) FROM metric_chunks)"
+                : "SELECT count(*) FROM metrics"),
             checkpoints: try count("SELECT count(*) FROM checkpoints"),
             blobBytes: try count("SELECT coalesce(sum(size), 0) FROM blobs"),
             problems: problems)
