@@ -114,6 +114,27 @@ import Testing
 /// A store written by the first schema (before the registry) upgrades with every byte kept.
 @Suite struct RegistryMigrationTests {
     /// Rows of a table as text, every column, in primary-key order.
+    /// Fills a store on `backend` made with the `earlier` migrations only, then opens it as today's
+    /// nnreg does (which upgrades it) and hands both to `then` with what `fill` returned.
+    static func upgrade<Filled>(
+        on backend: StoreBackend, from earlier: ([(id: String, sql: String)]) -> [(id: String, sql: String)],
+        fill: (Store) throws -> Filled, then: (Store, Filled) throws -> Void
+    ) throws {
+        switch backend {
+        case .sqlite:
+            try withTemporaryFolder { folder throws in
+                let path = folder + "/earlier.sqlite"
+                let filled = try fill(try Store(path: path, migrations: earlier(embeddedMigrations)))
+                try then(try Store(path: path), filled)
+            }
+        case .postgresql:
+            try PostgresTestServer.withDatabase { url in
+                let filled = try fill(try Store(location: try PostgresLocation(url: url), migrations: earlier(embeddedPostgresMigrations)))
+                try then(try Store(path: url), filled)
+            }
+        }
+    }
+
     /// Points as an nnreg before migration 0007 stored them, a row each with the key's latest point
     /// (wall time: the step), through SQL both dialects take.
     static func insertPointRows(_ store: Store, runID: Int64, key: String, points: [(step: Int, value: Double)]) throws {
@@ -447,20 +468,7 @@ import Testing
             let problems = try store.check().problems
             #expect(problems.isEmpty, "\(problems)")
         }
-        switch backend {
-        case .sqlite:
-            try withTemporaryFolder { folder throws in
-                let path = folder + "/uids.sqlite"
-                let before = try fill(try Store(path: path, migrations: earlier(embeddedMigrations)))
-                try upgradeAndLog(try Store(path: path), before)
-            }
-        case .postgresql:
-            try PostgresTestServer.withDatabase { url in
-                let location = try PostgresLocation(url: url)
-                let before = try fill(try Store(location: location, migrations: earlier(embeddedPostgresMigrations)))
-                try upgradeAndLog(try Store(path: url), before)
-            }
-        }
+        try Self.upgrade(on: backend, from: earlier, fill: fill, then: upgradeAndLog)
     }
 
     /// Migration 0007 (PostgreSQL's chunks of points; a view on SQLite): a store of the
@@ -501,18 +509,6 @@ import Testing
             let problems = try store.check().problems
             #expect(problems.isEmpty, "\(problems)")
         }
-        switch backend {
-        case .sqlite:
-            try withTemporaryFolder { folder throws in
-                let path = folder + "/steps.sqlite"
-                let before = try fill(try Store(path: path, migrations: earlier(embeddedMigrations)))
-                try upgradeAndLog(try Store(path: path), before)
-            }
-        case .postgresql:
-            try PostgresTestServer.withDatabase { url in
-                let before = try fill(try Store(location: try PostgresLocation(url: url), migrations: earlier(embeddedPostgresMigrations)))
-                try upgradeAndLog(try Store(path: url), before)
-            }
-        }
+        try Self.upgrade(on: backend, from: earlier, fill: fill, then: upgradeAndLog)
     }
 }
