@@ -44,13 +44,14 @@ data:
 	scripts/fetch-mnist.sh $(NNREG_DATA)
 
 # Builds Examples/TrainLoop (a program of its own that logs through the NNRegTracking library),
-# runs it into a fresh store and checks the run it recorded with nnreg itself.
-EXAMPLE_DB := .build-examples/example.sqlite
+# runs it into a fresh store and checks the run it recorded with nnreg itself. It shares nnreg's
+# build folder: the dependencies `make test` compiled are not compiled again (30 s instead of 7 min).
+EXAMPLE_DB := .build/example.sqlite
 examples: deps
-	swift build --package-path Examples/TrainLoop --scratch-path .build-examples
+	swift build --package-path Examples/TrainLoop --scratch-path .build
 	swift build --product nnreg
 	rm -f $(EXAMPLE_DB) $(EXAMPLE_DB)-wal $(EXAMPLE_DB)-shm
-	.build-examples/debug/TrainLoop $(EXAMPLE_DB) 200
+	.build/debug/TrainLoop $(EXAMPLE_DB) 200
 	.build/debug/nnreg list --db $(EXAMPLE_DB) --where 'status = "finished" and steps_done = 200' | grep -q finished
 	.build/debug/nnreg check --db $(EXAMPLE_DB)
 
