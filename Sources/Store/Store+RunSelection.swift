@@ -27,11 +27,11 @@ public indirect enum RunCondition: Equatable, Sendable {
 
 extension Store {
     /// The runs (soft-deleted ones left out) that meet `condition`, each with its number `sortKey`
-    /// (nil when it lacks it), in no particular order: the filter runs in SQL and only ids and keys come back
-    /// (SQLite sorts 5,000 rows slower than Swift does, so the caller sorts). Nil when SQL would not
-    /// answer exactly as `RunQuery` does in Swift, and the caller filters the listed runs itself: a
-    /// param named that some run holds as text (text compares by its spelling there) or that no
-    /// listed run holds (an unknown field), a store on PostgreSQL (its params are typed text).
+    /// (nil when it lacks it), in no particular order: the filter runs in SQL and only ids and keys
+    /// come back (SQLite sorts 5,000 rows slower than Swift does, so the caller sorts). Nil when SQL
+    /// would not answer exactly as `RunQuery` does in Swift, and the caller filters the listed runs
+    /// itself: a param named that some run holds as text (text compares by its spelling there) or
+    /// that no listed run holds (an unknown field), a store on PostgreSQL (its params are typed text).
     public func selectRuns(where condition: RunCondition?, sortKey: RunNumber) throws -> (ids: [Int64], keys: [Double?])? {
         guard database.dialect == .sqlite else { return nil }
         var binds: [ColumnValue] = []
