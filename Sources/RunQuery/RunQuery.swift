@@ -37,16 +37,17 @@ public struct RunQuery: Sendable {
     public var isIdentity: Bool { expression == nil && sortField == "id" && isDescending }
 
     /// The filter and sort for `Store.selectRuns`, when every field they name is a number SQL reads
-    /// as Swift does (`RunFields.number`) and every value compared is a finite number (or text that
-    /// spells one, as `ComparisonOperator` coerces it); nil otherwise (names, status, times, tags).
+    /// as Swift does (`RunFields.number`) and every value compared is a number (or text that spells
+    /// one, as `ComparisonOperator` coerces it; the store declines infinities and NaN); nil otherwise
+    /// (names, status, times, tags).
     public var selection: (condition: RunCondition?, sort: RunNumber)? {
         func condition(_ expression: WhereExpression) -> RunCondition? {
             switch expression {
             case .comparison(let field, let op, let value):
                 guard let number = RunFields.number(field) else { return nil }
                 switch value {
-                case .number(let value): return value.isFinite ? .compare(number, op, value) : nil
-                case .text(let text): return Double(text).flatMap { $0.isFinite ? .compare(number, op, $0) : nil }
+                case .number(let value): return .compare(number, op, value)
+                case .text(let text): return Double(text).map { .compare(number, op, $0) }
                 }
             case .and(let lhs, let rhs): return condition(lhs).flatMap { lhs in condition(rhs).map { .and(lhs, $0) } }
             case .or(let lhs, let rhs): return condition(lhs).flatMap { lhs in condition(rhs).map { .or(lhs, $0) } }

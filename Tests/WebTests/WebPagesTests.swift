@@ -219,7 +219,7 @@ import RunQuery
             #expect(pagesInSQL > 200)
             // Text compares by its spelling, an unknown field is an error, a name is text: the Swift filter decides those.
             for (filter, sort) in [("width > 100", "id"), ("optimizer = 'sgd'", "id"), ("id > 3", "width"), ("nothing = 1", "id"),
-                                   ("name = 'r3'", "id"), ("tag.x = 1", "id"), ("loss > 0", "duration")] {
+                                   ("name = 'r3'", "id"), ("tag.x = 1", "id"), ("loss > 0", "duration"), ("loss < 'inf'", "id")] {
                 #expect(try RunQuery(where: filter, sort: sort).page(in: reader, offset: 0, limit: 10) == nil, "\(filter) by \(sort)")
             }
             let page = try RunsPage.load(reader, .init(filter: "batch_size = 256", sortField: "loss", isDescending: true, perPage: 5))
