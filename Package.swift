@@ -69,9 +69,17 @@ let package = Package(
         .target(
             name: "WebServer",
             dependencies: [
-                "Store", "RunQuery", "WebPages", .product(name: "Hummingbird", package: "hummingbird"),
+                "Store", "RunQuery", "WebPages", "MLflowProtocol", .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"), .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ]),
+        // MLflow's tracking protocol (REST API under /api/2.0/mlflow/, artifacts, registry) over the Store,
+        // mounted by WebServer.
+        .target(
+            name: "MLflowProtocol",
+            dependencies: [
+                "Store", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "Crypto", package: "swift-crypto"),
             ]),
         .executableTarget(
             name: "nnreg",
@@ -96,6 +104,7 @@ let package = Package(
             name: "TrackingTests", dependencies: ["NNRegTracking", "OutputMetrics", "ProcessTracker", "TestSupport"]),
         .testTarget(name: "TrainerTests", dependencies: ["Trainer"]),
         .testTarget(name: "ModelFormatsTests", dependencies: ["ModelFormats"]),
+        .testTarget(name: "MLflowProtocolTests", dependencies: ["MLflowProtocol", "Store", "TestSupport"]),
         .testTarget(name: "WebTests", dependencies: ["WebServer", "WebPages", "Store", "RunQuery"]),
         .testTarget(
             name: "nnregTests",

@@ -68,6 +68,15 @@ public struct NewRun: Sendable, Equatable {
     public var command: [String]?
     /// The directory the tracked command ran in.
     public var workingDirectory: String?
+    /// The experiment the run joins (0 is `Default`).
+    public var experimentID: Int64 = 0
+    /// Who makes the run through the MLflow API.
+    public var userID: String?
+    /// Take `name` as given (MLflow's names may hold any text); otherwise it must be a valid nnreg
+    /// run name (`StoreError.invalidRunName`).
+    public var isNameFree = false
+    /// When the run started, if not now (the MLflow client sends its own start time).
+    public var startedAt: Date?
 
     /// Makes a `NewRun` from its parts.
     public init(
@@ -158,8 +167,13 @@ public struct Run: Sendable, Equatable, Codable, Identifiable {
     /// The program nnreg tracked for this run; nil for a run nnreg trained itself.
     public let command: TrackedCommand?
     /// The run's identity in every store it is copied to (32 random lowercase hex digits): ids
-    /// differ between stores and names may clash, so `copyRuns` matches runs by this.
+    /// differ between stores and names may clash, so `copyRuns` matches runs by this. MLflow's
+    /// `run_id`.
     public let uid: String
+    /// The experiment the run belongs to (0 is `Default`).
+    public var experimentID: Int64 = 0
+    /// Who made the run through the MLflow API (its `user_id`); nil for runs nnreg made.
+    public var userID: String? = nil
 }
 
 /// One stored metric point.
@@ -342,7 +356,8 @@ extension Run {
         Run(id: id, name: name, status: status, createdAt: createdAt, startedAt: startedAt, endedAt: endedAt,
             heartbeatAt: heartbeatAt, pid: pid, host: host, seed: seed, targetSteps: targetSteps, stepsDone: stepsDone,
             datasetName: datasetName, datasetSHA256: datasetSHA256, nnregVersion: nnregVersion, parentRunID: parentRunID,
-            parentStep: parentStep, notes: notes, deletedAt: deletedAt, command: command, uid: uid)
+            parentStep: parentStep, notes: notes, deletedAt: deletedAt, command: command, uid: uid,
+            experimentID: experimentID, userID: userID)
     }
 }
 

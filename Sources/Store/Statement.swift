@@ -75,6 +75,8 @@ extension Statement {
     func optionalInt64(at column: Int32) -> Int64? { isNull(at: column) ? nil : int64(at: column) }
     func optionalInt(at column: Int32) -> Int? { isNull(at: column) ? nil : int(at: column) }
     func optionalDouble(at column: Int32) -> Double? { isNull(at: column) ? nil : double(at: column) }
+    /// A metric point's value: SQLite stores NaN as NULL (migration 0008), PostgreSQL as NaN.
+    func metricValue(at column: Int32) -> Double { isNull(at: column) ? .nan : double(at: column) }
     func optionalString(at column: Int32) -> String? { isNull(at: column) ? nil : string(at: column) }
     func date(at column: Int32) -> Date { Date(timeIntervalSince1970: double(at: column)) }
     func optionalDate(at column: Int32) -> Date? { isNull(at: column) ? nil : date(at: column) }

@@ -29,7 +29,7 @@ extension Store {
         try statement.bind(runID, at: 1)
         defer { statement.reset() }
         var values: [String: Double] = [:]
-        while try statement.step() { values[statement.string(at: 0)] = statement.double(at: 1) }
+        while try statement.step() { values[statement.string(at: 0)] = statement.metricValue(at: 1) }
         return values
     }
 
@@ -54,12 +54,17 @@ extension Store {
     /// Points of missing runs are `orphaned_metrics`, not this.
     func staleLatestMetrics() throws -> [(runID: Int64, key: String, expected: (step: Int, value: Double)?, stored: (step: Int, value: Double)?)] {
         let statement = try database.makeStatement(sql: """
-            WITH latest AS (
+            WITH latest_step AS (
                 SELECT run_id, key_id, max(step) AS step FROM metric_points
                 WHERE run_id IN (SELECT id FROM runs) GROUP BY run_id, key_id),
+            latest AS (
+                SELECT m.run_id, m.key_id, m.step, max(m.seq) AS seq FROM latest_step s
+                JOIN metric_points m ON m.run_id = s.run_id AND m.key_id = s.key_id AND m.step = s.step
+                GROUP BY m.run_id, m.key_id, m.step),
             expected AS (
                 SELECT m.run_id, m.key_id, m.step, m.value FROM latest
-                JOIN metric_points m ON m.run_id = latest.run_id AND m.key_id = latest.key_id AND m.step = latest.step)
+                JOIN metric_points m ON m.run_id = latest.run_id AND m.key_id = latest.key_id AND m.step = latest.step
+                    AND m.seq = latest.seq)
             SELECT coalesce(e.run_id, l.run_id), coalesce(k.key, '#' || coalesce(e.key_id, l.key_id)),
                 e.step, e.value, l.step, l.value
             FROM expected e FULL JOIN metric_latest l ON l.run_id = e.run_id AND l.key_id = e.key_id
@@ -71,8 +76,8 @@ extension Store {
         while try statement.step() {
             rows.append((
                 statement.int64(at: 0), statement.string(at: 1),
-                statement.isNull(at: 2) ? nil : (statement.int(at: 2), statement.double(at: 3)),
-                statement.isNull(at: 4) ? nil : (statement.int(at: 4), statement.double(at: 5))))
+                statement.isNull(at: 2) ? nil : (statement.int(at: 2), statement.metricValue(at: 3)),
+                statement.isNull(at: 4) ? nil : (statement.int(at: 4), statement.metricValue(at: 5))))
         }
         return rows
     }

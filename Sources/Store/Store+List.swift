@@ -111,7 +111,7 @@ extension Store {
         }
         while withLatestMetrics, try latest.step() {
             guard let index = rowIndex(of: latest.int64(at: 0)) else { continue }
-            if latest.int64(at: 1) == lossID { rows[index].8 = latest.double(at: 2) } else { rows[index].9 = latest.double(at: 2) }
+            if latest.int64(at: 1) == lossID { rows[index].8 = latest.metricValue(at: 2) } else { rows[index].9 = latest.metricValue(at: 2) }
         }
         latest.reset()
         cursor = rows.count - 1

@@ -289,7 +289,7 @@ extension Store {
             }
         }
         let statement = try database.cachedStatement(
-            sql: "SELECT step, value, wall_time FROM metrics WHERE run_id = ? AND key_id = ? ORDER BY step")
+            sql: "SELECT step, value, wall_time FROM metrics WHERE run_id = ? AND key_id = ? ORDER BY step, seq")
         try statement.bind(runID, at: 1)
         try statement.bind(keyID, at: 2)
         defer { statement.reset() }
@@ -297,7 +297,7 @@ extension Store {
         while try statement.step() {
             points.append(
                 MetricPoint(
-                    step: statement.int(at: 0), value: statement.double(at: 1),
+                    step: statement.int(at: 0), value: statement.metricValue(at: 1),
                     wallTime: Date(timeIntervalSince1970: statement.double(at: 2))))
         }
         return points
@@ -312,12 +312,12 @@ extension Store {
             return steps.indices.map { (Int(steps[$0]), values[$0]) }
         }
         let statement = try database.cachedStatement(
-            sql: "SELECT step, value FROM metrics WHERE run_id = ? AND key_id = ? ORDER BY step")
+            sql: "SELECT step, value FROM metrics WHERE run_id = ? AND key_id = ? ORDER BY step, seq")
         try statement.bind(runID, at: 1)
         try statement.bind(keyID, at: 2)
         defer { statement.reset() }
         var points: [(step: Int, value: Double)] = []
-        while try statement.step() { points.append((statement.int(at: 0), statement.double(at: 1))) }
+        while try statement.step() { points.append((statement.int(at: 0), statement.metricValue(at: 1))) }
         return points
     }
 
@@ -348,8 +348,8 @@ extension Store {
             values += someValues
             wallTimes += someTimes
         }
-        if !zip(steps, steps.dropFirst()).allSatisfy({ $0 < $1 }) {
-            let order = steps.indices.sorted { steps[$0] < steps[$1] }
+        if !zip(steps, steps.dropFirst()).allSatisfy({ $0 <= $1 }) {
+            let order = steps.indices.sorted { (steps[$0], $0) < (steps[$1], $1) }
             steps = order.map { steps[$0] }
             values = order.map { values[$0] }
             if withWallTime { wallTimes = order.map { wallTimes[$0] } }

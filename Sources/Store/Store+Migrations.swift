@@ -87,6 +87,11 @@ extension Store {
         }
         var done: [String] = []
         for migration in pending {
+            // SQLite changes a table's constraints by rebuilding it, which needs foreign keys off
+            // (dropping the old table would otherwise cascade); they are checked before the commit.
+            let rebuildsTables = database.dialect == .sqlite && migration.sql.hasPrefix(Self.rebuildsTablesMarker)
+            if rebuildsTables { try database.execute(sql: "PRAGMA foreign_keys = OFF") }
+            defer { if rebuildsTables { try? database.execute(sql: "PRAGMA foreign_keys = ON") } }
             let didApply = try database.inTransaction { () throws -> Bool in
                 try database.execute(
                     sql: """
@@ -97,6 +102,9 @@ extension Store {
                 try check.bind(migration.id, at: 1)
                 if try check.step() { return false }  // applied meanwhile by another process
                 try database.execute(sql: migration.sql)
+                if rebuildsTables, try database.int64(sql: "SELECT count(*) FROM pragma_foreign_key_check") != 0 {
+                    throw StoreError.internalError("migration \(migration.id) would leave rows whose foreign keys point nowhere")
+                }
                 let record = try database.makeStatement(sql: "INSERT INTO schema_migrations (id, applied_at) VALUES (?, ?)")
                 try record.bind(migration.id, at: 1)
                 try record.bind(Self.timestamp(Date()), at: 2)
@@ -107,6 +115,9 @@ extension Store {
         }
         return (done, backupPath)
     }
+
+    /// The first line of a migration that rebuilds tables (see `migrate`).
+    static let rebuildsTablesMarker = "-- nnreg: rebuilds tables"
 
     /// `2026-11-30T00:50:12.345Z`: when a migration was applied.
     static func timestamp(_ date: Date) -> String {

@@ -10,7 +10,7 @@ extension Store {
     static let runColumns = """
         id, name, status, created_at, started_at, ended_at, heartbeat_at, pid, host, seed, target_steps,
         steps_done, dataset_name, dataset_sha256, nnreg_version, parent_run_id, parent_step, notes, deleted_at,
-        command, cwd, git_commit, git_dirty, exit_code, uid
+        command, cwd, git_commit, git_dirty, exit_code, uid, experiment_id, user_id
         """
 
     static func readRun(_ s: Statement) -> Run {
@@ -22,7 +22,8 @@ extension Store {
             stepsDone: s.int(at: 11), datasetName: s.optionalString(at: 12),
             datasetSHA256: s.optionalString(at: 13), nnregVersion: s.optionalString(at: 14),
             parentRunID: s.optionalInt64(at: 15), parentStep: s.optionalInt(at: 16), notes: s.optionalString(at: 17),
-            deletedAt: s.optionalDate(at: 18), command: readCommand(s, at: 19), uid: s.optionalString(at: 24) ?? "")
+            deletedAt: s.optionalDate(at: 18), command: readCommand(s, at: 19), uid: s.optionalString(at: 24) ?? "",
+            experimentID: s.int64(at: 25), userID: s.optionalString(at: 26))
     }
 
     /// The tracked command in columns `at`…`at + 4` (command, cwd, git_commit, git_dirty, exit_code).
@@ -49,11 +50,15 @@ extension Store {
         ProcessInfo.processInfo.environment["NNREG_HEARTBEAT_TIMEOUT"].flatMap(TimeInterval.init).flatMap { $0 > 0 ? $0 : nil } ?? 60
 
     /// Creates a `running` run owned by this process (pid and host recorded, heartbeat now), with its
-    /// params and tags, in one transaction. Picks a readable unique name when `newRun.name` is nil.
+    /// params and tags, in one transaction. Picks a readable name when `newRun.name` is nil; names
+    /// need not be unique (a run's identity is its uid).
     @discardableResult
     public func createRun(_ newRun: NewRun) throws -> Run {
-        if let name = newRun.name, !RunNames.isValid(name) { throw StoreError.invalidRunName(name) }
+        if let name = newRun.name, !(newRun.isNameFree ? !name.isEmpty : RunNames.isValid(name)) {
+            throw StoreError.invalidRunName(name)
+        }
         return try inTransaction {
+            try requireExperiment(newRun.experimentID)
             var name = newRun.name ?? RunNames.random()
             if newRun.name == nil {
                 var attempts = 0
@@ -61,20 +66,18 @@ extension Store {
                     attempts += 1
                     name = attempts < 20 ? RunNames.random() : "\(RunNames.random())-\(attempts)"
                 }
-            } else if try runID(named: name) != nil {
-                throw StoreError.duplicateRunName(name)
             }
             let now = Date()
             let insert = try database.cachedStatement(
                 sql: """
                     INSERT INTO runs (name, status, created_at, started_at, heartbeat_at, pid, host, seed,
                         target_steps, dataset_name, dataset_sha256, nnreg_version, parent_run_id, parent_step, notes,
-                        command, cwd, uid)
-                    VALUES (?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
+                        command, cwd, uid, experiment_id, user_id)
+                    VALUES (?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
                     """)
             try insert.bind(name, at: 1)
-            try insert.bind(now, at: 2)
-            try insert.bind(now, at: 3)
+            try insert.bind(newRun.startedAt ?? now, at: 2)
+            try insert.bind(newRun.startedAt ?? now, at: 3)
             try insert.bind(now, at: 4)
             try insert.bind(Int64(getpid()), at: 5)
             try insert.bind(Self.hostName, at: 6)
@@ -90,6 +93,8 @@ extension Store {
             try insert.bind(command, at: 15)
             try insert.bind(newRun.workingDirectory, at: 16)
             try insert.bind(Self.makeRunUID(), at: 17)
+            try insert.bind(newRun.experimentID, at: 18)
+            try insert.bind(newRun.userID, at: 19)
             let id = try insertedID(insert)
             try setParams(newRun.params, runID: id)
             try addTags(newRun.tags, runID: id)
@@ -136,11 +141,70 @@ extension Store {
         return Self.readRun(statement)
     }
 
-    /// The run named by `reference`: a numeric id, or a name. Throws `StoreError.runNotFound`.
+    /// The run named by `reference`: a numeric id, a name, a uid, or a uid's prefix of 8 or more hex
+    /// digits. Throws `StoreError.runNotFound`, or `StoreError.ambiguousRunName` (listing the runs'
+    /// uids and start times) when a name or prefix means several runs.
     public func run(reference: String) throws -> Run {
         if let id = Int64(reference), let run = try? run(id: id) { return run }
-        guard let id = try runID(named: reference) else { throw StoreError.runNotFound(reference) }
+        let named = try runs(sql: "SELECT \(Self.runColumns) FROM runs WHERE name = ? ORDER BY id LIMIT 11", reference)
+        if named.count == 1 { return named[0] }
+        if named.count > 1 { throw StoreError.ambiguousRunName(reference, runs: named.map(Self.ambiguityEntry)) }
+        let hex = reference.lowercased()
+        if hex.count >= 8, hex.count <= 32, hex.allSatisfy(\.isHexDigit) {
+            // A prefix range on the uid index: uid >= prefix AND uid < prefix followed by 'g'.
+            let matches = try runs(
+                sql: "SELECT \(Self.runColumns) FROM runs WHERE uid >= ? AND uid < ? ORDER BY id LIMIT 11", hex, hex + "g")
+            if matches.count == 1 { return matches[0] }
+            if matches.count > 1 { throw StoreError.ambiguousRunName(reference, runs: matches.map(Self.ambiguityEntry)) }
+        }
+        throw StoreError.runNotFound(reference)
+    }
+
+    /// `UID (started 2026-12-06 20:15:02)`: a run as an ambiguity error lists it.
+    static func ambiguityEntry(_ run: Run) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss"
+        return "\(run.uid) (started \(formatter.string(from: run.startedAt ?? run.createdAt)))"
+    }
+
+    /// The run whose uid is `uid` (MLflow's `run_id`). Throws `StoreError.runNotFound`.
+    public func run(uid: String) throws -> Run {
+        guard let id = try runID(uid: uid) else { throw StoreError.runNotFound(uid) }
         return try run(id: id)
+    }
+
+    /// Runs a query of `runColumns` with text arguments.
+    func runs(sql: String, _ arguments: String...) throws -> [Run] {
+        let statement = try database.cachedStatement(sql: sql)
+        for (index, argument) in arguments.enumerated() { try statement.bind(argument, at: Int32(index + 1)) }
+        defer { statement.reset() }
+        var found: [Run] = []
+        while try statement.step() { found.append(Self.readRun(statement)) }
+        return found
+    }
+
+    /// Gives a run another name (names need not be unique).
+    public func renameRun(id: Int64, to name: String) throws {
+        guard !name.isEmpty else { throw StoreError.invalidRunName(name) }
+        try inTransaction {
+            let statement = try database.cachedStatement(sql: "UPDATE runs SET name = ? WHERE id = ?")
+            try statement.bind(name, at: 1)
+            try statement.bind(id, at: 2)
+            try statement.execute()
+            if database.changesCount == 0 { throw StoreError.runNotFound(String(id)) }
+        }
+    }
+
+    /// Removes a tag of a run; throws `StoreError.tagNotFound` when the run has no such tag.
+    public func deleteTag(_ key: String, runID: Int64) throws {
+        try inTransaction {
+            let statement = try database.cachedStatement(sql: "DELETE FROM tags WHERE run_id = ? AND key = ?")
+            try statement.bind(runID, at: 1)
+            try statement.bind(key, at: 2)
+            try statement.execute()
+            if database.changesCount == 0 { throw StoreError.tagNotFound(key: key) }
+        }
     }
 
     /// Sets (inserts or replaces) params of a run.

@@ -24,6 +24,17 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible, Loc
     case invalidRunName(String)
     /// Another run already has this name.
     case duplicateRunName(String)
+    /// A name (or uid prefix) that means several runs: each as `UID (started TIME)`.
+    case ambiguousRunName(String, runs: [String])
+    /// A tag that is not set.
+    case tagNotFound(key: String)
+    case experimentNotFound(String)
+    case duplicateExperimentName(String)
+    case invalidExperimentName(String)
+    case experimentIsDeleted(String)
+    /// A search whose condition cannot be answered.
+    case invalidSearch(String)
+    case defaultExperimentIsPermanent
     /// The run has no checkpoint at this step.
     case checkpointNotFound(runID: Int64, step: Int)
     /// Another process held the store's write lock longer than the busy timeout.
@@ -97,6 +108,23 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible, Loc
             return "'\(name)' cannot be a run name: use letters, digits, '-' or '_', not only digits."
         case .duplicateRunName(let name):
             return "A run named '\(name)' already exists. Choose another name."
+        case .ambiguousRunName(let name, let runs):
+            return "'\(name)' names \(runs.count > 10 ? "more than 10" : String(runs.count)) runs: \(runs.prefix(10).joined(separator: ", ")). "
+                + "Name one by its uid (8 or more of its first hex digits do) or its numeric id."
+        case .tagNotFound(let key):
+            return "No tag '\(key)' is set."
+        case .experimentNotFound(let reference):
+            return "No experiment '\(reference)'. 'nnreg experiment list' shows them."
+        case .duplicateExperimentName(let name):
+            return "An experiment named '\(name)' already exists. Choose another name."
+        case .invalidSearch(let detail):
+            return "Invalid search: \(detail)."
+        case .experimentIsDeleted(let name):
+            return "Experiment '\(name)' is deleted. 'nnreg experiment restore \(name)' brings it back."
+        case .defaultExperimentIsPermanent:
+            return "The Default experiment (id 0) cannot be deleted."
+        case .invalidExperimentName(let name):
+            return "'\(name)' cannot be an experiment name: give a non-empty name without control characters."
         case .checkpointNotFound(let runID, let step):
             return "Run \(runID) has no checkpoint at step \(step)."
         case .busy(let path, let seconds):
