@@ -15,7 +15,7 @@ CREATE TABLE experiments (
     updated_at        REAL    NOT NULL
 ) STRICT;
 INSERT INTO experiments (id, name, artifact_location, created_at, updated_at)
-    VALUES (0, 'Default', 'mlflow-artifacts:/0', unixepoch('subsec'), unixepoch('subsec'));
+    VALUES (0, 'Default', 'mlflow-artifacts:/0', (julianday('now') - 2440587.5) * 86400.0, (julianday('now') - 2440587.5) * 86400.0);
 
 CREATE TABLE experiment_tags (
     experiment_id INTEGER NOT NULL REFERENCES experiments (id) ON DELETE CASCADE,

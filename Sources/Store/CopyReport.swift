@@ -29,8 +29,6 @@ public struct CopyReport: Sendable, Equatable, Codable {
         public enum Kind: String, Sendable, Equatable, Codable {
             /// The run (same uid) differs at the destination.
             case runDiffers = "run_differs"
-            /// A different run (another uid) has the name at the destination.
-            case nameTaken = "name_taken"
             /// The model's version number names another checkpoint at the destination (or was deleted there).
             case modelVersion = "model_version"
             /// The alias points at another version at the destination.
@@ -49,7 +47,7 @@ public struct CopyReport: Sendable, Equatable, Codable {
 
         public var description: String {
             switch kind {
-            case .runDiffers, .nameTaken: return "run \(name) (uid \(uid ?? "-")): \(detail)"
+            case .runDiffers: return "run \(name) (uid \(uid ?? "-")): \(detail)"
             case .modelVersion, .modelAlias, .modelTag: return "\(name): \(detail)"
             }
         }

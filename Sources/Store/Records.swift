@@ -77,6 +77,9 @@ public struct NewRun: Sendable, Equatable {
     public var isNameFree = false
     /// When the run started, if not now (the MLflow client sends its own start time).
     public var startedAt: Date?
+    /// The run is this process's: its pid and host are recorded, and it counts as crashed when they
+    /// stop beating. False for a run a client owns through the MLflow API (no process nnreg knows).
+    public var isOwnedByThisProcess = true
 
     /// Makes a `NewRun` from its parts.
     public init(
@@ -338,6 +341,8 @@ public struct RunSummary: Sendable, Equatable, Codable, Identifiable {
     public let params: [String: ParamValue]
     /// Its tags (when asked for).
     public let tags: [String: String]
+    /// The experiment it belongs to (0 is `Default`).
+    public let experimentID: Int64
 }
 
 /// A blob whose checksum does not match (`Store.verifyAllBlobs()`).
@@ -366,13 +371,13 @@ extension RunSummary {
     public func with(tags: [String: String]) -> RunSummary {
         RunSummary(id: id, name: name, status: status, stepsDone: stepsDone, targetSteps: targetSteps, createdAt: createdAt,
                    startedAt: startedAt, endedAt: endedAt, loss: loss, accuracy: accuracy, testAccuracy: testAccuracy,
-                   params: params, tags: tags)
+                   params: params, tags: tags, experimentID: experimentID)
     }
 
     /// The same summary with these latest figures (a page that listed runs without them adds its rows' own).
     public func with(loss: Double?, accuracy: Double?) -> RunSummary {
         RunSummary(id: id, name: name, status: status, stepsDone: stepsDone, targetSteps: targetSteps, createdAt: createdAt,
                    startedAt: startedAt, endedAt: endedAt, loss: loss, accuracy: accuracy, testAccuracy: testAccuracy,
-                   params: params, tags: tags)
+                   params: params, tags: tags, experimentID: experimentID)
     }
 }

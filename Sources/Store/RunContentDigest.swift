@@ -13,7 +13,9 @@ struct RunContentDigest: Equatable {
     var run: String
     var params: String
     var tags: String
-    /// Every point of every metric: key name, step, value and wall time.
+    /// Every point of every metric: key name, step, value, wall time, and the seq of a point after
+    /// the first at its step (an integer after the wall time, where a point's step would be one
+    /// followed by a real), so runs that differ only in how points share steps differ here.
     var metrics: String
     var metricPoints: Int
     /// Each checkpoint's step, time, and its blobs' SHA-256 and sizes.

@@ -31,13 +31,15 @@ extension Store {
         var points = 0
         for (keyID, key) in try metricKeysWithIDs(runID: runID) {
             metrics.add(key)
-            try forEachMetricPage(runID: runID, keyID: keyID, limit: batchSize) { steps, values, wallTimes in
-                for index in steps.indices {
-                    metrics.add(steps[index])
-                    metrics.add(values[index])
-                    metrics.add(wallTimes[index])
+            try forEachMetricPage(runID: runID, keyID: keyID, limit: batchSize) { page in
+                for index in page.steps.indices {
+                    metrics.add(page.steps[index])
+                    // Any NaN as one (SQLite keeps none of a NaN's payload); a seq only where it is not 0.
+                    metrics.add(page.values[index].isNaN ? Double.nan : page.values[index])
+                    metrics.add(page.wallTimes[index])
+                    if page.seqs[index] != 0 { metrics.add(page.seqs[index]) }
                 }
-                points += steps.count
+                points += page.count
             }
         }
         metrics.add(points)

@@ -14,6 +14,7 @@ extension Store {
         let status: String
         let parentID: Int64?
         let isDeleted: Bool
+        let experimentID: Int64
     }
 
     /// The run columns copied as they are (the id is the destination's own; `parent_run_id` is mapped
@@ -21,7 +22,7 @@ extension Store {
     static let copiedRunColumns = [
         "uid", "name", "status", "created_at", "started_at", "ended_at", "heartbeat_at", "pid", "host", "seed",
         "target_steps", "steps_done", "dataset_name", "dataset_sha256", "nnreg_version", "parent_step", "notes",
-        "deleted_at", "command", "cwd", "git_commit", "git_dirty", "exit_code",
+        "deleted_at", "command", "cwd", "git_commit", "git_dirty", "exit_code", "user_id",
     ]
 
     /// Copies runs into `destination`, matched by uid, and the model versions made from them.
@@ -39,9 +40,11 @@ extension Store {
     ///   evaluations, output chunks and artifacts, with `metric_latest` and `test_accuracy` set from
     ///   them. A blob that does not match its SHA-256 rolls the run back: it is reported in `failures`
     ///   and the destination has nothing of it.
+    /// - A run lands in the destination's experiment of the same name as its own, created there
+    ///   (with the source's tags, and deleted if the source's is) when missing.
     /// - A run the destination holds with the same uid and content (`RunContentDigest`) is "already
-    ///   present"; with other content it is a conflict, left as it is there. A run whose uid is absent
-    ///   but whose name is taken at the destination is a conflict too.
+    ///   present"; with other content it is a conflict, left as it is there. Names need not be
+    ///   unique: a run whose name another run has at the destination is copied all the same.
     /// - Model versions of runs now at the destination follow (`copyModelVersions`).
     ///
     /// Throws `runNotFound` for an unknown id before anything is written, and any error of the
@@ -63,6 +66,8 @@ extension Store {
         var destinationIDs: [Int64: Int64] = [:]
         // Source run id → destination run id, for runs whose content is now the same on both sides.
         var synced: [Int64: Int64] = [:]
+        // Source experiment id → the destination's experiment of that name.
+        var experimentIDs: [Int64: Int64] = [:]
         for (index, candidate) in plan.enumerated() {
             progress(index, plan.count, candidate.name)
             let note = { (reason: String) in
@@ -100,15 +105,10 @@ extension Store {
                 }
                 continue
             }
-            if let other = try destination.runID(named: candidate.name) {
-                let otherUID = try destination.run(id: other).uid
-                report.conflicts.append(CopyReport.Conflict(
-                    kind: .nameTaken, name: candidate.name, uid: candidate.uid,
-                    detail: "the destination's run \(other) has this name but is another run (uid \(otherUID)); not copied"))
-                continue
-            }
             do {
-                let entry = try copyRun(candidate, parentDestinationID: parentDestinationID, to: destination, batchSize: batchSize)
+                let entry = try copyRun(
+                    candidate, parentDestinationID: parentDestinationID, to: destination, batchSize: batchSize,
+                    experimentIDs: &experimentIDs)
                 destinationIDs[candidate.id] = entry.destinationID
                 synced[candidate.id] = entry.destinationID
                 report.copied.append(entry)
@@ -129,13 +129,14 @@ extension Store {
     /// Every run of this store, light fields only, by id.
     func copyCandidates() throws -> [Int64: CopyCandidate] {
         let statement = try database.makeStatement(
-            sql: "SELECT id, uid, name, status, parent_run_id, deleted_at FROM runs ORDER BY id")
+            sql: "SELECT id, uid, name, status, parent_run_id, deleted_at, experiment_id FROM runs ORDER BY id")
         var candidates: [Int64: CopyCandidate] = [:]
         while try statement.step() {
             let id = statement.int64(at: 0)
             candidates[id] = CopyCandidate(
                 id: id, uid: statement.optionalString(at: 1) ?? "", name: statement.string(at: 2),
-                status: statement.string(at: 3), parentID: statement.optionalInt64(at: 4), isDeleted: !statement.isNull(at: 5))
+                status: statement.string(at: 3), parentID: statement.optionalInt64(at: 4), isDeleted: !statement.isNull(at: 5),
+                experimentID: statement.int64(at: 6))
         }
         return candidates
     }
@@ -171,11 +172,16 @@ extension Store {
         return plan
     }
 
-    /// Copies one run whose uid and name the destination does not have, in one destination transaction.
+    /// Copies one run whose uid the destination does not have, in one destination transaction (with
+    /// the experiment it joins there, when that is created for it).
     func copyRun(
-        _ candidate: CopyCandidate, parentDestinationID: Int64?, to destination: Store, batchSize: Int
+        _ candidate: CopyCandidate, parentDestinationID: Int64?, to destination: Store, batchSize: Int,
+        experimentIDs: inout [Int64: Int64]
     ) throws -> CopyReport.RunEntry {
-        try destination.inTransaction {
+        // What the transaction learns of experiments counts only once it commits.
+        var known = experimentIDs
+        let entry = try destination.inTransaction {
+            let experimentID = try destinationExperimentID(of: candidate.experimentID, at: destination, known: &known)
             let columns = Self.copiedRunColumns
             let select = try database.cachedStatement(
                 sql: "SELECT \(columns.joined(separator: ", ")) FROM runs WHERE id = ?")
@@ -187,10 +193,11 @@ extension Store {
             let row = ColumnValue.row(select, count: columns.count)
             select.reset()
             let insert = try destination.database.cachedStatement(
-                sql: "INSERT INTO runs (\(columns.joined(separator: ", ")), parent_run_id) VALUES ("
-                    + Array(repeating: "?", count: columns.count + 1).joined(separator: ", ") + ") RETURNING id")
+                sql: "INSERT INTO runs (\(columns.joined(separator: ", ")), parent_run_id, experiment_id) VALUES ("
+                    + Array(repeating: "?", count: columns.count + 2).joined(separator: ", ") + ") RETURNING id")
             for (index, value) in row.enumerated() { try value.bind(to: insert, at: Int32(index + 1)) }
             try insert.bind(parentDestinationID, at: Int32(columns.count + 1))
+            try insert.bind(experimentID, at: Int32(columns.count + 2))
             let runID = try destination.insertedID(insert)
 
             try destination.setParams(params(runID: candidate.id), runID: runID)
@@ -206,5 +213,25 @@ extension Store {
                 name: candidate.name, uid: candidate.uid, sourceID: candidate.id, destinationID: runID,
                 metricPoints: points, checkpoints: checkpointIDs.count, blobBytes: blobBytes)
         }
+        experimentIDs = known
+        return entry
+    }
+
+    /// The id at `destination` of the experiment named as this store's experiment `sourceID`: found
+    /// by name, or created with its tags (and its artifact location unless that is the default of
+    /// its id here), deleted when it is deleted here.
+    func destinationExperimentID(of sourceID: Int64, at destination: Store, known: inout [Int64: Int64]) throws -> Int64 {
+        if let id = known[sourceID] { return id }
+        let source = try experiment(id: sourceID)
+        let id: Int64
+        if let there = try destination.experiment(named: source.name) {
+            id = there.id
+        } else {
+            let location = source.artifactLocation == "mlflow-artifacts:/\(source.id)" ? nil : source.artifactLocation
+            id = try destination.createExperiment(name: source.name, artifactLocation: location, tags: source.tags).id
+            if !source.isActive { try destination.deleteExperiment(id: id) }
+        }
+        known[sourceID] = id
+        return id
     }
 }

@@ -20,110 +20,164 @@ extension Store {
         return keys.sorted { $0.key < $1.key }
     }
 
-    /// Calls `body` with each page of up to `limit` points of one metric of a run, by step: steps,
-    /// values and wall times in buffers reused from page to page. Each page is its own query
-    /// (`step >= ?` from the last step on), so no statement stays open while `body` writes
-    /// elsewhere and no backend has to hold more than a page.
-    func forEachMetricPage(
-        runID: Int64, keyID: Int64, limit: Int,
-        _ body: (_ steps: [Int64], _ values: [Double], _ wallTimes: [Double]) throws -> Void
-    ) throws {
-        if database.dialect == .postgresql { return try forEachMetricArrayPage(runID: runID, keyID: keyID, limit: limit, body) }
-        let page = try database.cachedStatement(
-            sql: "SELECT step, value, wall_time FROM metrics WHERE run_id = ? AND key_id = ? AND step >= ? ORDER BY step LIMIT ?")
-        var steps: [Int64] = [], values: [Double] = [], wallTimes: [Double] = []
-        steps.reserveCapacity(limit)
-        values.reserveCapacity(limit)
-        wallTimes.reserveCapacity(limit)
-        var from = Int64.min
-        while true {
+    /// One page of points of one metric, in (step, seq) order: several points may share a step
+    /// (MLflow keeps every one), told apart by `seqs`.
+    struct MetricPage {
+        var steps: [Int64] = []
+        var seqs: [Int64] = []
+        var values: [Double] = []
+        var wallTimes: [Double] = []
+
+        var count: Int { steps.count }
+
+        mutating func removeAll() {
             steps.removeAll(keepingCapacity: true)
+            seqs.removeAll(keepingCapacity: true)
             values.removeAll(keepingCapacity: true)
             wallTimes.removeAll(keepingCapacity: true)
-            try page.bind(runID, at: 1)
-            try page.bind(keyID, at: 2)
-            try page.bind(from, at: 3)
-            try page.bind(limit, at: 4)
-            while try page.step() {
-                steps.append(page.int64(at: 0))
-                values.append(page.double(at: 1))
-                wallTimes.append(page.double(at: 2))
-            }
-            page.reset()
-            guard let last = steps.last else { return }
-            try body(steps, values, wallTimes)
-            guard steps.count == limit, last < Int64.max else { return }
-            from = last + 1
         }
     }
 
-    /// PostgreSQL: `forEachMetricPage` with each page from `nnreg_metric_page` (migration 0007): the
-    /// first `limit` points among the rows and among the chunks of arrays, joined here.
-    private func forEachMetricArrayPage(
-        runID: Int64, keyID: Int64, limit: Int,
-        _ body: (_ steps: [Int64], _ values: [Double], _ wallTimes: [Double]) throws -> Void
-    ) throws {
-        let page = try database.cachedStatement(sql: "SELECT * FROM nnreg_metric_page(?1, ?2, ?3, ?4::integer)") as! PostgreSQLStatement
-        var from = Int64.min
+    /// Calls `body` with each page of up to `limit` points of one metric of a run, by (step, seq),
+    /// in buffers reused from page to page. Each page is its own query (`(step, seq) >= ?` from the
+    /// point after the last one on), so no statement stays open while `body` writes elsewhere, no
+    /// backend has to hold more than a page, and points of one step are neither split nor merged.
+    func forEachMetricPage(runID: Int64, keyID: Int64, limit: Int, _ body: (MetricPage) throws -> Void) throws {
+        if database.dialect == .postgresql { return try forEachMetricArrayPage(runID: runID, keyID: keyID, limit: limit, body) }
+        let statement = try database.cachedStatement(
+            sql: """
+                SELECT step, seq, value, wall_time FROM metrics
+                WHERE run_id = ?1 AND key_id = ?2 AND (step, seq) >= (?3, ?4) ORDER BY step, seq LIMIT ?5
+                """)
+        var page = MetricPage()
+        page.steps.reserveCapacity(limit)
+        page.seqs.reserveCapacity(limit)
+        page.values.reserveCapacity(limit)
+        page.wallTimes.reserveCapacity(limit)
+        var from = (step: Int64.min, seq: Int64.min)
         while true {
-            try page.bind(runID, at: 1)
-            try page.bind(keyID, at: 2)
-            try page.bind(from, at: 3)
-            try page.bind(min(limit, Int(Int32.max)), at: 4)
-            var (steps, values, wallTimes) = try joinedArrays(page, withWallTime: true)
-            page.reset()
-            guard steps.first.map({ $0 >= from }) ?? true else { throw StoreError.internalError("a page of metric points before its first step") }
-            if steps.count > limit {
-                steps.removeLast(steps.count - limit)
-                values.removeLast(values.count - limit)
-                wallTimes.removeLast(wallTimes.count - limit)
+            page.removeAll()
+            try statement.bind(runID, at: 1)
+            try statement.bind(keyID, at: 2)
+            try statement.bind(from.step, at: 3)
+            try statement.bind(from.seq, at: 4)
+            try statement.bind(limit, at: 5)
+            while try statement.step() {
+                page.steps.append(statement.int64(at: 0))
+                page.seqs.append(statement.int64(at: 1))
+                page.values.append(statement.metricValue(at: 2))  // NULL is NaN
+                page.wallTimes.append(statement.double(at: 3))
             }
-            guard let last = steps.last else { return }
-            try body(steps, values, wallTimes)
-            guard steps.count == limit, last < Int64.max else { return }
-            from = last + 1
+            statement.reset()
+            guard let last = page.steps.last else { return }
+            try body(page)
+            guard page.count == limit, page.seqs[page.count - 1] < Int64.max else { return }
+            from = (last, page.seqs[page.count - 1] + 1)
         }
     }
 
-    /// Rows per INSERT when copying metric points (5 parameters each, far below either backend's limit).
+    /// PostgreSQL: `forEachMetricPage` with each page from `nnreg_metric_page` (migrations 0007,
+    /// 0008): the first `limit` points among the rows and among the chunks of arrays (all of seq 0),
+    /// joined here.
+    private func forEachMetricArrayPage(runID: Int64, keyID: Int64, limit: Int, _ body: (MetricPage) throws -> Void) throws {
+        let statement = try database.cachedStatement(
+            sql: "SELECT * FROM nnreg_metric_page(?1, ?2, ?3, ?4, ?5::integer)") as! PostgreSQLStatement
+        var from = (step: Int64.min, seq: Int64.min)
+        while true {
+            try statement.bind(runID, at: 1)
+            try statement.bind(keyID, at: 2)
+            try statement.bind(from.step, at: 3)
+            try statement.bind(from.seq, at: 4)
+            try statement.bind(min(limit, Int(Int32.max)), at: 5)
+            var page = MetricPage()
+            while try statement.step() {
+                let steps = statement.integers(at: 0), seqs = statement.integers(at: 1)
+                let values = statement.reals(at: 2), wallTimes = statement.reals(at: 3)
+                guard seqs.count == steps.count, values.count == steps.count, wallTimes.count == steps.count else {
+                    statement.reset()
+                    throw StoreError.internalError("metric arrays of unequal length")
+                }
+                page.steps += steps
+                page.seqs += seqs
+                page.values += values
+                page.wallTimes += wallTimes
+            }
+            statement.reset()
+            // Rows and chunks never share a step, but their pages come one after the other.
+            let indices = page.steps.indices
+            if !zip(indices, indices.dropFirst()).allSatisfy({ (page.steps[$0], page.seqs[$0]) <= (page.steps[$1], page.seqs[$1]) }) {
+                let order = indices.sorted { (page.steps[$0], page.seqs[$0]) < (page.steps[$1], page.seqs[$1]) }
+                page = MetricPage(
+                    steps: order.map { page.steps[$0] }, seqs: order.map { page.seqs[$0] },
+                    values: order.map { page.values[$0] }, wallTimes: order.map { page.wallTimes[$0] })
+            }
+            if let first = page.steps.first, (first, page.seqs[0]) < from {
+                throw StoreError.internalError("a page of metric points before its first point")
+            }
+            if page.count > limit {
+                page.steps.removeLast(page.count - limit)
+                page.seqs.removeLast(page.seqs.count - limit)
+                page.values.removeLast(page.values.count - limit)
+                page.wallTimes.removeLast(page.wallTimes.count - limit)
+            }
+            guard let last = page.steps.last else { return }
+            try body(page)
+            guard page.count == limit, page.seqs[page.count - 1] < Int64.max else { return }
+            from = (last, page.seqs[page.count - 1] + 1)
+        }
+    }
+
+    /// Rows per INSERT when copying metric points (6 parameters each, far below either backend's limit).
     static let copyMetricChunk = 200
     static let copyMetricChunkSQL =
-        "INSERT INTO metrics (run_id, key_id, step, value, wall_time) VALUES "
-        + Array(repeating: "(?, ?, ?, ?, ?)", count: copyMetricChunk).joined(separator: ", ")
+        "INSERT INTO metrics (run_id, key_id, step, seq, value, wall_time) VALUES "
+        + Array(repeating: "(?, ?, ?, ?, ?, ?)", count: copyMetricChunk).joined(separator: ", ")
 
-    /// Copies every point of the run, key by key in pages, and each key's latest point; returns the count.
+    /// Copies every point of the run, key by key in pages, each with its seq, and each key's latest
+    /// point; returns the count.
     func copyMetrics(of sourceRunID: Int64, into runID: Int64, at destination: Store, batchSize: Int) throws -> Int {
         let chunk = try destination.database.cachedStatement(sql: Self.copyMetricChunkSQL)
         let single = try destination.database.cachedStatement(
-            sql: "INSERT INTO metrics (run_id, key_id, step, value, wall_time) VALUES (?, ?, ?, ?, ?)")
+            sql: "INSERT INTO metrics (run_id, key_id, step, seq, value, wall_time) VALUES (?, ?, ?, ?, ?, ?)")
         let latest = try destination.database.cachedStatement(
             sql: "INSERT INTO metric_latest (run_id, key_id, step, value) VALUES (?, ?, ?, ?)")
+        let repeatsSteps = try database.cachedStatement(
+            sql: "SELECT EXISTS (SELECT 1 FROM metrics WHERE run_id = ? AND key_id = ? AND seq <> 0)")
         var points = 0
         for (sourceKeyID, key) in try metricKeysWithIDs(runID: sourceRunID) {
             guard let keyID = try destination.metricKeyID(key) else { continue }
+            // PostgreSQL stores points as its bulk path does (chunks of arrays; the run is new there),
+            // unless some step holds several points: chunks hold one point per step (seq 0).
+            var asArrays = false
+            if destination.database.dialect == .postgresql {
+                try repeatsSteps.bind(sourceRunID, at: 1)
+                try repeatsSteps.bind(sourceKeyID, at: 2)
+                asArrays = try repeatsSteps.step() && repeatsSteps.int(at: 0) == 0
+                repeatsSteps.reset()
+            }
             var last: (step: Int64, value: Double)?
-            try forEachMetricPage(runID: sourceRunID, keyID: sourceKeyID, limit: batchSize) { steps, values, wallTimes in
-                points += steps.count
-                last = (steps[steps.count - 1], values[values.count - 1])
-                // PostgreSQL: as its bulk path stores points (chunks of arrays; the run is new there).
-                if destination.database.dialect == .postgresql {
-                    return try destination.insertMetricArrays(runID: runID, rows: steps.indices.map { row in
-                        (keyID, MetricSample(key: key, step: Int(steps[row]), value: values[row],
-                                             wallTime: Date(timeIntervalSince1970: wallTimes[row])))
+            try forEachMetricPage(runID: sourceRunID, keyID: sourceKeyID, limit: batchSize) { page in
+                points += page.count
+                last = (page.steps[page.count - 1], page.values[page.count - 1])
+                if asArrays {
+                    return try destination.insertMetricArrays(runID: runID, rows: page.steps.indices.map { row in
+                        (keyID, MetricSample(key: key, step: Int(page.steps[row]), value: page.values[row],
+                                             wallTime: Date(timeIntervalSince1970: page.wallTimes[row])))
                     })
                 }
                 var index = 0
-                while index < steps.count {
-                    let statement = steps.count - index >= Self.copyMetricChunk ? chunk : single
+                while index < page.count {
+                    let statement = page.count - index >= Self.copyMetricChunk ? chunk : single
                     let count = statement === chunk ? Self.copyMetricChunk : 1
                     var parameter: Int32 = 1
                     for row in index..<(index + count) {
                         try statement.bind(runID, at: parameter)
                         try statement.bind(keyID, at: parameter + 1)
-                        try statement.bind(steps[row], at: parameter + 2)
-                        try statement.bind(values[row], at: parameter + 3)
-                        try statement.bind(wallTimes[row], at: parameter + 4)
-                        parameter += 5
+                        try statement.bind(page.steps[row], at: parameter + 2)
+                        try statement.bind(page.seqs[row], at: parameter + 3)
+                        try statement.bind(page.values[row], at: parameter + 4)
+                        try statement.bind(page.wallTimes[row], at: parameter + 5)
+                        parameter += 6
                     }
                     try statement.execute()
                     index += count

@@ -32,7 +32,11 @@ extension Store {
     /// would not answer exactly as `RunQuery` does in Swift, and the caller filters the listed runs
     /// itself: a param named that some run holds as text (text compares by its spelling there) or
     /// that no listed run holds (an unknown field), a store on PostgreSQL (its params are typed text).
-    public func selectRuns(where condition: RunCondition?, sortKey: RunNumber) throws -> (ids: [Int64], keys: [Double?])? {
+    /// `experimentID` keeps that experiment's runs; without it, runs of deleted experiments are left
+    /// out, as `listRuns` leaves them out.
+    public func selectRuns(
+        where condition: RunCondition?, sortKey: RunNumber, experimentID: Int64? = nil
+    ) throws -> (ids: [Int64], keys: [Double?])? {
         guard database.dialect == .sqlite else { return nil }
         var binds: [ColumnValue] = []
         func placeholder(_ value: ColumnValue) -> String {
@@ -41,10 +45,12 @@ extension Store {
         }
         for case .param(let key) in Set((condition?.numbers ?? []) + [sortKey]) {
             let held = try database.cachedStatement(sql: """
-                SELECT EXISTS (SELECT 1 FROM params p JOIN runs r ON r.id = p.run_id WHERE p.key = ?1 AND r.deleted_at IS NULL),
+                SELECT EXISTS (SELECT 1 FROM params p JOIN runs r ON r.id = p.run_id
+                               WHERE p.key = ?1 AND r.deleted_at IS NULL AND \(Self.shownExperimentCondition)),
                        EXISTS (SELECT 1 FROM params WHERE key = ?1 AND value >= '')  -- text sorts after numbers
                 """)
             try held.bind(key, at: 1)
+            try held.bind(experimentID, at: 2)
             defer { held.reset() }
             guard try held.step(), held.int(at: 0) == 1, held.int(at: 1) == 0 else { return nil }
         }
@@ -81,7 +87,12 @@ extension Store {
                 return try sql(inner).map { "NOT \($0)" }
             }
         }
-        var filter = "r.deleted_at IS NULL"
+        var filter = "r.deleted_at IS NULL AND "
+        if let experimentID {
+            filter += "r.experiment_id = \(placeholder(.integer(experimentID)))"
+        } else {
+            filter += "r.experiment_id NOT IN (SELECT id FROM experiments WHERE lifecycle = 'deleted')"
+        }
         if let condition {
             guard let text = try sql(condition) else { return nil }
             filter += " AND " + text
@@ -96,6 +107,11 @@ extension Store {
         }
         return (ids, keys)
     }
+
+    /// `selectRuns`'s experiment filter with the experiment's id (or NULL for all shown) as ?2.
+    static let shownExperimentCondition = """
+        (r.experiment_id = ?2 OR (?2 IS NULL AND r.experiment_id NOT IN (SELECT id FROM experiments WHERE lifecycle = 'deleted')))
+        """
 
     /// A run's test accuracy as `listRuns` shows it, for `SELECT … FROM runs r`: its latest test
     /// evaluation, else (a program nnreg tracked) its latest metric `test_accuracy`.

@@ -79,8 +79,8 @@ extension Store {
             try insert.bind(newRun.startedAt ?? now, at: 2)
             try insert.bind(newRun.startedAt ?? now, at: 3)
             try insert.bind(now, at: 4)
-            try insert.bind(Int64(getpid()), at: 5)
-            try insert.bind(Self.hostName, at: 6)
+            try insert.bind(newRun.isOwnedByThisProcess ? Int64(getpid()) : nil, at: 5)
+            try insert.bind(newRun.isOwnedByThisProcess ? Self.hostName : nil, at: 6)
             try insert.bind(newRun.seed, at: 7)
             try insert.bind(newRun.targetSteps, at: 8)
             try insert.bind(newRun.datasetName, at: 9)
@@ -391,6 +391,7 @@ extension Store {
             let pid = statement.optionalInt64(at: 1)
             let host = statement.optionalString(at: 2)
             let lastSign = statement.optionalDate(at: 3) ?? statement.date(at: 4)
+            if pid == nil, host == nil { continue }  // owned by a client of the MLflow API: no process to watch
             if let pid, host == thisHost {
                 let isGone = kill(pid_t(truncatingIfNeeded: pid), 0) == -1 && errno == ESRCH
                 if isGone || now.timeIntervalSince(lastSign) > staleHeartbeat { crashed.append(id) }

@@ -11,7 +11,16 @@ struct SafetyMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var response: Response
-        if request.method != .get && request.method != .head {
+        if Self.isMLflowPath(request.uri.path) {
+            // MLflow's API takes POST, PATCH, PUT and DELETE with bodies; MLflowService guards and bounds them.
+            if request.uri.string.utf8.count > Self.maxURILength {
+                response = Response(status: .uriTooLong)
+            } else if Self.isTraversal(request.uri.path) {
+                response = WebServer.html(.notFound, ErrorPage.html(status: 404, message: "No such page."))
+            } else {
+                response = try await next(request, context)
+            }
+        } else if request.method != .get && request.method != .head {
             response = Response(status: .methodNotAllowed, headers: [.allow: "GET, HEAD"])
         } else if request.uri.string.utf8.count > Self.maxURILength {
             response = Response(status: .uriTooLong)
@@ -32,6 +41,11 @@ struct SafetyMiddleware: RouterMiddleware {
         response.headers[HTTPField.Name("Referrer-Policy")!] = "no-referrer"
         if response.headers[.cacheControl] == nil { response.headers[.cacheControl] = "no-store" }
         return response
+    }
+
+    /// The paths of MLflow's protocol.
+    static func isMLflowPath(_ path: String) -> Bool {
+        path.hasPrefix("/api/2.0/mlflow") || path.hasPrefix("/ajax-api/2.0/mlflow")
     }
 
     /// `..` as a path segment, raw or percent-encoded (any case, double-encoded too), or a backslash.

@@ -1,29 +1,36 @@
 import Foundation
 import Hummingbird
 import Logging
+import MLflowProtocol
 import UnixSignals
 import RunQuery
 import Store
 import WebPages
 
-/// `nnreg serve`: the store's runs, run pages, comparisons and models as a read-only website, and a
-/// JSON API under `/api/` mirroring the CLI's `--json`.
+/// `nnreg serve`: the store's runs, run pages, comparisons and models as a read-only website, a
+/// JSON API under `/api/` mirroring the CLI's `--json`, and MLflow's tracking protocol
+/// (`MLflowService`, under `/api/2.0/mlflow/`).
 ///
-/// Every request opens the store read-only (`Store(readingOnly:)`): the server never writes or
-/// migrates, so it can serve while trainers write, and a newer store is refused as the CLI refuses it.
+/// The pages open the store read-only (`Store(readingOnly:)`): they never write or migrate, so they
+/// serve while trainers write, and a newer store is refused as the CLI refuses it. Only the MLflow
+/// API writes, and only when started with writes allowed.
 public struct WebServer: Sendable {
     public let storePath: String
     public let predictions: PredictionProvider?
+    public let mlflow: MLflowService
     let cache: PageCache
 
-    public init(storePath: String, predictions: PredictionProvider? = nil) {
+    public init(storePath: String, predictions: PredictionProvider? = nil, allowsWrites: Bool = false, token: String? = nil) {
         self.storePath = storePath
         self.predictions = predictions
+        mlflow = MLflowService(storePath: storePath, allowsWrites: allowsWrites, token: token)
         cache = PageCache(path: storePath)
     }
 
-    /// Checks once, before listening, that the store opens (so a bad `--db` is one line at start-up).
+    /// Checks once, before listening, that the store opens (so a bad `--db` is one line at start-up);
+    /// with writes allowed this opens it for writing, which upgrades an older store.
     public func checkStore() throws {
+        if mlflow.allowsWrites { try mlflow.checkStore() }
         _ = try Store(readingOnly: storePath)
     }
 
@@ -58,6 +65,7 @@ public struct WebServer: Sendable {
                      body: .init(byteBuffer: ByteBuffer(string: Script.source)))
         }
         API(server: self).add(to: router)
+        mlflow.add(to: router)
         return router
     }
 

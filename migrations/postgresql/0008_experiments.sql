@@ -125,3 +125,54 @@ CREATE TABLE run_inputs (
     tags        TEXT   NOT NULL DEFAULT '{}',
     PRIMARY KEY (run_id, name, digest)
 );
+
+-- A page of one curve from (p_from, p_from_seq) on, in (step, seq) order, as in 0007 with each
+-- point's seq beside it: rows keyed by (step, seq), then chunks (every point of seq 0, so a chunk
+-- point at p_from counts only when p_from_seq is 0). Pages by (step, seq) neither split nor merge
+-- the points of one step.
+DROP FUNCTION nnreg_metric_page(BIGINT, BIGINT, BIGINT, INTEGER);
+CREATE FUNCTION nnreg_metric_page(p_run_id BIGINT, p_key_id BIGINT, p_from BIGINT, p_from_seq BIGINT, p_limit INTEGER)
+RETURNS TABLE (steps BIGINT[], seqs BIGINT[], point_values DOUBLE PRECISION[], wall_times DOUBLE PRECISION[])
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    c RECORD;
+    s BIGINT[] := '{}';
+    v DOUBLE PRECISION[] := '{}';
+    w DOUBLE PRECISION[] := '{}';
+    chunk_from BIGINT := CASE WHEN p_from_seq > 0 AND p_from < 9223372036854775807 THEN p_from + 1 ELSE p_from END;
+    low INTEGER;
+    high INTEGER;
+    take INTEGER;
+BEGIN
+    RETURN QUERY
+        SELECT coalesce(array_agg(page.step), '{}'), coalesce(array_agg(page.seq::bigint), '{}'),
+               coalesce(array_agg(page.value), '{}'), coalesce(array_agg(page.wall_time), '{}')
+        FROM (SELECT m.step, m.seq, m.value, m.wall_time FROM metrics m
+              WHERE m.run_id = p_run_id AND m.key_id = p_key_id AND (m.step, m.seq) >= (p_from, p_from_seq)
+              ORDER BY m.step, m.seq LIMIT p_limit) AS page;
+    FOR c IN
+        SELECT m.first_step, m.point_count, m.steps, m.point_values, m.wall_times FROM metric_chunks m
+        WHERE m.run_id = p_run_id AND m.key_id = p_key_id AND m.last_step >= chunk_from ORDER BY m.first_step
+    LOOP
+        low := 1;
+        IF c.first_step < chunk_from THEN
+            high := c.point_count;
+            WHILE low < high LOOP
+                IF c.steps[(low + high) / 2] < chunk_from THEN low := (low + high) / 2 + 1; ELSE high := (low + high) / 2; END IF;
+            END LOOP;
+        END IF;
+        take := least(c.point_count - low + 1, p_limit - cardinality(s));
+        IF low = 1 AND take = c.point_count THEN
+            s := s || c.steps;
+            v := v || c.point_values;
+            w := w || c.wall_times;
+        ELSE
+            s := s || c.steps[low:low + take - 1];
+            v := v || c.point_values[low:low + take - 1];
+            w := w || c.wall_times[low:low + take - 1];
+        END IF;
+        EXIT WHEN cardinality(s) >= p_limit;
+    END LOOP;
+    RETURN QUERY SELECT s, array_fill(0::bigint, ARRAY[cardinality(s)]), v, w;
+END
+$$;

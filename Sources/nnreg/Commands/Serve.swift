@@ -15,23 +15,48 @@ struct Serve: ParsableCommand {
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
     @Option(help: "Port to listen on (0 picks a free one).") var port = 8080
     @Option(help: "Test images drawn with their predictions on each run page.") var images = 24
+    @Flag(help: "Accept writes through MLflow's tracking API (/api/2.0/mlflow/); the pages stay read-only.")
+    var allowWrites = false
+    @Option(help: "A file holding the token MLflow clients must send (MLFLOW_TRACKING_TOKEN); required with --allow-writes off loopback.")
+    var tokenFile: String?
 
     func validate() throws {
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be in 0…65535 (got \(port)).") }
         guard !host.isEmpty, !host.contains("/") else { throw ValidationError("--host must be an address such as 127.0.0.1.") }
         guard (0...200).contains(images) else { throw ValidationError("--images must be in 0…200.") }
+        if allowWrites, tokenFile == nil, !Self.isLoopback(host) {
+            throw ValidationError("--allow-writes on \(host) (not loopback) needs --token-file FILE: anyone who can reach it could write.")
+        }
+    }
+
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    }
+
+    /// The token in `--token-file`: its first line, at least 16 characters.
+    func token() throws -> String? {
+        guard let tokenFile else { return nil }
+        guard let text = try? String(contentsOfFile: tokenFile, encoding: .utf8) else {
+            throw CLIError("cannot read the token file \(tokenFile); give a readable file holding one line")
+        }
+        let token = text.split(whereSeparator: \.isNewline).first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+        guard token.count >= 16 else { throw CLIError("the token in \(tokenFile) is shorter than 16 characters; use a longer random one") }
+        return token
     }
 
     func run() throws {
-        let server = WebServer(storePath: global.db, predictions: WebPredictions(directory: global.data, count: images).provider)
+        let server = WebServer(
+            storePath: global.db, predictions: WebPredictions(directory: global.data, count: images).provider,
+            allowsWrites: allowWrites, token: try token())
         do { try server.checkStore() } catch { throw CLIError("\(error)") }
         let (host, port, db) = (self.host, self.port, global.db)
+        let mode = allowWrites ? "with MLflow writes allowed\(tokenFile == nil ? "" : " (token required)")" : "read-only"
         let finished = DispatchSemaphore(value: 0)
         let failure = Mutex<(any Error)?>(nil)
         Task.detached {
             do {
                 try await server.run(host: host, port: port) { url in
-                    FileHandle.standardOutput.write(Data("Serving \(db) read-only at \(url) (Ctrl-C stops)\n".utf8))
+                    FileHandle.standardOutput.write(Data("Serving \(db) \(mode) at \(url) (Ctrl-C stops)\n".utf8))
                 }
             } catch {
                 failure.withLock { $0 = error }

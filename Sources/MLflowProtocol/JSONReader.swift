@@ -1,0 +1,171 @@
+/// A number as JSON wrote it: its text, read exactly when asked (Foundation's JSON reader rounds
+/// some doubles by one unit in the last place; MLflow's values must come back bit for bit).
+struct JSONNumber: CustomStringConvertible {
+    let text: String
+    var description: String { text }
+    var double: Double? { Double(text) }
+    var int64: Int64? { Int64(text) ?? Double(text).flatMap { $0 == $0.rounded() && abs($0) < 9.2e18 ? Int64($0) : nil } }
+}
+
+/// JSON's null.
+struct JSONNull {}
+
+/// A strict JSON reader for request bodies: objects as `[String: Any]`, arrays as `[Any]`, strings,
+/// `Bool`, `JSONNumber` and `JSONNull`. Nesting is limited (a body of `[[[[…` ends in an error, not a
+/// stack overflow); anything malformed is one INVALID_PARAMETER_VALUE line with its byte offset.
+struct JSONReader {
+    static let maxDepth = 64
+    private let bytes: [UInt8]
+    private var position = 0
+
+    private init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+    static func parse(_ bytes: [UInt8]) throws -> Any {
+        var reader = JSONReader(bytes)
+        reader.skipSpace()
+        let value = try reader.value(depth: 0)
+        reader.skipSpace()
+        guard reader.position == bytes.count else { throw reader.error("unexpected text after the value") }
+        return value
+    }
+
+    private func error(_ what: String) -> MLflowError {
+        MLflowError.invalid("The request body is not valid JSON: \(what) at byte \(position).")
+    }
+
+    private mutating func skipSpace() {
+        while position < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[position]) { position += 1 }
+    }
+
+    private mutating func value(depth: Int) throws -> Any {
+        guard depth < Self.maxDepth else { throw error("nesting deeper than \(Self.maxDepth)") }
+        guard position < bytes.count else { throw error("a value is missing") }
+        switch bytes[position] {
+        case UInt8(ascii: "{"):
+            position += 1
+            var object: [String: Any] = [:]
+            skipSpace()
+            if position < bytes.count, bytes[position] == UInt8(ascii: "}") { position += 1; return object }
+            while true {
+                skipSpace()
+                guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else { throw error("a member name is missing") }
+                let key = try string()
+                skipSpace()
+                guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else { throw error("':' is missing") }
+                position += 1
+                skipSpace()
+                object[key] = try value(depth: depth + 1)
+                skipSpace()
+                guard position < bytes.count else { throw error("'}' is missing") }
+                if bytes[position] == UInt8(ascii: ",") { position += 1; continue }
+                guard bytes[position] == UInt8(ascii: "}") else { throw error("',' or '}' is missing") }
+                position += 1
+                return object
+            }
+        case UInt8(ascii: "["):
+            position += 1
+            var array: [Any] = []
+            skipSpace()
+            if position < bytes.count, bytes[position] == UInt8(ascii: "]") { position += 1; return array }
+            while true {
+                skipSpace()
+                array.append(try value(depth: depth + 1))
+                skipSpace()
+                guard position < bytes.count else { throw error("']' is missing") }
+                if bytes[position] == UInt8(ascii: ",") { position += 1; continue }
+                guard bytes[position] == UInt8(ascii: "]") else { throw error("',' or ']' is missing") }
+                position += 1
+                return array
+            }
+        case UInt8(ascii: "\""): return try string()
+        case UInt8(ascii: "t"): try literal("true"); return true
+        case UInt8(ascii: "f"): try literal("false"); return false
+        case UInt8(ascii: "n"): try literal("null"); return JSONNull()
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try number()
+        default: throw error("unexpected character")
+        }
+    }
+
+    private mutating func literal(_ word: String) throws {
+        let expected = Array(word.utf8)
+        guard position + expected.count <= bytes.count, Array(bytes[position..<(position + expected.count)]) == expected else {
+            throw error("unexpected word")
+        }
+        position += expected.count
+    }
+
+    private mutating func number() throws -> JSONNumber {
+        let start = position
+        if bytes[position] == UInt8(ascii: "-") { position += 1 }
+        func digits() -> Int {
+            let from = position
+            while position < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[position]) { position += 1 }
+            return position - from
+        }
+        guard digits() > 0 else { throw error("a number has no digits") }
+        if position < bytes.count, bytes[position] == UInt8(ascii: ".") {
+            position += 1
+            guard digits() > 0 else { throw error("a number has no digits after its point") }
+        }
+        if position < bytes.count, bytes[position] == UInt8(ascii: "e") || bytes[position] == UInt8(ascii: "E") {
+            position += 1
+            if position < bytes.count, bytes[position] == UInt8(ascii: "+") || bytes[position] == UInt8(ascii: "-") { position += 1 }
+            guard digits() > 0 else { throw error("a number's exponent has no digits") }
+        }
+        return JSONNumber(text: String(decoding: bytes[start..<position], as: UTF8.self))
+    }
+
+    private mutating func string() throws -> String {
+        position += 1  // the opening quote
+        var utf8: [UInt8] = []
+        while true {
+            guard position < bytes.count else { throw error("a string is not closed") }
+            let byte = bytes[position]
+            position += 1
+            switch byte {
+            case UInt8(ascii: "\""):
+                guard let text = String(validating: utf8, as: UTF8.self) else { throw error("a string is not UTF-8") }
+                return text
+            case UInt8(ascii: "\\"):
+                guard position < bytes.count else { throw error("an escape is cut off") }
+                let escape = bytes[position]
+                position += 1
+                switch escape {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): utf8.append(escape)
+                case UInt8(ascii: "b"): utf8.append(0x08)
+                case UInt8(ascii: "f"): utf8.append(0x0C)
+                case UInt8(ascii: "n"): utf8.append(0x0A)
+                case UInt8(ascii: "r"): utf8.append(0x0D)
+                case UInt8(ascii: "t"): utf8.append(0x09)
+                case UInt8(ascii: "u"):
+                    var scalar = try hex4()
+                    if (0xD800..<0xDC00).contains(scalar) {
+                        guard position + 1 < bytes.count, bytes[position] == UInt8(ascii: "\\"), bytes[position + 1] == UInt8(ascii: "u") else {
+                            throw error("a lone surrogate")
+                        }
+                        position += 2
+                        let low = try hex4()
+                        guard (0xDC00..<0xE000).contains(low) else { throw error("a lone surrogate") }
+                        scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                    }
+                    guard let character = Unicode.Scalar(scalar) else { throw error("an invalid \\u escape") }
+                    utf8.append(contentsOf: Array(String(Character(character)).utf8))
+                default: throw error("an invalid escape")
+                }
+            case 0..<0x20: throw error("a control character in a string")
+            default: utf8.append(byte)
+            }
+        }
+    }
+
+    private mutating func hex4() throws -> UInt32 {
+        guard position + 4 <= bytes.count else { throw error("a \\u escape is cut off") }
+        var value: UInt32 = 0
+        for byte in bytes[position..<(position + 4)] {
+            guard let digit = Int(String(UnicodeScalar(byte)), radix: 16) else { throw error("an invalid \\u escape") }
+            value = value << 4 | UInt32(digit)
+        }
+        position += 4
+        return value
+    }
+}

@@ -1,0 +1,126 @@
+/// Builds a JSON response as bytes, as MLflow's server writes it: int64 fields as numbers, doubles
+/// in their shortest exact form, and NaN and the infinities as the strings `"NaN"`, `"Infinity"`
+/// and `"-Infinity"` (protobuf's JSON spelling, which the client parses back).
+struct JSONWriter {
+    private(set) var bytes: [UInt8] = []
+    /// Whether the current object or array has a member yet (one entry per open level).
+    private var hasMember: [Bool] = []
+
+    init(capacity: Int = 1_024) { bytes.reserveCapacity(capacity) }
+
+    private mutating func separate() {
+        if let last = hasMember.last {
+            if last { bytes.append(UInt8(ascii: ",")) }
+            hasMember[hasMember.count - 1] = true
+        }
+    }
+
+    mutating func key(_ name: String) {
+        separate()
+        appendString(name)
+        bytes.append(UInt8(ascii: ":"))
+        pendingKey = true
+    }
+    /// A key was written: the next value is its value, not a member of its own.
+    private var pendingKey = false
+
+    private mutating func beginValue() {
+        if pendingKey {
+            pendingKey = false
+        } else {
+            separate()
+        }
+    }
+
+    mutating func openObject() {
+        beginValue()
+        bytes.append(UInt8(ascii: "{"))
+        hasMember.append(false)
+    }
+
+    mutating func closeObject() {
+        hasMember.removeLast()
+        bytes.append(UInt8(ascii: "}"))
+    }
+
+    mutating func openArray() {
+        beginValue()
+        bytes.append(UInt8(ascii: "["))
+        hasMember.append(false)
+    }
+
+    mutating func closeArray() {
+        hasMember.removeLast()
+        bytes.append(UInt8(ascii: "]"))
+    }
+
+    mutating func string(_ value: String) {
+        beginValue()
+        appendString(value)
+    }
+
+    mutating func int(_ value: Int64) {
+        beginValue()
+        bytes.append(contentsOf: String(value).utf8)
+    }
+
+    mutating func bool(_ value: Bool) {
+        beginValue()
+        bytes.append(contentsOf: (value ? "true" : "false").utf8)
+    }
+
+    mutating func double(_ value: Double) {
+        beginValue()
+        if value.isNaN {
+            bytes.append(contentsOf: "\"NaN\"".utf8)
+        } else if value.isInfinite {
+            bytes.append(contentsOf: (value < 0 ? "\"-Infinity\"" : "\"Infinity\"").utf8)
+        } else {
+            // Swift's description is the shortest text that reads back to the same bits.
+            bytes.append(contentsOf: value.description.utf8)
+        }
+    }
+
+    /// `"key": "value"` pairs.
+    mutating func field(_ name: String, _ value: String) {
+        key(name)
+        string(value)
+    }
+
+    mutating func field(_ name: String, _ value: Int64) {
+        key(name)
+        int(value)
+    }
+
+    /// `{"key": …, "value": …}` entries, sorted by key, as MLflow lists params and tags.
+    mutating func keyValueList(_ name: String, _ pairs: [String: String]) {
+        key(name)
+        openArray()
+        for (key, value) in pairs.sorted(by: { $0.key < $1.key }) {
+            openObject()
+            field("key", key)
+            field("value", value)
+            closeObject()
+        }
+        closeArray()
+    }
+
+    private mutating func appendString(_ value: String) {
+        bytes.append(UInt8(ascii: "\""))
+        for byte in value.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
+            case UInt8(ascii: "\\"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
+            case 0x0A: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
+            case 0x0D: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
+            case 0x09: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
+            case 0..<0x20:
+                let hex = Array("0123456789abcdef".utf8)
+                bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
+                                          hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
+            default: bytes.append(byte)
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+}

@@ -1,0 +1,165 @@
+import Crypto
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Store
+import Synchronization
+
+/// MLflow's tracking protocol over the Store: the REST API the stock `mlflow` client calls, under
+/// `/api/2.0/mlflow/` and `/ajax-api/2.0/mlflow/`, and the artifact proxy under
+/// `/api/2.0/mlflow-artifacts/`. WebServer mounts it with `add(to:)`.
+///
+/// Reads always answer. Writes answer only when the server was started with writes allowed
+/// (otherwise 403 saying how), and, when a token is set, only to requests that carry it as
+/// `Authorization: Bearer TOKEN` (MLflow's client sends `MLFLOW_TRACKING_TOKEN` so), compared in
+/// constant time (otherwise 401). Each call is one transaction on one connection the service
+/// keeps; calls take turns on it.
+public struct MLflowService: Sendable {
+    public let storePath: String
+    public let allowsWrites: Bool
+    let token: [UInt8]?
+    let gate: StoreGate
+    /// Bodies of JSON calls above this are refused (413) before they are parsed.
+    public static let maxBodyBytes = 32 * 1_024 * 1_024
+
+    public init(storePath: String, allowsWrites: Bool, token: String?) {
+        self.storePath = storePath
+        self.allowsWrites = allowsWrites
+        self.token = token.map { Array($0.utf8) }
+        gate = StoreGate(path: storePath, writable: allowsWrites)
+    }
+
+    /// Opens the store now (migrating it when writes are allowed), so a bad store is one line at start-up.
+    public func checkStore() throws { try gate.withStore { _ in } }
+
+    /// One endpoint: whether it writes, and what it does.
+    struct Endpoint {
+        let methods: [HTTPRequest.Method]
+        let writes: Bool
+        let handle: @Sendable (MLflowRequest, Store) throws -> JSONWriter
+    }
+
+    /// The JSON endpoints by their path after the prefix.
+    var endpoints: [String: Endpoint] {
+        var table: [String: Endpoint] = [:]
+        func add(_ path: String, _ methods: [HTTPRequest.Method], writes: Bool, _ handle: @escaping @Sendable (MLflowRequest, Store) throws -> JSONWriter) {
+            table[path] = Endpoint(methods: methods, writes: writes, handle: handle)
+        }
+        addExperimentEndpoints(add)
+        addRunEndpoints(add)
+        addSearchEndpoints(add)
+        return table
+    }
+
+    public func add(to router: Router<BasicRequestContext>) {
+        let table = endpoints
+        for prefix in ["/api/2.0/mlflow/", "/ajax-api/2.0/mlflow/"] {
+            for (path, endpoint) in table {
+                for method in endpoint.methods {
+                    router.on(RouterPath(prefix + path), method: method) { request, context in
+                        try await self.answer(request, context: context, endpoint: endpoint)
+                    }
+                }
+            }
+        }
+        addArtifactRoutes(to: router)
+    }
+
+    /// Runs one JSON call: guards, body, handler, and MLflow's error shape for every failure.
+    func answer(_ request: Request, context: BasicRequestContext, endpoint: Endpoint) async throws -> Response {
+        do {
+            if endpoint.writes { try guardWrite(request) }
+            if let length = request.headers[.contentLength].flatMap(Int.init), length > Self.maxBodyBytes {
+                throw MLflowError.tooLarge(Self.maxBodyBytes)
+            }
+            let buffer: ByteBuffer
+            do {
+                buffer = try await request.body.collect(upTo: Self.maxBodyBytes)
+            } catch {
+                throw MLflowError.tooLarge(Self.maxBodyBytes)
+            }
+            let call = try MLflowRequest(body: Array(buffer.readableBytesView), query: Self.queryItems(request.uri.query))
+            let output = try gate.withStore { store in try endpoint.handle(call, store) }
+            return Self.json(.ok, output.bytes)
+        } catch {
+            return Self.errorResponse(error)
+        }
+    }
+
+    /// 403 unless writes are allowed; 401 unless the request carries the token (when there is one).
+    func guardWrite(_ request: Request) throws {
+        guard allowsWrites else { throw MLflowError.readOnly }
+        guard let token else { return }
+        let given = request.headers[.authorization].map { Array($0.utf8) } ?? []
+        let prefix = Array("Bearer ".utf8)
+        guard given.count > prefix.count, Array(given[..<prefix.count]) == prefix,
+              Self.constantTimeEqual(Array(given[prefix.count...]), token) else { throw MLflowError.unauthenticated }
+    }
+
+    /// Equal byte strings, in time that depends only on their lengths (HMAC digests compared).
+    static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        let key = SymmetricKey(size: .bits256)
+        let left = HMAC<SHA256>.authenticationCode(for: a, using: key)
+        let right = HMAC<SHA256>.authenticationCode(for: b, using: key)
+        return left == right  // MessageAuthenticationCode's == is constant-time
+    }
+
+    static func queryItems(_ query: String?) -> [(String, String)] {
+        guard let query, !query.isEmpty else { return [] }
+        return query.split(separator: "&").map { pair in
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let decode = { (text: Substring) in
+                (String(text).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(text))
+            }
+            return (decode(parts[0]), parts.count > 1 ? decode(parts[1]) : "")
+        }
+    }
+
+    static func json(_ status: HTTPResponse.Status, _ bytes: [UInt8]) -> Response {
+        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    static func errorResponse(_ error: any Error) -> Response {
+        let failure: MLflowError
+        switch error {
+        case let known as MLflowError: failure = known
+        case let store as StoreError: failure = MLflowError(store)
+        default: failure = MLflowError(code: "INTERNAL_ERROR", message: "\(error)", status: .internalServerError)
+        }
+        var writer = JSONWriter()
+        writer.openObject()
+        writer.field("error_code", failure.code)
+        writer.field("message", failure.message)
+        writer.closeObject()
+        return json(failure.status, writer.bytes)
+    }
+}
+
+/// The service's one connection to the store, opened on first use; calls take turns on it.
+final class StoreGate: Sendable {
+    private struct State {
+        var store: Store?
+    }
+
+    let path: String
+    let writable: Bool
+    private let state = Mutex(State())
+
+    init(path: String, writable: Bool) {
+        self.path = path
+        self.writable = writable
+    }
+
+    func withStore<T: Sendable>(_ body: (Store) throws -> T) throws -> T {
+        try state.withLock { state in
+            let store: Store
+            if let open = state.store {
+                store = open
+            } else {
+                store = writable ? try Store(path: path) : try Store(readingOnly: path)
+                state.store = store
+            }
+            return try body(store)
+        }
+    }
+}
