@@ -7,6 +7,8 @@ public struct TrackRequest: Sendable {
     /// The command line, program first.
     public var command: [String]
     public var name: String?
+    /// The experiment the run joins, created on first use; nil for `Default`.
+    public var experiment: String?
     public var tags: [String: String] = [:]
     /// Params given with `--param`; they win over those read from the command's flags.
     public var params: [String: ParamValue] = [:]
@@ -80,13 +82,12 @@ public enum ProcessTracker {
         // for the commit; if it cannot start, the run is rolled back and nothing is recorded.
         var started: ChildProcess?
         let run: TrackedRun
+        var newRun = NewRun(
+            name: request.name, targetSteps: 0, nnregVersion: request.nnregVersion, params: params,
+            tags: request.tags, command: request.command, workingDirectory: directory)
+        if let experiment = request.experiment { newRun.experimentID = try store.experimentID(forName: experiment) }
         do {
-            run = try TrackedRun(
-                store: store,
-                newRun: NewRun(
-                    name: request.name, targetSteps: 0, nnregVersion: request.nnregVersion, params: params,
-                    tags: request.tags, command: request.command, workingDirectory: directory)
-            ) { run in
+            run = try TrackedRun(store: store, newRun: newRun) { run in
                 started = try ChildProcess(
                     executable: executable, arguments: request.command,
                     environment: ["NNREG_RUN_ID": String(run.id), "NNREG_DB": storePath])

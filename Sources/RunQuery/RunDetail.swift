@@ -14,6 +14,8 @@ public struct RunDetail: Encodable {
     let modelVersions: [ModelVersion]
     let artifacts: [ArtifactInfo]
     let outputBytes: Int
+    /// The name of the run's experiment, when the caller read it.
+    let experimentName: String?
 
     enum CodingKeys: String, CodingKey {
         case runID = "run_id", uid, name, status, stepsDone = "steps_done", targetSteps = "target_steps", seed
@@ -21,6 +23,7 @@ public struct RunDetail: Encodable {
         case parent, forks, params, tags, metrics, checkpoints, evaluations, deleted
         case modelVersions = "model_versions"
         case command, artifacts, outputBytes = "output_bytes"
+        case experimentID = "experiment_id", experiment
     }
     struct CommandEntry: Encodable {
         let arguments: [String]; let cwd: String?; let gitCommit: String?; let gitDirty: Bool?; let exitCode: Int32?
@@ -49,9 +52,9 @@ public struct RunDetail: Encodable {
     public init(
         run: Run, params: [String: ParamValue], tags: [String: String], metrics: [String: [MetricPoint]],
         checkpoints: [CheckpointInfo], evaluations: [Evaluation], parentName: String?, forks: [Run], modelVersions: [ModelVersion],
-        artifacts: [ArtifactInfo] = [], outputBytes: Int = 0
+        artifacts: [ArtifactInfo] = [], outputBytes: Int = 0, experimentName: String? = nil
     ) {
-        self.artifacts = artifacts; self.outputBytes = outputBytes
+        self.artifacts = artifacts; self.outputBytes = outputBytes; self.experimentName = experimentName
         self.run = run; self.params = params; self.tags = tags; self.metrics = metrics; self.checkpoints = checkpoints
         self.evaluations = evaluations; self.parentName = parentName; self.forks = forks; self.modelVersions = modelVersions
     }
@@ -64,6 +67,8 @@ public struct RunDetail: Encodable {
         try container.encode(run.status.rawValue, forKey: .status)
         try container.encode(run.stepsDone, forKey: .stepsDone)
         try container.encode(run.targetSteps, forKey: .targetSteps)
+        try container.encode(run.experimentID, forKey: .experimentID)
+        try container.encodeIfPresent(experimentName, forKey: .experiment)
         try container.encodeIfPresent(run.seed, forKey: .seed)
         try container.encode(run.createdAt, forKey: .created)
         try container.encodeIfPresent(run.startedAt, forKey: .started)

@@ -15,6 +15,7 @@ public struct RunListing: Encodable {
     let created: Date
     let params: [String: ParamValue]
     let tags: [String: String]
+    let experimentID: Int64
 
     public init(_ run: RunSummary, now: Date) {
         runID = run.id
@@ -29,10 +30,12 @@ public struct RunListing: Encodable {
         created = run.createdAt
         params = run.params
         tags = run.tags
+        experimentID = run.experimentID
     }
 
     enum CodingKeys: String, CodingKey {
         case runID = "run_id", name, status, stepsDone = "steps_done", targetSteps = "target_steps", loss, accuracy
         case testAccuracy = "test_accuracy", durationSeconds = "duration_s", created, params, tags
+        case experimentID = "experiment_id"
     }
 }

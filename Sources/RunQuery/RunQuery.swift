@@ -106,11 +106,12 @@ public struct RunQuery: Sendable {
 
     /// One page of the matching runs' ids in `apply`'s order, and how many match, with the filter
     /// run by the store in SQL (`Store.selectRuns`) and only the sort here; nil when the store
-    /// cannot answer exactly (then `matchingIndices` over listed runs does).
-    public func page(in store: Store, offset: Int, limit: Int) throws -> (ids: [Int64], total: Int)? {
-        guard let (condition, sortKey) = selection, let (ids, keys) = try store.selectRuns(where: condition, sortKey: sortKey) else {
-            return nil
-        }
+    /// cannot answer exactly (then `matchingIndices` over listed runs does). `experimentID` keeps
+    /// that experiment's runs, in SQL too.
+    public func page(in store: Store, offset: Int, limit: Int, experimentID: Int64? = nil) throws -> (ids: [Int64], total: Int)? {
+        guard let (condition, sortKey) = selection,
+              let (ids, keys) = try store.selectRuns(where: condition, sortKey: sortKey, experimentID: experimentID)
+        else { return nil }
         var indices = Array(ids.indices)
         sort(&indices, by: keys) { ids[$0] }
         return (indices.dropFirst(max(0, offset)).prefix(max(0, limit)).map { ids[$0] }, ids.count)

@@ -14,12 +14,15 @@ struct PickedCheckpoint {
 }
 
 extension Store {
-    /// The run a user named by id or name, as a one-line error when there is none.
+    /// The run a user named by id, name, uid or uid prefix, as a one-line error when there is none or
+    /// when the name is several runs'.
     func existingRun(_ reference: String) throws -> Run {
         do {
             return try run(reference: reference)
         } catch StoreError.runNotFound {
             throw CLIError("no run '\(reference)' in \(path); 'nnreg list' shows the runs there")
+        } catch let error as StoreError {
+            throw CLIError(error.description)  // a name several runs share: their uids
         }
     }
 

@@ -15,6 +15,7 @@ struct List: ParsableCommand {
             """)
 
     @OptionGroup var global: GlobalOptions
+    @Option(help: "Only runs of this experiment (its name or id; see 'nnreg experiment list').") var experiment: String?
     @Option(help: "Only runs with this status (running, finished, failed, interrupted, crashed).")
     var status: String?
     @Option(name: .customLong("tag"), help: ArgumentHelp("Only runs with tag KEY=VALUE (repeatable).", valueName: "key=value"))
@@ -47,8 +48,9 @@ struct List: ParsableCommand {
     func run() throws {
         let store = try StoreOpening.open(global.db)
         let now = Date()
+        let experimentID = try experiment.map { try ExperimentCommand.existing($0, in: store).id }
         // listRuns marks dead runs crashed and returns newest first, the default order.
-        var summaries = try store.listRuns(status: status.flatMap(RunStatus.init(rawValue:)), includeDeleted: deleted)
+        var summaries = try store.listRuns(status: status.flatMap(RunStatus.init(rawValue:)), includeDeleted: deleted, experimentID: experimentID)
         for tag in tags {
             let parts = tag.split(separator: "=", maxSplits: 1).map(String.init)
             summaries = summaries.filter { $0.tags[parts[0]] == (parts.count > 1 ? parts[1] : "") }
@@ -65,7 +67,7 @@ struct List: ParsableCommand {
         } else if csv {
             print(Self.table(summaries, now: now).csv())
         } else if summaries.isEmpty {
-            print("No runs in \(global.shownDB)\(filter != nil || status != nil || !tags.isEmpty ? " match" : ""). Start one with: nnreg train")
+            print("No runs in \(global.shownDB)\(filter != nil || status != nil || !tags.isEmpty ? " match" : experiment.map { " experiment \($0)" } ?? ""). Start one with: nnreg train")
         } else {
             print(Self.table(summaries, now: now).rendered())
         }

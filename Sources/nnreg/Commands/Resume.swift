@@ -14,6 +14,8 @@ struct Resume: ParsableCommand {
     @Flag(help: "Start a new run from the checkpoint, linked to its parent, instead of continuing this one.")
     var fork = false
     @Option(help: "Name of the forked run (with --fork).") var name: String?
+    @Option(help: "With --fork: the experiment the new run joins, created on first use (default: the parent's).")
+    var experiment: String?
     @Option(help: "Write a checkpoint every N steps (default: the run's setting).") var checkpointEvery: Int?
     @Option(help: "With --fork: start the generator and data order afresh from this seed, keeping the weights (fine-tuning).")
     var seed: UInt64?
@@ -26,6 +28,8 @@ struct Resume: ParsableCommand {
         if let checkpointEvery, checkpointEvery <= 0 { throw ValidationError("--checkpoint-every must be at least 1.") }
         if name != nil && !fork { throw ValidationError("--name needs --fork: a resumed run keeps its name.") }
         if let name { try Train.validateName(name) }
+        if experiment != nil && !fork { throw ValidationError("--experiment needs --fork: a resumed run stays in its experiment.") }
+        if let experiment { try ExperimentCommand.validateName(experiment, option: "--experiment") }
         if (seed != nil || learningRate != nil) && !fork { throw ValidationError("--seed and --learning-rate need --fork.") }
         if let learningRate, !(learningRate.isFinite && learningRate > 0) {
             throw ValidationError("--learning-rate must be a finite number above 0 (got \(learningRate)).")
@@ -73,10 +77,14 @@ struct Resume: ParsableCommand {
         if fork {
             var forkParams = trainer.hyperparameters.params(checkpointEvery: every)
             forkParams["steps"] = .int(Int64(target))
-            run = try store.createRun(NewRun(
+            var newRun = NewRun(
                 name: name, seed: Int64(bitPattern: trainer.hyperparameters.seed), targetSteps: target, datasetName: dataset.identity.name,
                 datasetSHA256: dataset.identity.sha256, nnregVersion: NNReg.version, parentRunID: parent.id,
-                parentStep: trainer.step, notes: nil, params: forkParams, tags: try store.tags(runID: parent.id)))
+                parentStep: trainer.step, notes: nil, params: forkParams, tags: try store.tags(runID: parent.id))
+            run = try store.inTransaction {
+                newRun.experimentID = experiment == nil ? parent.experimentID : try store.experimentIDForNewRun(experiment)
+                return try store.createRun(newRun)
+            }
             try store.updateRun(runID: run.id, stepsDone: trainer.step)
         } else {
             try store.inTransaction {

@@ -8,7 +8,7 @@ struct Show: ParsableCommand {
         abstract: "Show one run: params, status, times, dataset, lineage, curves, checkpoints, evaluations.")
 
     @OptionGroup var global: GlobalOptions
-    @Argument(help: ArgumentHelp("The run: its id or name.", valueName: "run")) var reference: String
+    @Argument(help: ArgumentHelp("The run: its id, name, uid or uid prefix (8+ hex digits).", valueName: "run")) var reference: String
     @Flag(help: "Print JSON.") var json = false
 
     func run() throws {
@@ -25,15 +25,17 @@ struct Show: ParsableCommand {
         let versions = try store.modelVersions(runID: run.id)
         let artifacts = try store.artifacts(runID: run.id)
         let output = try store.outputSize(runID: run.id)
+        let experiment = try store.experiment(id: run.experimentID).name
         if json {
             try Terminal.printJSON(RunDetail(
                 run: run, params: params, tags: tags, metrics: metrics, checkpoints: checkpoints,
                 evaluations: evaluations, parentName: parent?.name, forks: forks, modelVersions: versions,
-                artifacts: artifacts, outputBytes: output.raw))
+                artifacts: artifacts, outputBytes: output.raw, experimentName: experiment))
             return
         }
-        var lines = [Terminal.bold("Run \(run.id) \(run.name)") + "  \(run.status.rawValue)  \(Formatting.steps(run.stepsDone, of: run.targetSteps)) steps"
+        var lines = [Terminal.bold("Run \(run.id) \(run.name)") + "  \(run.status.rawValue)  \(Formatting.steps(run.stepsDone, of: run.targetSteps)) steps  experiment \(experiment)"
             + (run.deletedAt.map { "  (deleted \(Formatting.time($0)); 'nnreg restore \(run.id)' brings it back)" } ?? "")]
+        lines.append("uid \(run.uid)")
         lines.append("created \(Formatting.time(run.createdAt))  started \(Formatting.time(run.startedAt))  ended \(Formatting.time(run.endedAt))")
         if let start = run.startedAt {
             let end = run.endedAt ?? (run.status == .running ? Date() : run.heartbeatAt ?? start)

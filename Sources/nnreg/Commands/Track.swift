@@ -3,6 +3,7 @@ import Foundation
 import NNRegTracking
 import OutputMetrics
 import ProcessTracker
+import Store
 
 struct Track: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -22,7 +23,8 @@ struct Track: ParsableCommand {
             """)
 
     @OptionGroup var global: GlobalOptions
-    @Option(help: "A unique name for the run (default: generated).") var name: String?
+    @Option(help: "A name for the run (default: generated; names may repeat, uids do not).") var name: String?
+    @Option(help: "The experiment the run joins, created on first use (default: Default).") var experiment: String?
     @Option(name: .customLong("tag"), help: ArgumentHelp("A tag KEY=VALUE (repeatable).", valueName: "key=value"))
     var tags: [String] = []
     @Option(name: .customLong("param"), help: ArgumentHelp("A param KEY=VALUE, typed as it reads (repeatable).", valueName: "key=value"))
@@ -40,6 +42,7 @@ struct Track: ParsableCommand {
     func validate() throws {
         guard !command.isEmpty else { throw ValidationError("Give the command to run after '--', e.g. nnreg track -- python3 train.py") }
         if let name { try Train.validateName(name) }
+        if let experiment { try ExperimentCommand.validateName(experiment, option: "--experiment") }
         _ = try KeyValueOptions.parse(tags, option: "--tag")
         _ = try KeyValueOptions.parse(params, option: "--param")
         for pattern in metricPatterns {
@@ -51,6 +54,7 @@ struct Track: ParsableCommand {
         get throws {
             var request = TrackRequest(command: command)
             request.name = name
+            request.experiment = experiment
             request.tags = try KeyValueOptions.parse(tags, option: "--tag")
             request.params = try KeyValueOptions.parse(params, option: "--param").mapValues(FlagParams.typed)
             request.readsFlagParams = !noFlagParams
@@ -81,6 +85,8 @@ struct Track: ParsableCommand {
             }
         } catch let error as TrackError {
             throw CLIError(error.description, exitCode: error.exitCode)
+        } catch let error as StoreError {
+            throw CLIError(error.description)
         }
         for warning in outcome.warnings { Terminal.diagnostic("nnreg: warning: \(warning)") }
         if Terminal.isStandardErrorTTY {
@@ -103,6 +109,7 @@ struct Track: ParsableCommand {
         options.metricPatterns = []
         options.artifactDirectories = []
         var name: String?
+        var experiment: String?
         var noFlagParams = false
         var index = 0
         while index < separator {
@@ -127,6 +134,7 @@ struct Track: ParsableCommand {
             case "--db": db = value!
             case "--data": break
             case "--name": name = value
+            case "--experiment": experiment = value
             case "--tag": options.tags.append(value!)
             case "--param": options.params.append(value!)
             case "--metric-pattern": options.metricPatterns.append(value!)
@@ -135,6 +143,7 @@ struct Track: ParsableCommand {
             }
         }
         options.name = name
+        options.experiment = experiment
         options.noFlagParams = noFlagParams
         options.command = Array(arguments[(separator + 1)...])
         guard (try? options.validate()) != nil, let request = try? options.request else { return nil }

@@ -17,7 +17,8 @@ struct Train: ParsableCommand {
     @Option(help: "Neurons in the second hidden layer.") var hidden2 = 256
     @Option(help: "Elements in the shuffle buffer.") var shuffleBuffer = 5000
     @Option(help: "Seed of the one random generator (weights and shuffling).") var seed: UInt64 = 1
-    @Option(help: "A unique name for the run (default: generated).") var name: String?
+    @Option(help: "A name for the run (default: generated; names may repeat, uids do not).") var name: String?
+    @Option(help: "The experiment the run joins, created on first use (default: Default).") var experiment: String?
     @Option(name: .customLong("tag"), help: ArgumentHelp("A tag KEY=VALUE (repeatable).", valueName: "key=value"))
     var tags: [String] = []
     @Option(help: "Free text stored with the run.") var notes: String?
@@ -53,6 +54,7 @@ struct Train: ParsableCommand {
         guard predictions >= 0 else { throw ValidationError("--predictions must be 0 or more.") }
         _ = try parsedTags()
         if let name { try Self.validateName(name) }
+        if let experiment { try ExperimentCommand.validateName(experiment, option: "--experiment") }
     }
 
     static func validateName(_ name: String) throws {
@@ -80,11 +82,16 @@ struct Train: ParsableCommand {
         if Interruption.isRequested {
             throw CLIError("interrupted before the run was created; nothing was recorded", exitCode: 130)
         }
-        let run = try store.createRun(NewRun(
+        var newRun = NewRun(
             name: name, seed: Int64(bitPattern: seed), targetSteps: steps,
             datasetName: dataset.identity.name, datasetSHA256: dataset.identity.sha256,
             nnregVersion: NNReg.version, notes: notes,
-            params: hyperparameters.params(checkpointEvery: checkpointEvery), tags: try parsedTags()))
+            params: hyperparameters.params(checkpointEvery: checkpointEvery), tags: try parsedTags())
+        // The experiment is created with the run or not at all.
+        let run = try store.inTransaction {
+            newRun.experimentID = try store.experimentIDForNewRun(experiment)
+            return try store.createRun(newRun)
+        }
         if !json { Terminal.diagnostic("Run \(run.id) \(run.name): \(steps) steps on \(dataset.identity.name) into \(global.shownDB)") }
         let session = TrainingSession(
             store: store, run: run, trainer: trainer, dataset: dataset, target: steps,
