@@ -212,8 +212,18 @@ extension SearchFilter {
                 throw SearchFilterError("Expected a quoted string value for attributes. Got value \(value.display)")
             }
         case .dataset:
-            throw SearchFilterError(
-                "Filtering on dataset attributes (\(quote(raw))) is not supported by this server.")
+            guard ["name", "digest", "context"].contains(key) else {
+                throw SearchFilterError("Invalid dataset key \(quote(key)) specified. Valid keys are 'name', 'digest', 'context'")
+            }
+            let comparison = try check(stringAttributeComparators, "dataset attribute")
+            switch value {
+            case .list(let items, _) where comparison == .isIn || comparison == .isNotIn:
+                return RunSearch.Condition(.dataset(key), comparison, .list(items))
+            case .text(let text, _) where comparison != .isIn && comparison != .isNotIn:
+                return RunSearch.Condition(.dataset(key), comparison, .text(text))
+            default:
+                throw SearchFilterError("Expected a quoted string value (or a list with IN) for dataset attribute \(quote(key)). Got value \(value.display)")
+            }
         }
     }
 

@@ -12,6 +12,9 @@ public struct RunSearch: Sendable, Equatable {
         case tag(String)
         /// A column of the run itself.
         case attribute(Attribute)
+        /// A dataset input's `name`, `digest` or `context` (its `mlflow.data.context` tag): a condition
+        /// holds when one of the run's inputs meets it.
+        case dataset(String)
     }
 
     /// The run columns a search can name (MLflow's `attributes.` names).

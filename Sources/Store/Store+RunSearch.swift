@@ -16,6 +16,11 @@ extension Store {
             clauses.append("r.experiment_id IN (\(search.experimentIDs.map { String($0) }.joined(separator: ", ")))")
         }
         for condition in search.conditions {
+            if case .dataset = condition.field {
+                // Holds when any one of the run's inputs meets it.
+                clauses.append("EXISTS (SELECT 1 FROM run_inputs i WHERE i.run_id = r.id AND \(try conditionSQL(condition, &arguments)))")
+                continue
+            }
             clauses.append(try conditionSQL(condition, &arguments))
         }
         var orderTerms: [String] = []
@@ -53,6 +58,15 @@ extension Store {
         case .tag(let key):
             arguments.append(.text(key))
             return "(SELECT t.value FROM tags t WHERE t.run_id = r.id AND t.key = ?)"
+        case .dataset(let key):
+            // Inside searchRuns' EXISTS over the run's inputs `i`.
+            switch key {
+            case "name": return "i.name"
+            case "digest": return "i.digest"
+            default:
+                return database.dialect == .postgresql
+                    ? "(i.tags::json ->> 'mlflow.data.context')" : "json_extract(i.tags, '$.\"mlflow.data.context\"')"
+            }
         case .attribute(let attribute):
             switch attribute {
             case .runID: return "r.uid"
