@@ -118,3 +118,17 @@ CREATE TABLE run_inputs (
     tags        TEXT    NOT NULL DEFAULT '{}' CHECK (json_valid(tags)),  -- {"mlflow.data.context": "train", …}
     PRIMARY KEY (run_id, name, digest)
 ) STRICT, WITHOUT ROWID;
+
+-- Artifacts larger than one piece (uploaded through MLflow's artifact proxy, any size): the file's
+-- SHA-256 in `artifacts` names no blob of its own but these pieces, each a content-addressed blob
+-- of at most 8 MiB, in order. Uploads and downloads stream piece by piece, so memory stays bounded
+-- whatever the file's size; every piece is re-hashed on reading and the whole file as it streams.
+-- `gc` keeps the pieces of files an artifact names and removes the rest.
+CREATE TABLE artifact_pieces (
+    sha256       TEXT    NOT NULL CHECK (length(sha256) = 64),
+    seq          INTEGER NOT NULL CHECK (seq >= 0),
+    piece_sha256 TEXT    NOT NULL CHECK (length(piece_sha256) = 64),
+    size         INTEGER NOT NULL CHECK (size >= 0),
+    PRIMARY KEY (sha256, seq)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX artifact_pieces_by_piece ON artifact_pieces (piece_sha256);

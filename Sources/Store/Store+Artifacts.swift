@@ -63,8 +63,12 @@ extension Store {
         guard let artifact = existing.first(where: { $0.name == name }) else {
             throw StoreError.artifactNotFound(run: String(runID), name: name, existing: existing.map(\.name))
         }
-        guard let data = try blob(sha256: artifact.sha256, orThrow: StoreError.corruptArtifact(runID: runID, name: name)) else {
-            throw StoreError.corruptArtifact(runID: runID, name: name)
+        var data = Data()
+        for piece in try artifactPieces(runID: runID, name: name) {
+            guard let bytes = try blob(sha256: piece, orThrow: StoreError.corruptArtifact(runID: runID, name: name)) else {
+                throw StoreError.corruptArtifact(runID: runID, name: name)
+            }
+            data += bytes
         }
         return data
     }

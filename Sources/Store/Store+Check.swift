@@ -114,6 +114,9 @@ extension Store {
         }
         let lostArtifacts = try database.makeStatement(sql: """
             SELECT a.run_id, a.name FROM artifacts a WHERE NOT EXISTS (SELECT 1 FROM blobs b WHERE b.sha256 = a.sha256)
+                AND (NOT EXISTS (SELECT 1 FROM artifact_pieces p WHERE p.sha256 = a.sha256)
+                     OR EXISTS (SELECT 1 FROM artifact_pieces p WHERE p.sha256 = a.sha256
+                                AND NOT EXISTS (SELECT 1 FROM blobs b WHERE b.sha256 = p.piece_sha256)))
             """)
         while try lostArtifacts.step() {
             problems.append(StoreProblem(

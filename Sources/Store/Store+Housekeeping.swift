@@ -43,6 +43,7 @@ extension Store {
         FROM blobs WHERE sha256 NOT IN (SELECT weights_sha256 FROM checkpoints)
           AND sha256 NOT IN (SELECT trainer_state_sha256 FROM checkpoints)
           AND sha256 NOT IN (SELECT sha256 FROM artifacts)
+          AND sha256 NOT IN (SELECT p.piece_sha256 FROM artifact_pieces p WHERE p.sha256 IN (SELECT sha256 FROM artifacts))
         """
 
     /// Removes a run and everything it holds for good (its metrics, which have no foreign key,
@@ -101,6 +102,7 @@ extension Store {
                         """)
                     checkpoints += database.changesCount
                 }
+                try database.execute(sql: "DELETE FROM artifact_pieces WHERE sha256 NOT IN (SELECT sha256 FROM artifacts)")
                 let orphans = Self.unreferencedBlobs
                 let blobCount = Int(try database.int64(sql: "SELECT count(*) \(orphans)") ?? 0)
                 let blobBytes = Int(try database.int64(sql: "SELECT coalesce(sum(size), 0) \(orphans)") ?? 0)

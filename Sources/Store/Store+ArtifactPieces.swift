@@ -1,0 +1,83 @@
+import Foundation
+
+/// Artifacts of any size, stored and read piece by piece (migration 0008's `artifact_pieces`).
+extension Store {
+    /// The largest piece: a file is stored as blobs of this size, so memory stays bounded.
+    public static let artifactPieceBytes = 8 * 1_024 * 1_024
+
+    /// Stores one piece of a file being uploaded (a content-addressed blob; a piece already stored is
+    /// not stored again). Returns its SHA-256. Pieces of an upload that never completes are
+    /// removed by `gc`.
+    public func putArtifactPiece(_ bytes: Data) throws -> String {
+        try inTransaction { try putBlob(bytes) }
+    }
+
+    /// Records the run's artifact `name` as the file of `pieces` (their SHA-256s, in order) whose
+    /// whole SHA-256 is `sha256`, replacing an earlier artifact of that name. Every piece must be
+    /// stored already.
+    @discardableResult
+    public func recordArtifact(runID: Int64, name: String, sha256: String, size: Int, pieces: [(sha256: String, size: Int)]) throws -> ArtifactInfo {
+        try inTransaction {
+            try requireRun(runID)
+            let present = try database.cachedStatement(sql: "SELECT 1 FROM blobs WHERE sha256 = ?")
+            for piece in pieces {
+                try present.bind(piece.sha256, at: 1)
+                defer { present.reset() }
+                guard try present.step() else { throw StoreError.internalError("a piece of artifact \(name) is not stored") }
+            }
+            if !(pieces.count == 1 && pieces[0].sha256 == sha256) {
+                let insert = try database.cachedStatement(sql: """
+                    INSERT INTO artifact_pieces (sha256, seq, piece_sha256, size) VALUES (?, ?, ?, ?) ON CONFLICT (sha256, seq) DO NOTHING
+                    """)
+                for (seq, piece) in pieces.enumerated() {
+                    try insert.bind(sha256, at: 1)
+                    try insert.bind(seq, at: 2)
+                    try insert.bind(piece.sha256, at: 3)
+                    try insert.bind(piece.size, at: 4)
+                    try insert.execute()
+                }
+            }
+            let now = Date()
+            let statement = try database.cachedStatement(
+                sql: "INSERT INTO artifacts (run_id, name, sha256, size, created_at) VALUES (?, ?, ?, ?, ?) "
+                    + "ON CONFLICT (run_id, name) DO UPDATE SET sha256 = excluded.sha256, size = excluded.size, "
+                    + "created_at = excluded.created_at")
+            try statement.bind(runID, at: 1)
+            try statement.bind(name, at: 2)
+            try statement.bind(sha256, at: 3)
+            try statement.bind(size, at: 4)
+            try statement.bind(now, at: 5)
+            try statement.execute()
+            return ArtifactInfo(name: name, sha256: sha256, size: size, createdAt: now)
+        }
+    }
+
+    /// The SHA-256s of the blobs that make up the run's artifact `name`, in order: the file's own
+    /// blob, or its pieces. Throws `artifactNotFound`.
+    public func artifactPieces(runID: Int64, name: String) throws -> [String] {
+        let statement = try database.cachedStatement(sql: "SELECT sha256 FROM artifacts WHERE run_id = ? AND name = ?")
+        try statement.bind(runID, at: 1)
+        try statement.bind(name, at: 2)
+        guard try statement.step() else {
+            statement.reset()
+            throw StoreError.artifactNotFound(run: String(runID), name: name, existing: try artifacts(runID: runID).map(\.name))
+        }
+        let sha256 = statement.string(at: 0)
+        statement.reset()
+        let pieces = try database.cachedStatement(sql: "SELECT piece_sha256 FROM artifact_pieces WHERE sha256 = ? ORDER BY seq")
+        try pieces.bind(sha256, at: 1)
+        defer { pieces.reset() }
+        var found: [String] = []
+        while try pieces.step() { found.append(pieces.string(at: 0)) }
+        return found.isEmpty ? [sha256] : found
+    }
+
+    /// A blob's bytes, re-hashed against its SHA-256; throws `corruptArtifact` for the run's artifact
+    /// `name` when they are missing or changed.
+    public func artifactPiece(_ sha256: String, runID: Int64, name: String) throws -> Data {
+        guard let data = try blob(sha256: sha256, orThrow: StoreError.corruptArtifact(runID: runID, name: name)) else {
+            throw StoreError.corruptArtifact(runID: runID, name: name)
+        }
+        return data
+    }
+}
