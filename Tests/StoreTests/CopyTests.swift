@@ -109,13 +109,14 @@ struct CopyPair: Sendable, CustomStringConvertible {
             "runs": """
                 SELECT r.uid, r.name, r.status, r.created_at, r.started_at, r.ended_at, r.heartbeat_at, r.pid, r.host, r.seed,
                     r.target_steps, r.steps_done, r.dataset_name, r.dataset_sha256, r.nnreg_version, p.uid, r.parent_step, r.notes,
-                    r.deleted_at, r.test_accuracy, r.command, r.cwd, r.git_commit, r.git_dirty, r.exit_code
+                    r.deleted_at, r.test_accuracy, r.command, r.cwd, r.git_commit, r.git_dirty, r.exit_code, r.user_id,
+                    (SELECT e.name FROM experiments e WHERE e.id = r.experiment_id)
                 FROM runs r LEFT JOIN runs p ON p.id = r.parent_run_id
                 """,
             "params": "SELECT r.uid, x.key, x.value FROM params x JOIN runs r ON r.id = x.run_id",
             "tags": "SELECT r.uid, x.key, x.value FROM tags x JOIN runs r ON r.id = x.run_id",
             "metric_keys": "SELECT key FROM metric_keys WHERE id IN (SELECT key_id FROM metric_points)",
-            "metrics": "SELECT r.uid, k.key, m.step, m.value, m.wall_time FROM metric_points m JOIN runs r ON r.id = m.run_id JOIN metric_keys k ON k.id = m.key_id",
+            "metrics": "SELECT r.uid, k.key, m.step, m.seq, m.value, m.wall_time FROM metric_points m JOIN runs r ON r.id = m.run_id JOIN metric_keys k ON k.id = m.key_id",
             "metric_latest": "SELECT r.uid, k.key, m.step, m.value FROM metric_latest m JOIN runs r ON r.id = m.run_id JOIN metric_keys k ON k.id = m.key_id",
             "checkpoints": """
                 SELECT r.uid, c.step, c.created_at, c.weights_size, c.weights_sha256, c.trainer_state_size, c.trainer_state_sha256
@@ -291,18 +292,18 @@ struct CopyPair: Sendable, CustomStringConvertible {
         }
     }
 
-    @Test(arguments: CopyPair.available) func aNameTakenAtTheDestinationIsAConflictAndItsForksWaitForIt(pair: CopyPair) throws {
+    @Test(arguments: CopyPair.available) func aNameTakenAtTheDestinationIsNoConflictButTheNameThenNamesTwoRuns(pair: CopyPair) throws {
         try withStores(pair) { source, destination, _ throws in
-            try fill(source)
+            let runs = try fill(source)
             let other = try destination.createRun(NewRun(name: "alpha", targetSteps: 1))
             let report = try source.copyRuns(to: destination)
-            #expect(report.conflicts.map(\.kind) == [.nameTaken])
-            #expect(report.conflicts[0].detail.contains(other.uid))
-            #expect(report.skipped.map(\.name) == ["beta", "live"])
-            #expect(report.skipped[0].reason.contains("parent run 1 alpha was not copied"))
-            #expect(report.copied.map(\.name) == ["gamma"])
-            #expect(report.modelVersionsCopied.isEmpty)
-            #expect(try destination.run(reference: "alpha") == other)
+            #expect(report.conflicts.isEmpty && report.copied.map(\.name) == ["alpha", "beta", "gamma"])
+            let copy = try destination.run(uid: runs.alpha.uid)
+            #expect(copy.id != other.id && copy.name == "alpha")
+            #expect(try destination.run(uid: runs.beta.uid).parentRunID == copy.id)
+            #expect(throws: StoreError.ambiguousRunName("alpha", runs: [other, copy].map(Store.ambiguityEntry))) {
+                try destination.run(reference: "alpha")
+            }
         }
     }
 
@@ -347,6 +348,88 @@ struct CopyPair: Sendable, CustomStringConvertible {
             #expect(try destination.modelHistory(name: "mnist").count == history)
             let problems = try destination.check().problems
             #expect(problems.isEmpty, "\(problems)")
+        }
+    }
+
+    /// A run lands in the destination's experiment of its experiment's name: one there already (by
+    /// name, whatever its id), or one created with the source's tags; a run of Default stays in
+    /// Default. Points several to a step (MLflow's, `appendMetrics`) are copied every one, in their
+    /// order, with pages that end inside a step; NaN and infinities as they are.
+    @Test(arguments: CopyPair.available) func runsLandInTheirExperimentsByNameWithEveryPointOfAStep(pair: CopyPair) throws {
+        try withStores(pair) { source, destination, _ throws in
+            let grid = try source.createExperiment(name: "grid", tags: ["team": "core", "goal": "lr"])
+            let shared = try source.createExperiment(name: "shared")
+            _ = try destination.createExperiment(name: "mine")
+            _ = try destination.createExperiment(name: "mine-too")
+            let sharedThere = try destination.createExperiment(name: "shared", tags: ["kept": "yes"])
+            #expect(sharedThere.id != shared.id)
+            func make(_ name: String, in experiment: Int64) throws -> Run {
+                var newRun = NewRun(name: name, targetSteps: 10)
+                newRun.experimentID = experiment
+                let run = try source.createRun(newRun)
+                return run
+            }
+            let inGrid = try make("in-grid", in: grid.id), inShared = try make("in-shared", in: shared.id)
+            let inDefault = try make("in-default", in: 0)
+            let time = Date(timeIntervalSince1970: 1_700_000_000.5)
+            // Seven points at step 5, three at step 0 (a script that logs without a step), one at 9.
+            let values: [Double] = [0.5, .nan, -0.0, .infinity, 0.25, -.infinity, 1e-310]
+            var points = (0..<3).map { MetricSample(key: "loss", step: 0, value: Double($0), wallTime: time) }
+            points += values.enumerated().map { MetricSample(key: "loss", step: 5, value: $1, wallTime: time.addingTimeInterval(Double($0))) }
+            points.append(MetricSample(key: "loss", step: 9, value: 9, wallTime: time))
+            try source.appendMetrics(runID: inGrid.id, points: points)
+            try source.logMetrics(runID: inShared.id, samples: (1...1_500).map {
+                MetricSample(key: "loss", step: $0, value: 1 / Double($0), wallTime: time.addingTimeInterval(Double($0)))
+            })
+            for run in [inGrid, inShared, inDefault] { try source.finishRun(runID: run.id, status: .failed) }
+
+            let report = try source.copyRuns(to: destination, batchSize: 3)
+            #expect(report.copied.count == 3 && report.conflicts.isEmpty && report.metricPoints == points.count + 1_500)
+            let gridThere = try #require(try destination.experiment(named: "grid"))
+            #expect(gridThere.tags == ["team": "core", "goal": "lr"] && gridThere.isActive)
+            #expect(try destination.run(uid: inGrid.uid).experimentID == gridThere.id)
+            #expect(try destination.run(uid: inShared.uid).experimentID == sharedThere.id)
+            #expect(try destination.experiment(id: sharedThere.id).tags == ["kept": "yes"])
+            #expect(try destination.run(uid: inDefault.uid).experimentID == 0)
+            #expect(try destination.experiments().map(\.name).sorted() == ["Default", "grid", "mine", "mine-too", "shared"])
+
+            let copied = try destination.run(uid: inGrid.uid)
+            let curve = try destination.metricCurve(runID: copied.id, key: "loss")
+            #expect(curve.map(\.step) == points.map(\.step))
+            #expect(curve.map { $0.value.isNaN ? "nan" : "\($0.value.bitPattern)" } == points.map { $0.value.isNaN ? "nan" : "\($0.value.bitPattern)" })
+            #expect(try destination.metricHistory(runID: copied.id, key: "loss").map(\.wallTime) == points.map(\.wallTime))
+            let whole = try Self.dump(source), there = try Self.dump(destination)
+            let uids: Set<String> = [inGrid.uid, inShared.uid, inDefault.uid]
+            #expect(try Self.expected(whole, uids: uids, source: source)["metrics"] == there["metrics"])
+            #expect(try Self.expected(whole, uids: uids, source: source)["runs"] == there["runs"])
+
+            // Copied again (pages of any size): every run is there with the same content.
+            let again = try source.copyRuns(to: destination, batchSize: 4)
+            #expect(again.copied.isEmpty && again.alreadyPresent.count == 3 && again.conflicts.isEmpty)
+            // Points that differ only in their seq make a different run.
+            try destination.database.execute(sql: "UPDATE metrics SET seq = seq + 10 WHERE run_id = \(copied.id) AND step = 5 AND seq = 6")
+            let differences = try source.contentDigest(runID: inGrid.id, batchSize: 2).differences(from: destination.contentDigest(runID: copied.id))
+            #expect(differences == ["metrics"])
+            let problems = try destination.check().problems
+            #expect(problems.isEmpty, "\(problems)")
+        }
+    }
+
+    /// An experiment deleted at the source is created deleted at the destination (its runs hidden
+    /// there too); a copy rolled back leaves no experiment behind.
+    @Test(arguments: CopyPair.available) func aDeletedExperimentArrivesDeleted(pair: CopyPair) throws {
+        try withStores(pair) { source, destination, _ throws in
+            let old = try source.createExperiment(name: "old")
+            var newRun = NewRun(name: "archived", targetSteps: 1)
+            newRun.experimentID = old.id
+            let run = try source.createRun(newRun)
+            try source.finishRun(runID: run.id, status: .finished)
+            try source.deleteExperiment(id: old.id)
+            let report = try source.copyRuns(to: destination)
+            #expect(report.copied.map(\.name) == ["archived"])
+            let there = try #require(try destination.experiment(named: "old"))
+            #expect(try !there.isActive && destination.listRuns().isEmpty)
+            #expect(try destination.listRuns(experimentID: there.id).map(\.name) == ["archived"])
         }
     }
 

@@ -150,6 +150,61 @@ import Testing
         try store.database.execute(sql: "INSERT INTO metric_latest (run_id, key_id, step, value) VALUES (\(runID), \(keyID), \(last.step), \(last.value))")
     }
 
+    /// The columns of metrics before migration 0008 added `seq`, in their order.
+    static let pointColumns = "run_id, key_id, step, value, wall_time"
+
+    /// What a test of an earlier schema compares of `table`: the run columns it had, the point
+    /// columns of metrics, every column of the others.
+    static func columns(of table: String, runs runColumns: String) -> String {
+        switch table {
+        case "runs": runColumns
+        case "metrics": pointColumns
+        default: "*"
+        }
+    }
+
+    /// A run as an nnreg of an earlier schema (from 0005, with uids) wrote it, through SQL both
+    /// dialects take: today's `createRun` names columns those schemas lack.
+    @discardableResult
+    static func insertRun(
+        _ store: Store, name: String, seed: Int64? = nil, targetSteps: Int = 0, parentID: Int64? = nil, parentStep: Int? = nil,
+        params: [String: ParamValue] = [:], tags: [String: String] = [:]
+    ) throws -> Int64 {
+        let insert = try store.database.makeStatement(sql: """
+            INSERT INTO runs (name, status, created_at, started_at, heartbeat_at, pid, host, seed, target_steps, parent_run_id,
+                parent_step, uid)
+            VALUES (?, 'running', ?, ?, ?, ?, 'vm', ?, ?, ?, ?, ?) RETURNING id
+            """)
+        let now = Date().timeIntervalSince1970
+        try insert.bind(name, at: 1)
+        try insert.bind(now, at: 2)
+        try insert.bind(now, at: 3)
+        try insert.bind(now, at: 4)
+        try insert.bind(Int64(getpid()), at: 5)
+        try insert.bind(seed, at: 6)
+        try insert.bind(targetSteps, at: 7)
+        try insert.bind(parentID, at: 8)
+        try insert.bind(parentStep, at: 9)
+        try insert.bind(Store.makeRunUID(), at: 10)
+        let id = try store.insertedID(insert)
+        try store.setParams(params, runID: id)
+        try store.addTags(tags, runID: id)
+        return id
+    }
+
+    /// Every table as it was `before`; runs with the columns later migrations added after them.
+    static func expectUnchanged(_ tables: [String], in store: Store, _ before: [String: [String]]) throws {
+        for table in tables {
+            let after = try dump(store.database, "SELECT \(columns(of: table, runs: "*")) FROM \(table) ORDER BY 1, 2")
+            if table == "runs" {
+                #expect(after.count == before[table]?.count && zip(before[table] ?? [], after).allSatisfy { $1.hasPrefix($0 + "|") },
+                        "runs changed")
+            } else {
+                #expect(after == before[table], "\(table) changed")
+            }
+        }
+    }
+
     static func dump(_ database: Database, _ sql: String) throws -> [String] {
         let statement = try database.makeStatement(sql: sql)
         var rows: [String] = []
@@ -233,7 +288,7 @@ import Testing
             #expect(try store.database.int64(sql: "SELECT count(*) FROM runs WHERE deleted_at IS NOT NULL") == 0)
             #expect(try Self.dump(store.database, "SELECT * FROM params ORDER BY run_id, key") == params)
             #expect(try Self.dump(store.database, "SELECT * FROM tags ORDER BY run_id, key") == tags)
-            #expect(try Self.dump(store.database, "SELECT * FROM metrics ORDER BY run_id, key_id, step") == metrics)
+            #expect(try Self.dump(store.database, "SELECT \(Self.pointColumns) FROM metrics ORDER BY run_id, key_id, step") == metrics)
             #expect(try Self.dump(store.database, """
                 SELECT id, run_id, step, created_at, weights_size, weights_sha256, trainer_state_size, trainer_state_sha256
                 FROM checkpoints ORDER BY id
@@ -291,14 +346,14 @@ import Testing
                     """)
                 runColumns = try Self.dump(old.database, "SELECT group_concat(name, ', ') FROM pragma_table_info('runs')")[0]
                 for table in tables {
-                    before[table] = try Self.dump(old.database, "SELECT \(table == "runs" ? runColumns : "*") FROM \(table) ORDER BY 1, 2")
+                    before[table] = try Self.dump(old.database, "SELECT \(Self.columns(of: table, runs: runColumns)) FROM \(table) ORDER BY 1, 2")
                 }
             }
             let store = try Store(path: path)
             #expect(store.appliedMigrationIDs == Store.knownMigrationIDs.filter { $0 >= "0004" })
             #expect(store.backupPath != nil)
             for table in tables {
-                #expect(try Self.dump(store.database, "SELECT \(table == "runs" ? runColumns : "*") FROM \(table) ORDER BY 1, 2") == before[table],
+                #expect(try Self.dump(store.database, "SELECT \(Self.columns(of: table, runs: runColumns)) FROM \(table) ORDER BY 1, 2") == before[table],
                         "\(table) changed")
             }
             // The new columns are empty for runs nnreg trained; the new tables start empty and work.
@@ -401,14 +456,14 @@ import Testing
                     """)
                 runColumns = try Self.dump(old.database, "SELECT group_concat(name, ', ') FROM pragma_table_info('runs')")[0]
                 for table in tables {
-                    before[table] = try Self.dump(old.database, "SELECT \(table == "runs" ? runColumns : "*") FROM \(table) ORDER BY 1, 2")
+                    before[table] = try Self.dump(old.database, "SELECT \(Self.columns(of: table, runs: runColumns)) FROM \(table) ORDER BY 1, 2")
                 }
             }
             let store = try Store(path: path)
             #expect(store.appliedMigrationIDs == Store.knownMigrationIDs.filter { $0 >= "0005" })
             #expect(store.backupPath != nil)
             for table in tables {
-                #expect(try Self.dump(store.database, "SELECT \(table == "runs" ? runColumns : "*") FROM \(table) ORDER BY 1, 2") == before[table],
+                #expect(try Self.dump(store.database, "SELECT \(Self.columns(of: table, runs: runColumns)) FROM \(table) ORDER BY 1, 2") == before[table],
                         "\(table) changed")
             }
             // Every run has a uid of 32 lowercase hex digits, no two alike, and the Run record shows it.
@@ -439,23 +494,29 @@ import Testing
         let tables = ["runs", "params", "tags", "metric_keys", "metrics", "metric_latest", "blobs", "checkpoints",
                       "evaluations", "run_output", "artifacts", "models", "model_versions", "model_aliases", "model_history"]
         func fill(_ old: Store) throws -> [String: [String]] {
-            let parent = try old.createRun(NewRun(name: "parent", seed: 1, targetSteps: 200, params: ["lr": .real(0.5), "opt": .text("sgd")], tags: ["k": "v"]))
-            try Self.insertPointRows(old, runID: parent.id, key: "loss", points: (1...200).map { ($0, 1 / Double($0)) })
-            try Self.insertPointRows(old, runID: parent.id, key: "accuracy", points: (1...200).map { ($0, 0.5) })
-            _ = try old.saveCheckpoint(runID: parent.id, step: 200, weights: Data(repeating: 7, count: 4000), trainerState: Data("s".utf8))
-            try old.updateRun(runID: parent.id, stepsDone: 200)
-            try old.finishRun(runID: parent.id, status: .finished)
-            _ = try old.createRun(NewRun(name: "child", targetSteps: 10, parentRunID: parent.id, parentStep: 200))
-            try old.appendOutput(runID: parent.id, bytes: Array("hello\n".utf8))
-            try old.saveArtifact(runID: parent.id, name: "a.txt", data: Data("a".utf8))
-            try old.registerModelVersion(name: "mnist", runID: parent.id, step: 200, description: "first", aliases: ["champion"])
-            return try Dictionary(uniqueKeysWithValues: tables.map { ($0, try Self.dump(old.database, "SELECT * FROM \($0) ORDER BY 1, 2")) })
+            let parent = try Self.insertRun(old, name: "parent", seed: 1, targetSteps: 200, params: ["lr": .real(0.5), "opt": .text("sgd")], tags: ["k": "v"])
+            try Self.insertPointRows(old, runID: parent, key: "loss", points: (1...200).map { ($0, 1 / Double($0)) })
+            try Self.insertPointRows(old, runID: parent, key: "accuracy", points: (1...200).map { ($0, 0.5) })
+            _ = try old.saveCheckpoint(runID: parent, step: 200, weights: Data(repeating: 7, count: 4000), trainerState: Data("s".utf8))
+            try old.updateRun(runID: parent, stepsDone: 200)
+            try old.finishRun(runID: parent, status: .finished)
+            try Self.insertRun(old, name: "child", targetSteps: 10, parentID: parent, parentStep: 200)
+            try old.appendOutput(runID: parent, bytes: Array("hello\n".utf8))
+            try old.saveArtifact(runID: parent, name: "a.txt", data: Data("a".utf8))
+            // As that nnreg registered a version (today's registerModelVersion reads today's run columns).
+            try old.database.execute(sql: """
+                INSERT INTO models (id, name, description, created_at, last_version) VALUES (1, 'mnist', NULL, 33.5, 1);
+                INSERT INTO model_versions (id, model_id, version, checkpoint_id, run_id, step, weights_sha256, test_accuracy,
+                    description, created_at, created_by, created_host)
+                    SELECT 1, 1, 1, id, run_id, step, weights_sha256, NULL, 'first', 33.5, 'me', 'vm' FROM checkpoints;
+                INSERT INTO model_aliases (model_id, alias, version_id, updated_at) VALUES (1, 'champion', 1, 34.5);
+                INSERT INTO model_history (model_name, action, version, at, "user", host) VALUES ('mnist', 'version_registered', 1, 33.5, 'me', 'vm')
+                """)
+            return try Dictionary(uniqueKeysWithValues: tables.map { ($0, try Self.dump(old.database, "SELECT \(Self.columns(of: $0, runs: "*")) FROM \($0) ORDER BY 1, 2")) })
         }
         func upgradeAndLog(_ store: Store, _ before: [String: [String]]) throws {
             #expect(store.appliedMigrationIDs == Store.knownMigrationIDs.filter { $0 >= "0006" })
-            for table in tables {
-                #expect(try Self.dump(store.database, "SELECT * FROM \(table) ORDER BY 1, 2") == before[table], "\(table) changed")
-            }
+            try Self.expectUnchanged(tables, in: store, before)
             let child = try store.run(reference: "child")
             try store.logStep(runID: child.id, step: 5, metrics: [("loss", 0.25), ("accuracy", 0.75), ("loss", 0.125)])
             #expect(try store.metricHistory(runID: child.id, key: "loss").map(\.value) == [0.125])
@@ -480,19 +541,17 @@ import Testing
         let earlier = { (migrations: [(id: String, sql: String)]) in migrations.filter { $0.id < "0007" } }
         let tables = ["runs", "params", "metric_keys", "metrics", "metric_latest", "checkpoints", "blobs"]  // sorted by their first two columns
         func fill(_ old: Store) throws -> [String: [String]] {
-            let run = try old.createRun(NewRun(name: "stepped", targetSteps: 10_000, params: ["lr": .real(0.5)]))
+            let run = try Self.insertRun(old, name: "stepped", targetSteps: 10_000, params: ["lr": .real(0.5)])
             for step in 1...300 {
-                try old.logStep(runID: run.id, step: step, metrics: [("loss", 1 / Double(step)), ("accuracy", Double(step) / 1_000)],
+                try old.logStep(runID: run, step: step, metrics: [("loss", 1 / Double(step)), ("accuracy", Double(step) / 1_000)],
                                 checkpoint: step == 300 ? (Data(repeating: 3, count: 100), Data("s".utf8)) : nil,
                                 wallTime: Date(timeIntervalSince1970: Double(step)))
             }
-            return try Dictionary(uniqueKeysWithValues: tables.map { ($0, try Self.dump(old.database, "SELECT * FROM \($0) ORDER BY 1, 2")) })
+            return try Dictionary(uniqueKeysWithValues: tables.map { ($0, try Self.dump(old.database, "SELECT \(Self.columns(of: $0, runs: "*")) FROM \($0) ORDER BY 1, 2")) })
         }
         func upgradeAndLog(_ store: Store, _ before: [String: [String]]) throws {
             #expect(store.appliedMigrationIDs == Store.knownMigrationIDs.filter { $0 >= "0007" })
-            for table in tables {
-                #expect(try Self.dump(store.database, "SELECT * FROM \(table) ORDER BY 1, 2") == before[table], "\(table) changed")
-            }
+            try Self.expectUnchanged(tables, in: store, before)
             #expect(try store.check().metricPoints == 600)
             let run = try store.run(reference: "stepped")
             try store.logMetrics(runID: run.id, samples: (301...5_300).map {
@@ -510,5 +569,88 @@ import Testing
             #expect(problems.isEmpty, "\(problems)")
         }
         try Self.upgrade(on: backend, from: earlier, fill: fill, then: upgradeAndLog)
+    }
+
+    /// Every point as `run|key|step|value bits|wall time bits`, read as any schema from 0007 on
+    /// has them (the `metric_points` view, rows and chunks alike).
+    static func pointBits(_ store: Store) throws -> [String] {
+        let statement = try store.database.makeStatement(
+            sql: "SELECT run_id, key_id, step, value, wall_time FROM metric_points ORDER BY run_id, key_id, step")
+        var rows: [String] = []
+        while try statement.step() {
+            rows.append("\(statement.int64(at: 0))|\(statement.int64(at: 1))|\(statement.int64(at: 2))|"
+                + "\(statement.double(at: 3).bitPattern)|\(statement.double(at: 4).bitPattern)")
+        }
+        return rows
+    }
+
+    /// Migration 0008 (experiments; names no longer unique; points keyed by (step, seq)): a store of
+    /// the chunk schema upgrades with every run in `Default` (id 0), names and every other column
+    /// kept, every point kept bit for bit (rows, and on PostgreSQL chunks), and runs still found by
+    /// name; a second run may then take a used name, which then names neither.
+    @Test(arguments: StoreBackend.available)
+    func aStoreOfTheChunkSchemaUpgradesToExperimentsWithEveryRunInDefault(backend: StoreBackend) throws {
+        let earlier = { (migrations: [(id: String, sql: String)]) in migrations.filter { $0.id < "0008" } }
+        let tables = ["runs", "params", "tags", "metric_keys", "metrics", "metric_latest", "checkpoints", "blobs", "evaluations"]
+        let awkward: [Double] = [0.1, 1.0 / 3, -2.5, 1e-310, 5e-324, 1.7976931348623157e308, .infinity, -.infinity, 42]
+        func fill(_ old: Store) throws -> (before: [String: [String]], points: [String], ids: [String: Int64]) {
+            let trained = try Self.insertRun(old, name: "trained", seed: 1, targetSteps: 3_000, params: ["lr": .real(0.5)], tags: ["k": "v"])
+            let forked = try Self.insertRun(old, name: "forked", targetSteps: 10, parentID: trained, parentStep: 2)
+            let gone = try Self.insertRun(old, name: "gone", targetSteps: 1)
+            try old.database.execute(sql: "UPDATE runs SET deleted_at = 99.5 WHERE id = \(gone)")
+            // Bulk points (chunks on PostgreSQL), then steps one at a time among and after them.
+            try old.logMetrics(runID: trained, samples: (1...2_000).map {
+                MetricSample(key: "loss", step: $0, value: 1 / Double($0) + 1e-17 * Double($0), wallTime: Date(timeIntervalSince1970: 1e9 + Double($0) / 7))
+            })
+            try Self.insertPointRows(old, runID: forked, key: "odd", points: awkward.enumerated().map { ($0.offset, $0.element) })
+            for step in 2_001...2_010 {
+                try old.logStep(runID: trained, step: step, metrics: [("loss", Double(step) / 3), ("accuracy", 0.5)],
+                                wallTime: Date(timeIntervalSince1970: 1e9 + Double(step) / 3))
+            }
+            try old.saveCheckpoint(runID: trained, step: 2_010, weights: Data(repeating: 5, count: 300), trainerState: Data("s".utf8))
+            try old.updateRun(runID: trained, stepsDone: 2_010)
+            try old.finishRun(runID: trained, status: .finished)
+            if backend == .postgresql { #expect(try old.database.int64(sql: "SELECT count(*) FROM metric_chunks") == 1) }
+            let before = try Dictionary(uniqueKeysWithValues: tables.map {
+                ($0, try Self.dump(old.database, "SELECT \(Self.columns(of: $0, runs: "*")) FROM \($0) ORDER BY 1, 2"))
+            })
+            return (before, try Self.pointBits(old), ["trained": trained, "forked": forked, "gone": gone])
+        }
+        func upgradeAndCheck(_ store: Store, _ filled: (before: [String: [String]], points: [String], ids: [String: Int64])) throws {
+            #expect(store.appliedMigrationIDs == Store.knownMigrationIDs.filter { $0 >= "0008" })
+            try Self.expectUnchanged(tables, in: store, filled.before)
+            #expect(try Self.pointBits(store) == filled.points)
+            #expect(try store.check().metricPoints == filled.points.count)
+            let curve = try store.metricCurve(runID: filled.ids["forked"]!, key: "odd").map(\.value.bitPattern)
+            #expect(curve == awkward.map(\.bitPattern))
+            // Every run is in Default, which holds them all (the deleted one too).
+            #expect(try Self.dump(store.database, "SELECT DISTINCT experiment_id FROM runs") == ["0"])
+            let experiments = try store.experiments(lifecycle: .all)
+            #expect(experiments.map(\.id) == [0] && experiments[0].name == "Default" && experiments[0].isActive)
+            #expect(experiments[0].runCount == 3)
+            #expect(try store.listRuns(includeDeleted: true).allSatisfy { $0.experimentID == 0 })
+            #expect(try store.listRuns(experimentID: 0).map(\.name) == ["forked", "trained"])
+            for (name, id) in filled.ids {
+                let run = try store.run(reference: name)
+                #expect(run.id == id && run.experimentID == 0 && run.name == name)
+            }
+            // Names are no longer unique: a second "trained" is made, and the name then means neither.
+            let again = try store.createRun(NewRun(name: "trained", targetSteps: 1))
+            #expect(again.experimentID == 0)
+            do {
+                _ = try store.run(reference: "trained")
+                Issue.record("'trained' named one of two runs")
+            } catch StoreError.ambiguousRunName(let name, let runs) {
+                let first = try store.run(id: filled.ids["trained"]!)
+                #expect(name == "trained" && runs.count == 2 && runs[0].hasPrefix(first.uid) && runs[1].hasPrefix(again.uid))
+            }
+            #expect(try store.run(reference: String(again.uid.prefix(8))).id == again.id)
+            // A point at a step that has one now goes after it, as MLflow logs it.
+            try store.appendMetrics(runID: filled.ids["forked"]!, points: [MetricSample(key: "odd", step: 0, value: -1, wallTime: Date())])
+            #expect(try store.metricCurve(runID: filled.ids["forked"]!, key: "odd").prefix(2).map(\.value) == [0.1, -1])
+            let problems = try store.check().problems
+            #expect(problems.isEmpty, "\(problems)")
+        }
+        try Self.upgrade(on: backend, from: earlier, fill: fill, then: upgradeAndCheck)
     }
 }

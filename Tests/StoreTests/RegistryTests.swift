@@ -18,9 +18,21 @@ import Testing
             #expect(named.seed == 7)
             #expect(throws: StoreError.runNotFound("nope")) { try store.run(reference: "nope") }
             #expect(throws: StoreError.runNotFound("4242")) { try store.run(reference: "4242") }
-            #expect(throws: StoreError.duplicateRunName("first-run")) {
-                try store.createRun(NewRun(name: "first-run", targetSteps: 1))
+            // Names may repeat: a second run takes a used name, and the name then means neither.
+            let again = try store.createRun(NewRun(name: "first-run", targetSteps: 1))
+            #expect(again.name == "first-run" && again.uid != named.uid)
+            do {
+                _ = try store.run(reference: "first-run")
+                Issue.record("a name two runs share named one of them")
+            } catch StoreError.ambiguousRunName(let name, let runs) {
+                #expect(name == "first-run" && runs.count == 2)
+                #expect(runs[0].hasPrefix(named.uid) && runs[1].hasPrefix(again.uid), "\(runs)")
+                let message = StoreError.ambiguousRunName(name, runs: runs).description
+                #expect(message.contains(named.uid) && message.contains(again.uid) && message.contains("started"))
             }
+            #expect(try store.run(reference: named.uid) == named)
+            #expect(try store.run(reference: String(again.uid.prefix(8))).id == again.id)
+            #expect(try store.run(reference: String(again.id)).id == again.id)
             #expect(throws: StoreError.invalidRunName("123")) {
                 try store.createRun(NewRun(name: "123", targetSteps: 1))
             }
@@ -113,10 +125,10 @@ import Testing
             let keyID = try #require(try store.metricKeyID("loss", create: false))
             for limit in [333, 7_777, 10_000, 50_000] {
                 var paged: [Int64] = [], values: [Double] = []
-                try store.forEachMetricPage(runID: run.id, keyID: keyID, limit: limit) { steps, pageValues, _ in
-                    #expect(steps.count <= limit)
-                    paged += steps
-                    values += pageValues
+                try store.forEachMetricPage(runID: run.id, keyID: keyID, limit: limit) { page in
+                    #expect(page.count <= limit && page.seqs.allSatisfy { $0 == 0 })
+                    paged += page.steps
+                    values += page.values
                 }
                 #expect(paged == history.map { Int64($0.step) } && values == history.map(\.value), "pages of \(limit)")
             }
