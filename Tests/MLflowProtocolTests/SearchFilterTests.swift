@@ -195,8 +195,8 @@ import Testing
         ("attributes.lifecycle_stage = 'active'", "Invalid attribute key 'lifecycle_stage' specified."),
         ("attributes.duration > 5", "Invalid attribute key 'duration' specified."),
         ("attributes.experiment_id = '1'", "Invalid attribute key 'experiment_id' specified."),
-        ("dataset.name = 'x'", "Filtering on dataset attributes ('dataset.name') is not supported"),
-        ("datasets.digest IN ('a')", "Filtering on dataset attributes"),
+        ("dataset.size = 'x'", "Invalid dataset key 'size'"),
+        ("datasets.digest IN 'a'", "Expected a quoted string value (or a list with IN) for dataset attribute 'digest'"),
         ("foo.bar = 'x'", "Invalid entity type 'foo'. Valid values are ['metric', 'parameter', 'tag', 'attribute', 'dataset']"),
         ("METRICS.a > 1", "Invalid entity type 'METRICS'"),
         ("\"tags\".a = 'x'", "Invalid entity type '\"tags\"'"),
@@ -334,3 +334,11 @@ import Testing
         #expect(orderRefusal(clauses)?.contains("more than 100") == true)
     }
 }
+
+@Test func datasetTermsNameTheRunsInputs() throws {
+    #expect(try SearchFilter.parse("datasets.name = 'mnist' AND dataset.context IN ('train', 'eval')") == [
+        RunSearch.Condition(.dataset("name"), .equal, .text("mnist")),
+        RunSearch.Condition(.dataset("context"), .isIn, .list(["train", "eval"])),
+    ])
+}
+

@@ -30,13 +30,15 @@ final class ServeHarness {
         throw CommandLineHarness.Failure(description: "nnreg serve did not start: \(cli.output(of: process)) \(cli.errors(of: process))")
     }
 
-    /// GET (or another method) with curl, the way any HTTP client would: status code and body.
-    func fetch(_ path: String, method: String = "GET") throws -> (status: Int, body: String) {
+    /// GET (or another method) with curl, the way any HTTP client would: status code and body;
+    /// `body` is sent as the request's (`@FILE` sends a file), with `headers` ("Name: value").
+    func fetch(_ path: String, method: String = "GET", body: String? = nil, headers: [String] = []) throws -> (status: Int, body: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
         // HEAD with -I: curl -X HEAD would wait for the body the headers announce.
         let verb = method == "HEAD" ? ["-I"] : ["-X", method]
-        process.arguments = ["-s", "-S", "--path-as-is", "--max-time", "30"] + verb + ["-o", "-", "-w", "\n%{http_code}", url + path]
+        let sent = (body.map { ["--data-binary", $0] } ?? []) + headers.flatMap { ["-H", $0] }
+        process.arguments = ["-s", "-S", "--path-as-is", "--max-time", "30"] + verb + sent + ["-o", "-", "-w", "\n%{http_code}", url + path]
         let output = Pipe()
         process.standardOutput = output
         try process.run()
