@@ -30,7 +30,7 @@ extension Store {
         }
     }
     static let replaceMetricSQL =
-        "ON CONFLICT (run_id, key_id, step) DO UPDATE SET value = excluded.value, wall_time = excluded.wall_time"
+        "ON CONFLICT (run_id, key_id, step, seq) DO UPDATE SET value = excluded.value, wall_time = excluded.wall_time"
     /// PostgreSQL's bulk path: one statement carries the whole batch as four arrays.
     static let insertMetricArraysSQL = """
         INSERT INTO metrics (run_id, key_id, step, value, wall_time)

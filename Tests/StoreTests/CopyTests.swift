@@ -155,6 +155,8 @@ struct CopyPair: Sendable, CustomStringConvertible {
                 rows.append((0..<statement.columnCount).map { column -> String in
                     // A param's value as the Store reads it (PostgreSQL keeps it as typed text).
                     if table == "params" && column == 2 { return "p\(Store.readParam(statement, at: 2))" }
+                    // A point's NaN: NULL on SQLite, a NaN of any payload on PostgreSQL.
+                    if table == "metrics" && column == 4 && statement.metricValue(at: 4).isNaN { return "nan" }
                     switch statement.columnType(at: column) {
                     case 1: return "i\(statement.int64(at: column))"
                     case 2: return "r\(statement.double(at: column).bitPattern)"
