@@ -5,7 +5,7 @@ NNREG_DB ?= nnreg.sqlite
 APT_PACKAGES := libsqlite3-dev zlib1g-dev pkg-config sqlite3 curl python3-pip chromium chromium-driver
 export NNREG_DATA
 
-.PHONY: demo test deps data build bench bench-postgres torture clean fuzz venv examples
+.PHONY: demo test deps data build bench bench-postgres torture clean fuzz venv venv-mlflow-server examples
 
 demo: deps data build
 	.build/release/nnreg train --db $(NNREG_DB) --data $(NNREG_DATA)
@@ -74,11 +74,26 @@ clean:
 	rm -rf .build
 
 # The reference readers the interoperability tests run exported files through (numpy, safetensors,
-# onnx, onnxruntime), in a virtual environment of the project's own.
+# onnx, onnxruntime), in a virtual environment of the project's own. The MLflow tests drive
+# `nnreg serve --allow-writes` with the stock client, pinned because its REST calls change between
+# releases (3.x added logged models); mlflow-skinny is the client without the server, and
+# mlflow.pyfunc.load_model imports pandas, which skinny does not pull in.
 VENV := .venv
-PEER_PACKAGES := numpy safetensors onnx onnxruntime selenium
+MLFLOW_VERSION := 3.17.2
+PEER_PACKAGES := numpy safetensors onnx onnxruntime selenium mlflow-skinny==$(MLFLOW_VERSION) pandas==3.1.1
 venv: $(VENV)/.installed
 $(VENV)/.installed: Makefile
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check $(PEER_PACKAGES)
+	touch $@
+
+# MLflow's own tracking server, for side-by-side benchmarks with `nnreg serve` only (no test needs
+# it): the full mlflow package, in an environment of its own so that its many dependencies never
+# reach the peers' one. Start it with .venv-mlflow/bin/mlflow server --backend-store-uri
+# sqlite:///PATH --artifacts-destination DIR --serve-artifacts --host 127.0.0.1 --port PORT.
+MLFLOW_VENV := .venv-mlflow
+venv-mlflow-server: $(MLFLOW_VENV)/.installed
+$(MLFLOW_VENV)/.installed: Makefile
+	python3 -m venv $(MLFLOW_VENV)
+	$(MLFLOW_VENV)/bin/pip install --quiet --disable-pip-version-check mlflow==$(MLFLOW_VERSION)
 	touch $@
