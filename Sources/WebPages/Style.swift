@@ -17,6 +17,8 @@ enum Style {
         .meta{color:var(--muted)}.diff{background:#fff8c5}.error{color:#a40e26;font-weight:600}
         form.filter{display:flex;gap:8px;align-items:center;flex-wrap:wrap;margin:8px 0}form.filter input[type=text]{width:480px;font:13px ui-monospace,monospace;padding:4px}
         .pager{display:flex;gap:12px;margin:8px 0}
+        nav.experiments{flex-wrap:wrap;gap:6px 14px;padding:4px 0;border:0;background:none}nav.experiments a{color:var(--accent)}
+        nav.experiments a[aria-current]{color:var(--fg);font-weight:600;border-bottom:2px solid var(--accent)}
         figure.chart{margin:8px 0 16px;display:inline-block;vertical-align:top}svg.chart{background:#fff;max-width:100%;height:auto}
         svg.chart .plot{fill:none;stroke:var(--line)}svg.chart .grid{stroke:#eef1f4}svg.chart .tick,svg.chart .axis{font-size:11px;fill:var(--muted)}
         svg.chart .title{font-size:13px;font-weight:600;fill:var(--fg)}svg.chart path.series{fill:none;stroke-width:1.6}

@@ -104,6 +104,54 @@ import RunQuery
         }
     }
 
+    /// The runs page of one experiment (`/?experiment=ID`): its runs only, whether SQL filters them
+    /// or Swift does (a name), with the switch above listing every experiment with the runs it
+    /// shows, the chosen one marked, links keeping the filter; an unknown id is a message.
+    @Test func theRunsPageShowsOneExperimentAndSwitchesBetweenThem() throws {
+        try withStore { store, _ in
+            #expect(try RunsPage.load(store, .init()).html().contains("class=\"experiments\"") == false)  // Default alone: no switch
+            let grid = try store.createExperiment(name: "grid <1>")
+            var ids: [Int64: [Int64]] = [0: [], grid.id: []]
+            for index in 0..<9 {
+                var newRun = NewRun(name: "r\(index)", targetSteps: 10, params: ["batch_size": .int(index % 2 == 0 ? 256 : 128)])
+                newRun.experimentID = index % 3 == 0 ? 0 : grid.id
+                let run = try store.createRun(newRun)
+                try store.logMetrics(runID: run.id, step: 1, values: [("loss", Double(index))])
+                ids[newRun.experimentID, default: []].insert(run.id, at: 0)
+            }
+            let reader = try Store(readingOnly: store.path)
+            let chosen = try RunsPage.load(reader, .init(experimentID: grid.id))
+            #expect(chosen.runs.map(\.id) == ids[grid.id] && chosen.total == 6 && chosen.errorMessage == nil)
+            #expect(try RunsPage.load(reader, .init(experimentID: 0)).runs.map(\.id) == ids[0])
+            #expect(try RunsPage.load(reader, .init()).total == 9)
+            // Filtered in SQL (a param) and in Swift (a name), within the experiment either way.
+            #expect(try RunQuery(where: "batch_size = 256").page(in: reader, offset: 0, limit: 50, experimentID: grid.id)?.total == 3)
+            let inSQL = try RunsPage.load(reader, .init(filter: "batch_size = 256", experimentID: grid.id))
+            #expect(Set(inSQL.runs.map(\.id)) == Set(ids[grid.id]!).intersection(try reader.listRuns().filter { $0.params["batch_size"] == .int(256) }.map(\.id)))
+            let inSwift = try RunsPage.load(reader, .init(filter: "name = 'r1' or name = 'r3'", experimentID: grid.id))
+            #expect(inSwift.runs.map(\.name) == ["r1"] && inSwift.total == 1)
+
+            let html = chosen.html()
+            #expect(html.contains("<nav class=\"experiments\" aria-label=\"experiments\">"))
+            #expect(html.contains("<a href=\"/?sort=id&amp;dir=desc&amp;page=1\">all <span class=\"meta\">9</span></a>"))
+            #expect(html.contains("<a href=\"/?experiment=0&amp;sort=id&amp;dir=desc&amp;page=1\">Default <span class=\"meta\">3</span></a>"))
+            #expect(html.contains("<a href=\"/?experiment=\(grid.id)&amp;sort=id&amp;dir=desc&amp;page=1\" aria-current=\"page\">grid &lt;1&gt; <span class=\"meta\">6</span></a>"))
+            #expect(html.contains("<input type=\"hidden\" name=\"experiment\" value=\"\(grid.id)\">"))
+            #expect(!html.contains("<script src=\"http") && !html.contains("href=\"http"))
+            let filtered = try RunsPage.load(reader, .init(filter: "loss > 2", sortField: "loss", experimentID: grid.id)).html()
+            #expect(filtered.contains("href=\"/?experiment=0&amp;where=loss%20%3E%202&amp;sort=loss&amp;dir=desc&amp;page=1\""))
+            // A deleted experiment leaves the switch and "all" with its runs, unless it is the one chosen.
+            try store.deleteExperiment(id: grid.id)
+            let after = try Store(readingOnly: store.path)
+            #expect(try RunsPage.load(after, .init()).total == 3)
+            let deleted = try RunsPage.load(after, .init(experimentID: grid.id))
+            #expect(deleted.total == 6 && deleted.html().contains("grid &lt;1&gt; (deleted)"))
+            #expect(!(try RunsPage.load(after, .init()).html().contains("grid &lt;1&gt;")))
+            let unknown = try RunsPage.load(after, .init(experimentID: 4242))
+            #expect(unknown.runs.isEmpty && unknown.errorMessage == "No experiment 4242.")
+        }
+    }
+
     @Test func fiftyCurvesGetFiftyStyles() {
         #expect(Set((0..<50).map { "\(Palette.style($0))" }).count == 50)
         #expect((0..<49).allSatisfy { Palette.style($0).dash != Palette.style($0 + 1).dash })
