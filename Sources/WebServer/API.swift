@@ -5,7 +5,7 @@ import Store
 
 /// `/api/…`: the CLI's `--json` over HTTP, read-only.
 ///
-/// - `GET /api/runs?where=&sort=&dir=&limit=&offset=` — `nnreg list --json` (limit ≤ 1000, default 100)
+/// - `GET /api/runs?where=&sort=&dir=&limit=&offset=&experiment=` — `nnreg list --json` (limit ≤ 1000, default 100)
 /// - `GET /api/runs/ID` — `nnreg show --json`
 /// - `GET /api/runs/ID/metrics?key=loss` — `{"run_id", "key", "points": [[step, value], …]}`; without `key`, every metric
 /// - `GET /api/models` — `nnreg model list --json`; `GET /api/models/NAME` — `nnreg model show --json`
@@ -20,6 +20,8 @@ struct API {
             let query = QueryString(request.uri.query)
             let limit = max(1, min(query["limit"].flatMap(Int.init) ?? 100, Self.maxLimit))
             let offset = max(0, query["offset"].flatMap(Int.init) ?? 0)
+            let experimentID = query["experiment"].flatMap(Int64.init)
+            if let experimentID { _ = try store.experiment(id: experimentID) }  // an unknown one: experimentNotFound
             let runQuery: RunQuery
             do {
                 runQuery = try RunQuery(where: query["where"].map { String($0.prefix(2_000)) },
@@ -29,11 +31,11 @@ struct API {
             }
             let now = Date()
             // Filtered in SQL when the store answers exactly, the page's runs then read by id.
-            if let page = try runQuery.page(in: store, offset: offset, limit: limit) {
-                return try page.ids.compactMap { try store.listRuns(ids: $0...$0).first }.map { RunListing($0, now: now) }
+            if let page = try runQuery.page(in: store, offset: offset, limit: limit, experimentID: experimentID) {
+                return try page.ids.compactMap { try store.listRuns(ids: $0...$0, experimentID: experimentID).first }.map { RunListing($0, now: now) }
             }
             let matching: [RunSummary]
-            do { matching = try runQuery.apply(to: try store.listRuns(), now: now) } catch let error as RunQuery.UnknownField {
+            do { matching = try runQuery.apply(to: try store.listRuns(experimentID: experimentID), now: now) } catch let error as RunQuery.UnknownField {
                 throw HTTPError(.badRequest, message: "\(error)")
             }
             return Array(matching.dropFirst(offset).prefix(limit)).map { RunListing($0, now: now) }

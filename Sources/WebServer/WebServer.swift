@@ -43,7 +43,7 @@ public struct WebServer: Sendable {
             let runs = try RunsPage.load(store, RunsPage.Request(
                 filter: query["where"] ?? "", sortField: query["sort"].flatMap { $0.isEmpty ? nil : $0 } ?? "id",
                 isDescending: query["dir"] != "asc", page: query["page"].flatMap(Int.init) ?? 1,
-                perPage: query["per"].flatMap(Int.init) ?? 50))
+                perPage: query["per"].flatMap(Int.init) ?? 50, experimentID: query["experiment"].flatMap(Int64.init)))
             return (runs.errorMessage == nil ? .ok : .badRequest, runs.html())
         } }
         router.get("/runs/:id") { request, context in try self.page(request) { store in
@@ -109,7 +109,7 @@ public struct WebServer: Sendable {
 
     static func status(of error: StoreError) -> HTTPResponse.Status {
         switch error {
-        case .runNotFound, .modelNotFound, .modelVersionNotFound, .aliasNotFound, .checkpointNotFound: return .notFound
+        case .runNotFound, .modelNotFound, .modelVersionNotFound, .aliasNotFound, .checkpointNotFound, .experimentNotFound: return .notFound
         case .busy: return .serviceUnavailable
         default: return .internalServerError
         }
