@@ -37,18 +37,7 @@ extension Store {
                     try insert.execute()
                 }
             }
-            let now = Date()
-            let statement = try database.cachedStatement(
-                sql: "INSERT INTO artifacts (run_id, name, sha256, size, created_at) VALUES (?, ?, ?, ?, ?) "
-                    + "ON CONFLICT (run_id, name) DO UPDATE SET sha256 = excluded.sha256, size = excluded.size, "
-                    + "created_at = excluded.created_at")
-            try statement.bind(runID, at: 1)
-            try statement.bind(name, at: 2)
-            try statement.bind(sha256, at: 3)
-            try statement.bind(size, at: 4)
-            try statement.bind(now, at: 5)
-            try statement.execute()
-            return ArtifactInfo(name: name, sha256: sha256, size: size, createdAt: now)
+            return try recordArtifactRow(runID: runID, name: name, sha256: sha256, size: size)
         }
     }
 

@@ -26,19 +26,25 @@ extension Store {
         try inTransaction {
             try requireRun(runID)
             let sha256 = try putBlob(data)
-            let now = Date()
-            let statement = try database.cachedStatement(
-                sql: "INSERT INTO artifacts (run_id, name, sha256, size, created_at) VALUES (?, ?, ?, ?, ?) "
-                    + "ON CONFLICT (run_id, name) DO UPDATE SET sha256 = excluded.sha256, size = excluded.size, "
-                    + "created_at = excluded.created_at")
-            try statement.bind(runID, at: 1)
-            try statement.bind(name, at: 2)
-            try statement.bind(sha256, at: 3)
-            try statement.bind(data.count, at: 4)
-            try statement.bind(now, at: 5)
-            try statement.execute()
-            return ArtifactInfo(name: name, sha256: sha256, size: data.count, createdAt: now)
+            return try recordArtifactRow(runID: runID, name: name, sha256: sha256, size: data.count)
         }
+    }
+
+    /// The run's artifact `name` as the file whose SHA-256 is `sha256`, replacing an earlier one of
+    /// that name (call inside a transaction, once its bytes are stored).
+    func recordArtifactRow(runID: Int64, name: String, sha256: String, size: Int) throws -> ArtifactInfo {
+        let now = Date()
+        let statement = try database.cachedStatement(
+            sql: "INSERT INTO artifacts (run_id, name, sha256, size, created_at) VALUES (?, ?, ?, ?, ?) "
+                + "ON CONFLICT (run_id, name) DO UPDATE SET sha256 = excluded.sha256, size = excluded.size, "
+                + "created_at = excluded.created_at")
+        try statement.bind(runID, at: 1)
+        try statement.bind(name, at: 2)
+        try statement.bind(sha256, at: 3)
+        try statement.bind(size, at: 4)
+        try statement.bind(now, at: 5)
+        try statement.execute()
+        return ArtifactInfo(name: name, sha256: sha256, size: size, createdAt: now)
     }
 
     /// A run's artifacts by name (their bytes are not read).
