@@ -40,12 +40,13 @@ public struct MLflowError: Error, Sendable, CustomStringConvertible {
     init(_ error: StoreError) {
         switch error {
         case .runNotFound, .experimentNotFound, .modelNotFound, .modelVersionNotFound, .aliasNotFound, .tagNotFound,
-             .artifactNotFound, .checkpointNotFound, .referenceNotFound:
+             .artifactNotFound, .checkpointNotFound, .referenceNotFound, .loggedModelNotFound:
             self = .notFound(error.description)
-        case .duplicateExperimentName, .duplicateRunName:
+        case .duplicateExperimentName, .duplicateRunName, .duplicateModelName:
             self = .exists(error.description)
         case .invalidRunName, .invalidExperimentName, .invalidModelName, .invalidAlias, .experimentIsDeleted,
-             .defaultExperimentIsPermanent, .invalidSearch, .ambiguousRunName, .ambiguousReference, .versionHasAliases:
+             .defaultExperimentIsPermanent, .invalidSearch, .ambiguousRunName, .ambiguousReference, .versionHasAliases,
+             .versionIsNotACheckpoint:
             self = .invalid(error.description)
         case .busy:
             self = .init(code: "TEMPORARILY_UNAVAILABLE", message: error.description, status: .serviceUnavailable)

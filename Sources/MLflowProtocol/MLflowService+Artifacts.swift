@@ -30,27 +30,43 @@ extension MLflowService {
         do { return try await body() } catch { return Self.errorResponse(error) }
     }
 
-    /// `EXPERIMENT/RUN_ID/artifacts[/PATH]` → the run and the artifact path in it ("" for the root).
-    private func locate(_ path: String, store: Store) throws -> (run: Run, name: String) {
-        let parts = path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-        guard parts.count >= 3, parts[2] == "artifacts", !parts.contains(".."), !parts.dropFirst(3).contains("") || parts.count == 4 && parts[3].isEmpty
-        else { throw MLflowError.invalid("Artifact path '\(path.prefix(200))' is not EXPERIMENT_ID/RUN_ID/artifacts/PATH.") }
-        let run: Run
-        do {
-            run = try store.run(uid: parts[1])
-        } catch StoreError.runNotFound {
-            throw MLflowError.notFound("No run \(parts[1]) for artifact path '\(path.prefix(200))'.")
+    /// `EXPERIMENT/RUN_ID/artifacts[/PATH]` (a run's) or `EXPERIMENT/models/MODEL_ID/artifacts[/PATH]`
+    /// (a logged model's) → whose files, a name for errors, whether it is deleted, and the path in
+    /// it ("" for the root).
+    private func locate(_ path: String, store: Store) throws -> (owner: ArtifactOwner, label: String, isDeleted: Bool, name: String) {
+        var parts = path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        let isModel = parts.count >= 4 && parts[1] == "models"
+        if isModel { parts.remove(at: 1) }
+        guard parts.count >= 3, parts[2] == "artifacts", !parts.contains(".."),
+              !parts.dropFirst(3).contains("") || parts.count == 4 && parts[3].isEmpty
+        else {
+            throw MLflowError.invalid(
+                "Artifact path '\(path.prefix(200))' is not EXPERIMENT_ID/RUN_ID/artifacts/PATH or EXPERIMENT_ID/models/MODEL_ID/artifacts/PATH.")
         }
-        return (run, parts.dropFirst(3).joined(separator: "/"))
+        let name = parts.dropFirst(3).joined(separator: "/")
+        if isModel {
+            do {
+                let model = try store.loggedModel(id: parts[1])
+                return (.loggedModel(model.id), "logged model \(model.id)", model.deletedAt != nil, name)
+            } catch StoreError.loggedModelNotFound {
+                throw MLflowError.notFound("No logged model \(parts[1].prefix(40)) for artifact path '\(path.prefix(200))'.")
+            }
+        }
+        do {
+            let run = try store.run(uid: parts[1])
+            return (.run(run.id), "run \(run.uid)", run.deletedAt != nil, name)
+        } catch StoreError.runNotFound {
+            throw MLflowError.notFound("No run \(parts[1].prefix(40)) for artifact path '\(path.prefix(200))'.")
+        }
     }
 
     func listArtifacts(_ request: Request) throws -> Response {
         let path = Self.queryItems(request.uri.query).first { $0.0 == "path" }?.1 ?? ""
         let listing = try gate.withStore { store -> [(path: String, isDirectory: Bool, size: Int)] in
-            let (run, folder) = try locate(path, store: store)
-            let prefix = folder.isEmpty ? "" : folder + "/"
+            let place = try locate(path, store: store)
+            let prefix = place.name.isEmpty ? "" : place.name + "/"
             var entries: [String: (Bool, Int)] = [:]
-            for artifact in try store.artifacts(runID: run.id) where artifact.name.hasPrefix(prefix) {
+            for artifact in try store.artifacts(of: place.owner) where artifact.name.hasPrefix(prefix) {
                 let rest = artifact.name.dropFirst(prefix.count)
                 if let slash = rest.firstIndex(of: "/") {
                     entries[String(rest[..<slash])] = (true, 0)
@@ -78,20 +94,20 @@ extension MLflowService {
     }
 
     func download(_ path: String) throws -> Response {
-        let (runID, name, pieces, size) = try gate.withStore { store -> (Int64, String, [String], Int) in
-            let (run, name) = try locate(path, store: store)
+        let (owner, name, pieces, size) = try gate.withStore { store -> (ArtifactOwner, String, [String], Int) in
+            let place = try locate(path, store: store)
             do {
-                let pieces = try store.artifactPieces(runID: run.id, name: name)
-                let size = try store.artifacts(runID: run.id).first { $0.name == name }?.size ?? 0
-                return (run.id, name, pieces, size)
+                let pieces = try store.artifactPieces(of: place.owner, name: place.name)
+                let size = try store.artifacts(of: place.owner).first { $0.name == place.name }?.size ?? 0
+                return (place.owner, place.name, pieces, size)
             } catch StoreError.artifactNotFound {
-                throw MLflowError.notFound("No artifact '\(name)' in run \(run.uid).")
+                throw MLflowError.notFound("No artifact '\(place.name.prefix(200))' in \(place.label).")
             }
         }
         let gate = self.gate
         let body = ResponseBody(contentLength: size) { writer in
             for piece in pieces {
-                let bytes = try gate.withStore { try $0.artifactPiece(piece, runID: runID, name: name) }
+                let bytes = try gate.withStore { try $0.artifactPiece(piece, of: owner, name: name) }
                 try await writer.write(ByteBuffer(bytes: bytes))
             }
             try await writer.finish(nil)
@@ -99,34 +115,42 @@ extension MLflowService {
         return Response(status: .ok, headers: [.contentType: "application/octet-stream"], body: body)
     }
 
+    /// Streams the body into pieces of `Store.artifactPieceBytes`, each stored as it fills, and
+    /// hashes the whole as it passes; the file is recorded once every piece is in. At most one
+    /// piece is held in memory.
     func upload(_ path: String, body: RequestBody) async throws -> Response {
-        let (runID, name) = try gate.withStore { store -> (Int64, String) in
-            let (run, name) = try locate(path, store: store)
-            guard !name.isEmpty else { throw MLflowError.invalid("An upload needs a file path after 'artifacts/'.") }
-            guard run.deletedAt == nil else { throw MLflowError.invalid("The run \(run.uid) is deleted.") }
-            return (run.id, name)
+        let (owner, name) = try gate.withStore { store -> (ArtifactOwner, String) in
+            let place = try locate(path, store: store)
+            guard !place.name.isEmpty else { throw MLflowError.invalid("An upload needs a file path after 'artifacts/'.") }
+            guard !place.isDeleted else { throw MLflowError.invalid("The \(place.label) is deleted.") }
+            return (place.owner, place.name)
         }
         var hasher = SHA256()
-        var pending = Data()
+        var pending = Data(capacity: Store.artifactPieceBytes)
         var pieces: [(sha256: String, size: Int)] = []
         var size = 0
         func store(_ piece: Data) throws {
             pieces.append((try gate.withStore { try $0.putArtifactPiece(piece) }, piece.count))
         }
         for try await buffer in body {
-            buffer.withUnsafeReadableBytes { raw in
+            try buffer.withUnsafeReadableBytes { raw in
                 hasher.update(bufferPointer: raw)
-                pending.append(contentsOf: raw)
+                var rest = raw[...]
+                while !rest.isEmpty {
+                    let take = min(rest.count, Store.artifactPieceBytes - pending.count)
+                    pending.append(contentsOf: rest.prefix(take))
+                    rest = rest.dropFirst(take)
+                    if pending.count == Store.artifactPieceBytes {
+                        try store(pending)
+                        pending.removeAll(keepingCapacity: true)
+                    }
+                }
             }
             size += buffer.readableBytes
-            while pending.count >= Store.artifactPieceBytes {
-                try store(pending.prefix(Store.artifactPieceBytes))
-                pending.removeFirst(Store.artifactPieceBytes)
-            }
         }
         if !pending.isEmpty || pieces.isEmpty { try store(pending) }
         let sha256 = hasher.finalize().map { String(format: "%02x", $0) }.joined()
-        _ = try gate.withStore { try $0.recordArtifact(runID: runID, name: name, sha256: sha256, size: size, pieces: pieces) }
+        _ = try gate.withStore { try $0.recordArtifact(owner: owner, name: name, sha256: sha256, size: size, pieces: pieces) }
         return Self.json(.ok, Array("{}".utf8))
     }
 }

@@ -64,19 +64,20 @@ extension MLflowService {
         }
         add("experiments/search", [.get, .post], false) { call, store in
             let view = try Self.lifecycle(try call.optionalString("view_type"))
-            let filter = try ExperimentFilter(try call.optionalString("filter") ?? "")
-            var found = try store.experiments(lifecycle: view).filter(filter.matches)
-            let orders = try call.strings("order_by")
-            for order in orders where !ExperimentFilter.isValidOrder(order) {
-                throw MLflowError.invalid("Invalid order_by clause '\(order)'.")
+            let filter = try TermFilter(
+                try call.optionalString("filter") ?? "",
+                attributes: ["name": .text, "creation_time": .number, "last_update_time": .number])
+            var found = try store.experiments(lifecycle: view).filter { experiment in
+                filter.matches({ Self.attribute($0, of: experiment) }, tags: experiment.tags)
             }
-            found.sort { left, right in
-                for order in orders {
-                    if let answer = ExperimentFilter.compare(left, right, order: order) { return answer }
-                }
-                if left.createdAt != right.createdAt { return left.createdAt > right.createdAt }
-                return left.id > right.id
-            }
+            try TermFilter.sort(
+                &found, clauses: try call.strings("order_by"), fields: ["name", "experiment_id", "creation_time", "last_update_time"],
+                key: { experiment, field in
+                    field == "experiment_id" ? .number(Double(experiment.id)) : Self.attribute(field, of: experiment)
+                },
+                fallback: { left, right in
+                    left.createdAt != right.createdAt ? left.createdAt > right.createdAt : left.id > right.id
+                })
             let offset = try call.optionalString("page_token").map(Self.offset) ?? 0
             let limit = Int(try call.optionalInt64("max_results") ?? 1_000)
             guard (1...50_000).contains(limit) else { throw MLflowError.invalid("Invalid value \(limit) for parameter 'max_results': it must be between 1 and 50000.") }
@@ -90,6 +91,15 @@ extension MLflowService {
             if offset + page.count < found.count { writer.field("next_page_token", Self.token(offset: offset + page.count)) }
             writer.closeObject()
             return writer
+        }
+    }
+
+    static func attribute(_ name: String, of experiment: Experiment) -> TermFilter.Value? {
+        switch name {
+        case "name": return .text(experiment.name)
+        case "creation_time": return .number(Double(milliseconds(experiment.createdAt)))
+        case "last_update_time": return .number(Double(milliseconds(experiment.updatedAt)))
+        default: return nil
         }
     }
 

@@ -30,8 +30,8 @@ public struct RunDetail: Encodable {
         enum CodingKeys: String, CodingKey { case arguments, cwd, gitCommit = "git_commit", gitDirty = "git_dirty", exitCode = "exit_code" }
     }
     struct VersionEntry: Encodable {
-        let model: String; let version: Int; let step: Int; let aliases: [String]; let weightsSHA256: String
-        enum CodingKeys: String, CodingKey { case model, version, step, aliases, weightsSHA256 = "weights_sha256" }
+        let model: String; let version: Int; let step: Int?; let aliases: [String]; let weightsSHA256: String?; let source: String?
+        enum CodingKeys: String, CodingKey { case model, version, step, aliases, weightsSHA256 = "weights_sha256", source }
     }
 
     struct Parent: Encodable { let runID: Int64; let name: String?; let step: Int?
@@ -88,7 +88,9 @@ public struct RunDetail: Encodable {
         }
         try container.encode(artifacts, forKey: .artifacts)
         try container.encode(modelVersions.map {
-            VersionEntry(model: $0.modelName, version: $0.version, step: $0.step, aliases: $0.aliases, weightsSHA256: $0.weightsSHA256)
+            VersionEntry(
+                model: $0.modelName, version: $0.version, step: $0.step, aliases: $0.aliases, weightsSHA256: $0.weightsSHA256,
+                source: $0.source)
         }, forKey: .modelVersions)
         if let parentID = run.parentRunID {
             try container.encode(Parent(runID: parentID, name: parentName, step: run.parentStep), forKey: .parent)

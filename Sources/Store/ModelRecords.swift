@@ -10,6 +10,8 @@ public struct RegisteredModel: Sendable, Equatable, Codable, Identifiable {
     public let description: String?
     /// When it was created.
     public let createdAt: Date
+    /// When it, its tags or its versions last changed.
+    public let updatedAt: Date
     /// Versions that exist now (deleted ones are gone; their numbers are never given again).
     public let versionCount: Int
     /// The highest existing version number, or nil when none is left.
@@ -20,7 +22,8 @@ public struct RegisteredModel: Sendable, Equatable, Codable, Identifiable {
     public let tags: [String: String]
 }
 
-/// One version of a model: a checkpoint, with what was known of it when it was registered.
+/// One version of a model: a checkpoint, with what was known of it when it was registered, or (made
+/// through MLflow's API) files the API names by `source`.
 public struct ModelVersion: Sendable, Equatable, Codable, Identifiable {
     /// The version's row number in the store.
     public let id: Int64
@@ -30,14 +33,21 @@ public struct ModelVersion: Sendable, Equatable, Codable, Identifiable {
     public let modelName: String
     /// Its number within the model (1, 2, …).
     public let version: Int
-    /// The checkpoint it is.
-    public let checkpointID: Int64
-    /// The run that made the checkpoint.
-    public let runID: Int64
+    /// The checkpoint it is; nil for a version of files the MLflow API named (`source`).
+    public let checkpointID: Int64?
+    /// The run that made it (for a version made through the API, the run it names, if any).
+    public let runID: Int64?
+    /// That run's uid.
+    public let runUID: String?
     /// The checkpoint's step.
-    public let step: Int
+    public let step: Int?
     /// SHA-256 of its weights.
-    public let weightsSHA256: String
+    public let weightsSHA256: String?
+    /// Where its files are, as the MLflow API gave it (`runs:/ID/path`, `mlflow-artifacts:/…`,
+    /// `models:/m-…`); nil for a checkpoint.
+    public let source: String?
+    /// The MLflow logged model it was made from, if any.
+    public let loggedModelID: String?
     /// The dataset its run trained on.
     public let datasetName: String?
     /// The SHA-256 identifying that dataset.
@@ -49,6 +59,8 @@ public struct ModelVersion: Sendable, Equatable, Codable, Identifiable {
     public let description: String?
     /// When it was registered.
     public let createdAt: Date
+    /// When its description or tags last changed.
+    public let updatedAt: Date
     /// OS user and host that registered it.
     public let createdBy: String
     /// The host it was registered from.
@@ -60,6 +72,28 @@ public struct ModelVersion: Sendable, Equatable, Codable, Identifiable {
 
     /// `NAME:vN`.
     public var reference: String { "\(modelName):v\(version)" }
+
+    func with(aliases: [String], tags: [String: String]) -> ModelVersion {
+        ModelVersion(
+            id: id, modelID: modelID, modelName: modelName, version: version, checkpointID: checkpointID, runID: runID,
+            runUID: runUID, step: step, weightsSHA256: weightsSHA256, source: source, loggedModelID: loggedModelID,
+            datasetName: datasetName, datasetSHA256: datasetSHA256, testAccuracy: testAccuracy, description: description,
+            createdAt: createdAt, updatedAt: updatedAt, createdBy: createdBy, createdHost: createdHost, aliases: aliases, tags: tags)
+    }
+
+    /// Where it came from, as the history says it: `run 3 step 1000 weights …` or `source runs:/…`.
+    public var origin: String {
+        if let runID, let step, let weightsSHA256 { return "run \(runID) step \(step) weights \(weightsSHA256)" }
+        return "source \(source ?? "?")"
+    }
+
+    /// The checkpoint this version is, or `versionIsNotACheckpoint` for files the MLflow API named.
+    public func requireCheckpoint() throws -> (runID: Int64, step: Int, checkpointID: Int64, weightsSHA256: String) {
+        guard let checkpointID, let runID, let step, let weightsSHA256 else {
+            throw StoreError.versionIsNotACheckpoint(reference: reference, source: source ?? "?")
+        }
+        return (runID, step, checkpointID, weightsSHA256)
+    }
 }
 
 /// One entry of a model's append-only history.
@@ -68,7 +102,7 @@ public struct ModelHistoryEntry: Sendable, Equatable, Codable, Identifiable {
     public enum Action: String, Sendable, Equatable, Codable {
         case modelCreated = "model_created", versionRegistered = "version_registered", aliasSet = "alias_set"
         case aliasMoved = "alias_moved", aliasRemoved = "alias_removed", versionDeleted = "version_deleted"
-        case modelDeleted = "model_deleted"
+        case modelDeleted = "model_deleted", modelRenamed = "model_renamed"
     }
 
     public let id: Int64
@@ -96,6 +130,7 @@ public struct ModelHistoryEntry: Sendable, Equatable, Codable, Identifiable {
         case .aliasRemoved: return "removed \(alias) (was \(previous))"
         case .versionDeleted: return "deleted \(version) (\(detail ?? ""))"
         case .modelDeleted: return "deleted model \(modelName)"
+        case .modelRenamed: return "renamed model \(detail ?? "?") to \(modelName)"
         }
     }
 }

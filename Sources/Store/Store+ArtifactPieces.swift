@@ -12,13 +12,18 @@ extension Store {
         try inTransaction { try putBlob(bytes) }
     }
 
-    /// Records the run's artifact `name` as the file of `pieces` (their SHA-256s, in order) whose
+    /// Records the owner's artifact `name` as the file of `pieces` (their SHA-256s, in order) whose
     /// whole SHA-256 is `sha256`, replacing an earlier artifact of that name. Every piece must be
     /// stored already.
     @discardableResult
-    public func recordArtifact(runID: Int64, name: String, sha256: String, size: Int, pieces: [(sha256: String, size: Int)]) throws -> ArtifactInfo {
+    public func recordArtifact(
+        owner: ArtifactOwner, name: String, sha256: String, size: Int, pieces: [(sha256: String, size: Int)]
+    ) throws -> ArtifactInfo {
         try inTransaction {
-            try requireRun(runID)
+            switch owner {
+            case .run(let runID): try requireRun(runID)
+            case .loggedModel(let id): _ = try loggedModel(id: id)
+            }
             let present = try database.cachedStatement(sql: "SELECT 1 FROM blobs WHERE sha256 = ?")
             for piece in pieces {
                 try present.bind(piece.sha256, at: 1)
@@ -37,19 +42,24 @@ extension Store {
                     try insert.execute()
                 }
             }
-            return try recordArtifactRow(runID: runID, name: name, sha256: sha256, size: size)
+            return try recordArtifactRow(owner: owner, name: name, sha256: sha256, size: size)
         }
     }
 
-    /// The SHA-256s of the blobs that make up the run's artifact `name`, in order: the file's own
+    /// The SHA-256s of the blobs that make up the owner's artifact `name`, in order: the file's own
     /// blob, or its pieces. Throws `artifactNotFound`.
-    public func artifactPieces(runID: Int64, name: String) throws -> [String] {
-        let statement = try database.cachedStatement(sql: "SELECT sha256 FROM artifacts WHERE run_id = ? AND name = ?")
-        try statement.bind(runID, at: 1)
+    public func artifactPieces(of owner: ArtifactOwner, name: String) throws -> [String] {
+        let statement = try database.cachedStatement(sql: "SELECT sha256 FROM \(owner.table) WHERE \(owner.column) = ? AND name = ?")
+        try owner.bind(to: statement, at: 1)
         try statement.bind(name, at: 2)
         guard try statement.step() else {
             statement.reset()
-            throw StoreError.artifactNotFound(run: String(runID), name: name, existing: try artifacts(runID: runID).map(\.name))
+            let label: String
+            switch owner {
+            case .run(let id): label = String(id)
+            case .loggedModel(let id): label = id
+            }
+            throw StoreError.artifactNotFound(run: label, name: name, existing: try artifacts(of: owner).map(\.name))
         }
         let sha256 = statement.string(at: 0)
         statement.reset()
@@ -61,11 +71,11 @@ extension Store {
         return found.isEmpty ? [sha256] : found
     }
 
-    /// A blob's bytes, re-hashed against its SHA-256; throws `corruptArtifact` for the run's artifact
-    /// `name` when they are missing or changed.
-    public func artifactPiece(_ sha256: String, runID: Int64, name: String) throws -> Data {
-        guard let data = try blob(sha256: sha256, orThrow: StoreError.corruptArtifact(runID: runID, name: name)) else {
-            throw StoreError.corruptArtifact(runID: runID, name: name)
+    /// A blob's bytes, re-hashed against its SHA-256; throws `corruptArtifact` for the owner's
+    /// artifact `name` when they are missing or changed.
+    public func artifactPiece(_ sha256: String, of owner: ArtifactOwner, name: String) throws -> Data {
+        guard let data = try blob(sha256: sha256, orThrow: StoreError.corruptArtifact(owner: owner, name: name)) else {
+            throw StoreError.corruptArtifact(owner: owner, name: name)
         }
         return data
     }

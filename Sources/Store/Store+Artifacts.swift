@@ -15,6 +15,40 @@ public struct ArtifactInfo: Sendable, Equatable, Codable {
     enum CodingKeys: String, CodingKey { case name, sha256, size, createdAt = "created" }
 }
 
+/// Whose files: a run's artifacts, or the files of an MLflow logged model (`log_model`).
+public enum ArtifactOwner: Sendable, Equatable, CustomStringConvertible {
+    case run(Int64)
+    case loggedModel(String)
+
+    var table: String {
+        switch self {
+        case .run: "artifacts"
+        case .loggedModel: "logged_model_artifacts"
+        }
+    }
+
+    var column: String {
+        switch self {
+        case .run: "run_id"
+        case .loggedModel: "model_id"
+        }
+    }
+
+    func bind(to statement: Statement, at index: Int32) throws {
+        switch self {
+        case .run(let id): try statement.bind(id, at: index)
+        case .loggedModel(let id): try statement.bind(id, at: index)
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .run(let id): "run \(id)"
+        case .loggedModel(let id): "logged model \(id)"
+        }
+    }
+}
+
 extension Store {
     /// The largest artifact one blob holds (SQLite's default limit on a value is 1,000,000,000 bytes).
     public static let maxArtifactBytes = 900_000_000
@@ -26,19 +60,19 @@ extension Store {
         try inTransaction {
             try requireRun(runID)
             let sha256 = try putBlob(data)
-            return try recordArtifactRow(runID: runID, name: name, sha256: sha256, size: data.count)
+            return try recordArtifactRow(owner: .run(runID), name: name, sha256: sha256, size: data.count)
         }
     }
 
-    /// The run's artifact `name` as the file whose SHA-256 is `sha256`, replacing an earlier one of
-    /// that name (call inside a transaction, once its bytes are stored).
-    func recordArtifactRow(runID: Int64, name: String, sha256: String, size: Int) throws -> ArtifactInfo {
+    /// The owner's artifact `name` as the file whose SHA-256 is `sha256`, replacing an earlier one
+    /// of that name (call inside a transaction, once its bytes are stored).
+    func recordArtifactRow(owner: ArtifactOwner, name: String, sha256: String, size: Int) throws -> ArtifactInfo {
         let now = Date()
         let statement = try database.cachedStatement(
-            sql: "INSERT INTO artifacts (run_id, name, sha256, size, created_at) VALUES (?, ?, ?, ?, ?) "
-                + "ON CONFLICT (run_id, name) DO UPDATE SET sha256 = excluded.sha256, size = excluded.size, "
+            sql: "INSERT INTO \(owner.table) (\(owner.column), name, sha256, size, created_at) VALUES (?, ?, ?, ?, ?) "
+                + "ON CONFLICT (\(owner.column), name) DO UPDATE SET sha256 = excluded.sha256, size = excluded.size, "
                 + "created_at = excluded.created_at")
-        try statement.bind(runID, at: 1)
+        try owner.bind(to: statement, at: 1)
         try statement.bind(name, at: 2)
         try statement.bind(sha256, at: 3)
         try statement.bind(size, at: 4)
@@ -48,10 +82,13 @@ extension Store {
     }
 
     /// A run's artifacts by name (their bytes are not read).
-    public func artifacts(runID: Int64) throws -> [ArtifactInfo] {
+    public func artifacts(runID: Int64) throws -> [ArtifactInfo] { try artifacts(of: .run(runID)) }
+
+    /// A run's or logged model's artifacts by name (their bytes are not read).
+    public func artifacts(of owner: ArtifactOwner) throws -> [ArtifactInfo] {
         let statement = try database.cachedStatement(
-            sql: "SELECT name, sha256, size, created_at FROM artifacts WHERE run_id = ? ORDER BY name")
-        try statement.bind(runID, at: 1)
+            sql: "SELECT name, sha256, size, created_at FROM \(owner.table) WHERE \(owner.column) = ? ORDER BY name")
+        try owner.bind(to: statement, at: 1)
         defer { statement.reset() }
         var artifacts: [ArtifactInfo] = []
         while try statement.step() {
@@ -70,11 +107,8 @@ extension Store {
             throw StoreError.artifactNotFound(run: String(runID), name: name, existing: existing.map(\.name))
         }
         var data = Data()
-        for piece in try artifactPieces(runID: runID, name: name) {
-            guard let bytes = try blob(sha256: piece, orThrow: StoreError.corruptArtifact(runID: runID, name: name)) else {
-                throw StoreError.corruptArtifact(runID: runID, name: name)
-            }
-            data += bytes
+        for piece in try artifactPieces(of: .run(runID), name: name) {
+            data += try artifactPiece(piece, of: .run(runID), name: name)
         }
         return data
     }

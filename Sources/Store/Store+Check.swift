@@ -113,7 +113,12 @@ extension Store {
                 detail: "model \(corruptVersions.string(at: 0)):v\(corruptVersions.int64(at: 1)) points at weights that are not stored"))
         }
         let lostArtifacts = try database.makeStatement(sql: """
-            SELECT a.run_id, a.name FROM artifacts a WHERE NOT EXISTS (SELECT 1 FROM blobs b WHERE b.sha256 = a.sha256)
+            SELECT 'run ' || a.run_id, a.name FROM artifacts a WHERE NOT EXISTS (SELECT 1 FROM blobs b WHERE b.sha256 = a.sha256)
+                AND (NOT EXISTS (SELECT 1 FROM artifact_pieces p WHERE p.sha256 = a.sha256)
+                     OR EXISTS (SELECT 1 FROM artifact_pieces p WHERE p.sha256 = a.sha256
+                                AND NOT EXISTS (SELECT 1 FROM blobs b WHERE b.sha256 = p.piece_sha256)))
+            UNION ALL
+            SELECT 'logged model ' || a.model_id, a.name FROM logged_model_artifacts a WHERE NOT EXISTS (SELECT 1 FROM blobs b WHERE b.sha256 = a.sha256)
                 AND (NOT EXISTS (SELECT 1 FROM artifact_pieces p WHERE p.sha256 = a.sha256)
                      OR EXISTS (SELECT 1 FROM artifact_pieces p WHERE p.sha256 = a.sha256
                                 AND NOT EXISTS (SELECT 1 FROM blobs b WHERE b.sha256 = p.piece_sha256)))
@@ -121,7 +126,7 @@ extension Store {
         while try lostArtifacts.step() {
             problems.append(StoreProblem(
                 kind: "missing_artifact_blob",
-                detail: "artifact '\(lostArtifacts.string(at: 1))' of run \(lostArtifacts.int64(at: 0)) has lost its bytes"))
+                detail: "artifact '\(lostArtifacts.string(at: 1))' of \(lostArtifacts.string(at: 0)) has lost its bytes"))
         }
         let unreferenced = try database.makeStatement(sql: "SELECT count(*), coalesce(sum(size), 0) \(Self.unreferencedBlobs)")
         if try unreferenced.step(), unreferenced.int64(at: 0) > 0 {

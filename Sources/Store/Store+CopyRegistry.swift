@@ -57,6 +57,7 @@ extension Store {
                 SELECT m.name, m.description, m.created_at, v.version, v.run_id, r.uid, r.name, v.step, v.weights_sha256,
                     \(columns.map { "v.\($0)" }.joined(separator: ", "))
                 FROM model_versions v JOIN models m ON m.id = v.model_id JOIN runs r ON r.id = v.run_id
+                WHERE v.checkpoint_id IS NOT NULL
                 """)
         var byModel: [String: [VersionToCopy]] = [:]
         while try statement.step() {

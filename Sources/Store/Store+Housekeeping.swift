@@ -38,12 +38,15 @@ extension Store {
         }
     }
 
+    /// The SHA-256 of every file stored as an artifact, of a run or of a logged model.
+    static let artifactFiles = "SELECT sha256 FROM artifacts UNION ALL SELECT sha256 FROM logged_model_artifacts"
+
     /// `FROM blobs WHERE …` the blobs that no checkpoint and no artifact names.
     static let unreferencedBlobs = """
         FROM blobs WHERE sha256 NOT IN (SELECT weights_sha256 FROM checkpoints)
           AND sha256 NOT IN (SELECT trainer_state_sha256 FROM checkpoints)
-          AND sha256 NOT IN (SELECT sha256 FROM artifacts)
-          AND sha256 NOT IN (SELECT p.piece_sha256 FROM artifact_pieces p WHERE p.sha256 IN (SELECT sha256 FROM artifacts))
+          AND sha256 NOT IN (\(artifactFiles))
+          AND sha256 NOT IN (SELECT p.piece_sha256 FROM artifact_pieces p WHERE p.sha256 IN (\(artifactFiles)))
         """
 
     /// Removes a run and everything it holds for good (its metrics, which have no foreign key,
@@ -102,7 +105,7 @@ extension Store {
                         """)
                     checkpoints += database.changesCount
                 }
-                try database.execute(sql: "DELETE FROM artifact_pieces WHERE sha256 NOT IN (SELECT sha256 FROM artifacts)")
+                try database.execute(sql: "DELETE FROM artifact_pieces WHERE sha256 NOT IN (\(Self.artifactFiles))")
                 let orphans = Self.unreferencedBlobs
                 let blobCount = Int(try database.int64(sql: "SELECT count(*) \(orphans)") ?? 0)
                 let blobBytes = Int(try database.int64(sql: "SELECT coalesce(sum(size), 0) \(orphans)") ?? 0)

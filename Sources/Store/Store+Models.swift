@@ -10,7 +10,8 @@ extension Store {
     static let modelVersionColumns = """
         v.id, v.model_id, m.name, v.version, v.checkpoint_id, v.run_id, v.step, v.weights_sha256, v.dataset_name,
         v.dataset_sha256, coalesce((SELECT e.accuracy FROM evaluations e WHERE e.run_id = v.run_id AND e.step = v.step
-            AND e.split = 'test' ORDER BY e.created_at DESC, e.id DESC LIMIT 1), v.test_accuracy), v.description, v.created_at, v.created_by, v.created_host
+            AND e.split = 'test' ORDER BY e.created_at DESC, e.id DESC LIMIT 1), v.test_accuracy), v.description, v.created_at, v.created_by, v.created_host,
+        (SELECT r.uid FROM runs r WHERE r.id = v.run_id), v.source, v.logged_model_id, coalesce(v.updated_at, v.created_at)
         """
 
     /// The OS user recorded with every registry change.
@@ -47,20 +48,15 @@ extension Store {
             if let existing = try self.modelID(named: name) {
                 modelID = existing
             } else {
-                let insert = try database.cachedStatement(
-                    sql: "INSERT INTO models (name, description, created_at) VALUES (?, NULL, ?) RETURNING id")
-                try insert.bind(name, at: 1)
-                try insert.bind(Date(), at: 2)
-                modelID = try insertedID(insert)
-                try appendHistory(model: name, action: .modelCreated)
+                modelID = try insertModel(name: name, description: nil)
             }
             let next = Int(try database.int64(sql: "SELECT last_version + 1 FROM models WHERE id = \(modelID)") ?? 1)
             let testAccuracy = try testAccuracy(checkpointID: checkpointID)
             let insert = try database.cachedStatement(
                 sql: """
                     INSERT INTO model_versions (model_id, version, checkpoint_id, run_id, step, weights_sha256,
-                        dataset_name, dataset_sha256, test_accuracy, description, created_at, created_by, created_host)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        dataset_name, dataset_sha256, test_accuracy, description, created_at, created_by, created_host, updated_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """)
             try insert.bind(modelID, at: 1)
             try insert.bind(next, at: 2)
@@ -75,8 +71,10 @@ extension Store {
             try insert.bind(Date(), at: 11)
             try insert.bind(Self.userName, at: 12)
             try insert.bind(Self.hostName, at: 13)
+            try insert.bind(Date(), at: 14)
             try insert.execute()
             try database.execute(sql: "UPDATE models SET last_version = \(next) WHERE id = \(modelID)")
+            try touchModel(modelID)
             try appendHistory(
                 model: name, action: .versionRegistered, version: next,
                 detail: "run \(run.id) \(run.name) step \(step) weights \(info.weightsSHA256)")
@@ -130,7 +128,7 @@ extension Store {
             sql: """
                 SELECT m.id, m.name, m.description, m.created_at,
                     (SELECT count(*) FROM model_versions WHERE model_id = m.id),
-                    (SELECT max(version) FROM model_versions WHERE model_id = m.id)
+                    (SELECT max(version) FROM model_versions WHERE model_id = m.id), coalesce(m.updated_at, m.created_at)
                 FROM models m WHERE m.name = ?
                 """)
         try statement.bind(name, at: 1)
@@ -140,10 +138,10 @@ extension Store {
         }
         let id = statement.int64(at: 0)
         let (description, createdAt) = (statement.optionalString(at: 2), statement.date(at: 3))
-        let (count, latest) = (statement.int(at: 4), statement.optionalInt(at: 5))
+        let (count, latest, updatedAt) = (statement.int(at: 4), statement.optionalInt(at: 5), statement.date(at: 6))
         statement.reset()
         return RegisteredModel(
-            id: id, name: name, description: description, createdAt: createdAt, versionCount: count,
+            id: id, name: name, description: description, createdAt: createdAt, updatedAt: updatedAt, versionCount: count,
             latestVersion: latest, aliases: try aliases(modelID: id), tags: try modelTags(modelID: id, version: 0))
     }
 
@@ -169,24 +167,28 @@ extension Store {
     }
 
     /// Reads version rows of `sql` (which selects `modelVersionColumns` and binds `bind`).
-    private func readVersions(sql: String, bind: (Statement) throws -> Void) throws -> [ModelVersion] {
+    func readVersions(sql: String, bind: (Statement) throws -> Void) throws -> [ModelVersion] {
         let statement = try database.cachedStatement(sql: sql)
         try bind(statement)
-        var rows: [(Int64, Int64, String, Int, Int64, Int64, Int, String, String?, String?, Double?, String?, Date, String, String)] = []
+        var rows: [ModelVersion] = []
         while try statement.step() {
             let s = statement
-            rows.append((s.int64(at: 0), s.int64(at: 1), s.string(at: 2), s.int(at: 3), s.int64(at: 4), s.int64(at: 5),
-                         s.int(at: 6), s.string(at: 7), s.optionalString(at: 8), s.optionalString(at: 9),
-                         s.optionalDouble(at: 10), s.optionalString(at: 11), s.date(at: 12), s.string(at: 13), s.string(at: 14)))
+            rows.append(ModelVersion(
+                id: s.int64(at: 0), modelID: s.int64(at: 1), modelName: s.string(at: 2), version: s.int(at: 3),
+                checkpointID: s.optionalInt64(at: 4), runID: s.optionalInt64(at: 5), runUID: s.optionalString(at: 15),
+                step: s.optionalInt(at: 6), weightsSHA256: s.optionalString(at: 7), source: s.optionalString(at: 16),
+                loggedModelID: s.optionalString(at: 17), datasetName: s.optionalString(at: 8), datasetSHA256: s.optionalString(at: 9),
+                testAccuracy: s.optionalDouble(at: 10), description: s.optionalString(at: 11), createdAt: s.date(at: 12),
+                updatedAt: s.date(at: 18), createdBy: s.string(at: 13), createdHost: s.string(at: 14), aliases: [], tags: [:]))
         }
         statement.reset()
-        return try rows.map { r in
-            let aliases = try self.aliases(modelID: r.1).filter { $0.value == r.3 }.keys.sorted()
-            return ModelVersion(
-                id: r.0, modelID: r.1, modelName: r.2, version: r.3, checkpointID: r.4, runID: r.5, step: r.6,
-                weightsSHA256: r.7, datasetName: r.8, datasetSHA256: r.9, testAccuracy: r.10, description: r.11,
-                createdAt: r.12, createdBy: r.13, createdHost: r.14, aliases: aliases,
-                tags: try modelTags(modelID: r.1, version: r.3))
+        var aliasesByModel: [Int64: [String: Int]] = [:]
+        return try rows.map { row in
+            let aliases = try aliasesByModel[row.modelID] ?? self.aliases(modelID: row.modelID)
+            aliasesByModel[row.modelID] = aliases
+            return row.with(
+                aliases: aliases.filter { $0.value == row.version }.keys.sorted(),
+                tags: try modelTags(modelID: row.modelID, version: row.version))
         }
     }
 
@@ -252,6 +254,7 @@ extension Store {
             try statement.bind(target.id, at: 3)
             try statement.bind(Date(), at: 4)
             try statement.execute()
+            try touchModel(target.modelID)
             try appendHistory(
                 model: name, action: previous == nil ? .aliasSet : .aliasMoved, version: version, alias: alias,
                 previousVersion: previous)
@@ -271,6 +274,7 @@ extension Store {
             try statement.bind(modelID, at: 1)
             try statement.bind(alias, at: 2)
             try statement.execute()
+            try touchModel(modelID)
             try appendHistory(model: name, action: .aliasRemoved, alias: alias, previousVersion: previous)
         }
     }
@@ -286,9 +290,8 @@ extension Store {
             }
             try database.execute(sql: "DELETE FROM model_tags WHERE model_id = \(target.modelID) AND version = \(version)")
             try database.execute(sql: "DELETE FROM model_versions WHERE id = \(target.id)")
-            try appendHistory(
-                model: name, action: .versionDeleted, version: version,
-                detail: "run \(target.runID) step \(target.step) weights \(target.weightsSHA256)")
+            try touchModel(target.modelID)
+            try appendHistory(model: name, action: .versionDeleted, version: version, detail: target.origin)
         }
     }
 
@@ -307,14 +310,28 @@ extension Store {
         }
     }
 
-    /// A model's history, oldest first (also for a deleted model: the history outlives it).
+    /// A model's history, oldest first (also for a deleted model: the history outlives it). A
+    /// renamed model's history includes what happened under its earlier names.
     public func modelHistory(name: String) throws -> [ModelHistoryEntry] {
+        var entries = try historyEntries(name: name, before: nil)
+        var renames = entries.filter { $0.action == .modelRenamed }
+        while let rename = renames.popLast(), let earlier = rename.detail {
+            let older = try historyEntries(name: earlier, before: rename.id)
+            entries += older
+            renames += older.filter { $0.action == .modelRenamed }
+        }
+        if entries.isEmpty { _ = try requireModelID(name) }
+        return entries.sorted { $0.id < $1.id }
+    }
+
+    private func historyEntries(name: String, before: Int64?) throws -> [ModelHistoryEntry] {
         let statement = try database.cachedStatement(
             sql: """
                 SELECT id, model_name, action, version, alias, previous_version, detail, at, "user", host
-                FROM model_history WHERE model_name = ? ORDER BY id
+                FROM model_history WHERE model_name = ? AND id < ? ORDER BY id
                 """)
         try statement.bind(name, at: 1)
+        try statement.bind(before ?? Int64.max, at: 2)
         defer { statement.reset() }
         var entries: [ModelHistoryEntry] = []
         while try statement.step() {
@@ -325,7 +342,6 @@ extension Store {
                 version: s.optionalInt(at: 3), alias: s.optionalString(at: 4), previousVersion: s.optionalInt(at: 5),
                 detail: s.optionalString(at: 6), at: s.date(at: 7), user: s.string(at: 8), host: s.string(at: 9)))
         }
-        if entries.isEmpty { _ = try requireModelID(name) }
         return entries
     }
 

@@ -15,10 +15,12 @@ extension Store {
                     found.append(ResolvedReference(run: try run(reference: reference), step: step, modelVersion: nil, reading: reading))
                 case .modelAlias(let model, let alias):
                     let version = try modelVersion(name: model, alias: alias)
-                    found.append(ResolvedReference(run: try run(id: version.runID), step: version.step, modelVersion: version, reading: reading))
+                    let checkpoint = try version.requireCheckpoint()
+                    found.append(ResolvedReference(run: try run(id: checkpoint.runID), step: checkpoint.step, modelVersion: version, reading: reading))
                 case .modelVersion(let model, let number):
                     let version = try modelVersion(name: model, version: number)
-                    found.append(ResolvedReference(run: try run(id: version.runID), step: version.step, modelVersion: version, reading: reading))
+                    let checkpoint = try version.requireCheckpoint()
+                    found.append(ResolvedReference(run: try run(id: checkpoint.runID), step: checkpoint.step, modelVersion: version, reading: reading))
                 }
             } catch StoreError.modelNotFound {
                 continue  // the text simply is not a model reference

@@ -49,6 +49,12 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible, Loc
     case aliasNotFound(model: String, alias: String, existing: [String: Int])
     /// A model name that cannot be used.
     case invalidModelName(String)
+    /// Another model has this name.
+    case duplicateModelName(String)
+    /// A model version made through the MLflow API from files, where an nnreg checkpoint is needed.
+    case versionIsNotACheckpoint(reference: String, source: String)
+    /// No MLflow logged model has this id.
+    case loggedModelNotFound(String)
     /// An alias that cannot be used.
     case invalidAlias(String)
     /// Deleting a version (or model) that aliases still point at needs `force`.
@@ -68,7 +74,7 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible, Loc
     /// A stored output chunk no longer decompresses to what was written.
     case corruptOutput(runID: Int64, seq: Int)
     /// An artifact's blob is missing or no longer matches its SHA-256.
-    case corruptArtifact(runID: Int64, name: String)
+    case corruptArtifact(owner: ArtifactOwner, name: String)
     /// A `postgresql://` URL that cannot be used.
     case badLocation(String)
     /// The PostgreSQL server could not be reached, or refused the login.
@@ -142,6 +148,13 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible, Loc
             let known = existing.sorted { $0.key < $1.key }.map { "@\($0.key) → v\($0.value)" }
             return "Model '\(model)' has no alias @\(alias); "
                 + (known.isEmpty ? "it has no aliases (set one with 'nnreg model alias')." : "it has \(known.joined(separator: ", ")).")
+        case .duplicateModelName(let name):
+            return "A model named '\(name)' exists already. Choose another name ('nnreg model list' shows them)."
+        case .versionIsNotACheckpoint(let reference, let source):
+            return "Model version \(reference) was registered through the MLflow API from \(source), not from an nnreg checkpoint; "
+                + "load it with MLflow's client ('models:/\(reference.replacingOccurrences(of: ":v", with: "/"))')."
+        case .loggedModelNotFound(let id):
+            return "No logged model \(id). Logged models are made by MLflow's log_model through 'nnreg serve --allow-writes'."
         case .invalidModelName(let name):
             return "'\(name)' cannot be a model name: use letters, digits, '.', '_' or '-', starting with a letter or digit, not only digits."
         case .invalidAlias(let alias):
@@ -178,8 +191,8 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible, Loc
                 + (existing.isEmpty ? "it has none." : "it has \(existing.prefix(10).joined(separator: ", "))\(existing.count > 10 ? ", …" : "") ('nnreg artifacts \(run)' lists them).")
         case .corruptOutput(let runID, let seq):
             return "Output chunk \(seq) of run \(runID) is corrupt (it does not decompress to its recorded size); 'nnreg check' reports the store's state."
-        case .corruptArtifact(let runID, let name):
-            return "Artifact '\(name)' of run \(runID) is missing or corrupt (SHA-256 mismatch); 'nnreg check' reports the store's state."
+        case .corruptArtifact(let owner, let name):
+            return "Artifact '\(name)' of \(owner) is missing or corrupt (SHA-256 mismatch); 'nnreg check' reports the store's state."
         case .corruptSourceBlob(let run, let item, let sha256, let actual):
             let found = actual.map { "hash to \($0) instead of their recorded SHA-256 \(sha256)" }
                 ?? "are missing (SHA-256 \(sha256))"

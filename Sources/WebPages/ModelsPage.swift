@@ -35,7 +35,9 @@ public struct ModelPage {
         let model = try store.model(named: name)
         let versions = try store.modelVersions(name: name)
         var runs: [Int64: Run] = [:]
-        for version in versions where runs[version.runID] == nil { runs[version.runID] = try store.run(id: version.runID) }
+        for version in versions {
+            if let runID = version.runID, runs[runID] == nil { runs[runID] = try store.run(id: runID) }
+        }
         return ModelPage(model: model, versions: versions, runs: runs, history: try store.modelHistory(name: name))
     }
 
@@ -48,13 +50,22 @@ public struct ModelPage {
         if let description = model.description { body += "<p>\(HTML.escape(description))</p>" }
         body += "<p>aliases \(Self.aliases(model.aliases))\(model.tags.isEmpty ? "" : " · tags " + Page.tags(model.tags))</p>"
         body += "<h2>Versions</h2><table id=\"versions\"><thead><tr><th>VERSION</th><th>ALIASES</th><th>RUN</th><th class=\"num\">STEP</th>"
-        body += "<th class=\"num\">TEST ACC</th><th>DATASET</th><th>WEIGHTS SHA-256</th><th>REGISTERED</th><th>BY</th><th>DESCRIPTION</th></tr></thead><tbody>"
+        body += "<th class=\"num\">TEST ACC</th><th>DATASET</th><th>WEIGHTS SHA-256 / SOURCE</th><th>REGISTERED</th><th>BY</th><th>DESCRIPTION</th></tr></thead><tbody>"
         for version in versions {
-            let run = runs[version.runID]
             body += "<tr><td>v\(version.version)</td><td>\(version.aliases.map { "@" + HTML.escape($0) }.joined(separator: " "))</td>"
-            body += "<td>\(Page.link("/runs/\(version.runID)", "\(version.runID) \(run?.name ?? "?")"))</td><td class=\"num\">\(version.step)</td>"
+            if let runID = version.runID {
+                body += "<td>\(Page.link("/runs/\(runID)", "\(runID) \(runs[runID]?.name ?? "?")"))</td>"
+            } else {
+                body += "<td>–</td>"
+            }
+            body += "<td class=\"num\">\(version.step.map(String.init) ?? "–")</td>"
             body += "<td class=\"num\">\(Format.accuracy(version.testAccuracy))</td><td>\(HTML.escape(version.datasetName ?? "–"))</td>"
-            body += "<td><code>\(version.weightsSHA256.prefix(16))…</code></td><td>\(Format.time(version.createdAt))</td>"
+            if let weights = version.weightsSHA256 {
+                body += "<td><code>\(weights.prefix(16))…</code></td>"
+            } else {
+                body += "<td>\(HTML.escape(version.source ?? "–"))</td>"
+            }
+            body += "<td>\(Format.time(version.createdAt))</td>"
             body += "<td>\(HTML.escape(version.createdBy))@\(HTML.escape(version.createdHost))</td><td>\(HTML.escape(version.description ?? ""))</td></tr>"
         }
         body += "</tbody></table><h2>History</h2><table id=\"history\"><thead><tr><th>WHEN</th><th>WHO</th><th>WHAT</th></tr></thead><tbody>"

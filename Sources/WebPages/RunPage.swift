@@ -118,7 +118,7 @@ public struct RunPage {
         if !modelVersions.isEmpty {
             fact("model versions", modelVersions.map { version in
                 Page.link(mode.modelLink(version.modelName), version.reference) + version.aliases.map { " @\(HTML.escape($0))" }.joined()
-                    + " (step \(version.step))"
+                    + (version.step.map { " (step \($0))" } ?? " (\(HTML.escape(version.source ?? "")))")
             }.joined(separator: ", "))
         }
         body += "</tbody></table>"

@@ -53,7 +53,8 @@ struct Show: ParsableCommand {
         }
         for fork in forks { lines.append("forked into run \(fork.id) \(fork.name) at step \(fork.parentStep ?? 0)") }
         for version in versions {
-            lines.append("registered as model \(version.reference)\(version.aliases.map { " @\($0)" }.joined()) from step \(version.step)")
+            let origin = version.step.map { "step \($0)" } ?? (version.source ?? "-")
+            lines.append("registered as model \(version.reference)\(version.aliases.map { " @\($0)" }.joined()) from \(origin)")
         }
         if let notes = run.notes { lines.append("notes \(notes)") }
         if !tags.isEmpty { lines.append("tags " + tags.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")) }

@@ -65,7 +65,7 @@ struct ModelRegister: ParsableCommand {
         }
         if json { return try Terminal.printJSON(ModelVersionJSON(version)) }
         print("Registered \(version.reference)\(version.aliases.map { " @\($0)" }.joined()): run \(picked.run.id) \(picked.run.name) "
-            + "step \(version.step), weights sha256 \(version.weightsSHA256.prefix(16))…, test accuracy \(Formatting.accuracy(version.testAccuracy))")
+            + "step \(picked.step), weights sha256 \((version.weightsSHA256 ?? "").prefix(16))…, test accuracy \(Formatting.accuracy(version.testAccuracy))")
     }
 }
 

@@ -22,7 +22,7 @@ struct ModelShow: ParsableCommand {
 
     struct VersionDetail: Encodable {
         let version: ModelVersionJSON
-        let run: Lineage
+        let run: Lineage?
     }
 
     /// Where a version came from: its run, that run's dataset and params, and its parent if forked.
@@ -51,10 +51,12 @@ struct ModelShow: ParsableCommand {
             throw CLIError(error.description)
         }
         let details = try versions.map { version in
-            let run = try store.run(id: version.runID)
-            return VersionDetail(version: ModelVersionJSON(version), run: Lineage(
-                id: run.id, name: run.name, status: run.status.rawValue, params: try store.params(runID: run.id),
-                parent: run.parentRunID, parentStep: run.parentStep))
+            let run = try version.runID.map { try store.run(id: $0) }
+            return VersionDetail(version: ModelVersionJSON(version), run: try run.map { run in
+                Lineage(
+                    id: run.id, name: run.name, status: run.status.rawValue, params: try store.params(runID: run.id),
+                    parent: run.parentRunID, parentStep: run.parentStep)
+            })
         }
         if json {
             return try Terminal.printJSON(Detail(
@@ -68,16 +70,23 @@ struct ModelShow: ParsableCommand {
                            ("DATASET", .left), ("WEIGHTS SHA-256", .left), ("REGISTERED", .left), ("BY", .left)])
         for detail in details {
             let v = detail.version
+            let run = detail.run.map { "\($0.id) \($0.name)" } ?? "-"
+            let weights = v.weightsSHA256.map { String($0.prefix(16)) + "…" } ?? (v.source ?? "-")
             table.append(["v\(v.version)", v.aliases.isEmpty ? "-" : v.aliases.map { "@\($0)" }.joined(separator: " "),
-                          "\(detail.run.id) \(detail.run.name)", String(v.step), Formatting.accuracy(v.testAccuracy),
-                          v.dataset ?? "-", String(v.weightsSHA256.prefix(16)) + "…", Formatting.time(v.created),
-                          "\(v.createdBy)@\(v.createdHost)"])
+                          run, v.step.map(String.init) ?? "-", Formatting.accuracy(v.testAccuracy),
+                          v.dataset ?? "-", weights, Formatting.time(v.created), "\(v.createdBy)@\(v.createdHost)"])
         }
         print("\n" + table.rendered())
         for detail in details {
-            let params = detail.run.params.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-            var line = "v\(detail.version.version): run \(detail.run.id) \(detail.run.name) (\(detail.run.status)) step \(detail.version.step)"
-            if let parent = detail.run.parent { line += ", forked from run \(parent) at step \(detail.run.parentStep ?? 0)" }
+            guard let run = detail.run else {
+                print("\nv\(detail.version.version): \(detail.version.source ?? "-") (registered through the MLflow API)")
+                if let description = detail.version.description { print("  \(description)") }
+                continue
+            }
+            let params = run.params.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+            var line = "v\(detail.version.version): run \(run.id) \(run.name) (\(run.status))"
+            if let step = detail.version.step { line += " step \(step)" } else if let source = detail.version.source { line += " \(source)" }
+            if let parent = run.parent { line += ", forked from run \(parent) at step \(run.parentStep ?? 0)" }
             line += ", dataset \(detail.version.dataset ?? "-") \(detail.version.datasetSHA256.map { String($0.prefix(12)) + "…" } ?? "")"
             print("\n" + line + (params.isEmpty ? "" : "\n  " + params))
             if let description = detail.version.description { print("  \(description)") }
