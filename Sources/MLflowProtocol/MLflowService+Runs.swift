@@ -26,22 +26,10 @@ extension MLflowService {
             newRun.isNameFree = true
             newRun.isOwnedByThisProcess = false
             newRun.startedAt = try call.optionalInt64("start_time").map(Self.date)
-            let run = try store.createRun(newRun)
-            var writer = JSONWriter()
-            writer.openObject()
-            writer.key("run")
-            try Self.writeRun(&writer, run, store: store)
-            writer.closeObject()
-            return writer
+            return try Self.runAnswer(try store.createRun(newRun), store: store)
         }
         add("runs/get", [.get, .post], false) { call, store in
-            let run = try store.run(uid: try call.string("run_id", "run_uuid"))
-            var writer = JSONWriter()
-            writer.openObject()
-            writer.key("run")
-            try Self.writeRun(&writer, run, store: store)
-            writer.closeObject()
-            return writer
+            try Self.runAnswer(try store.run(uid: try call.string("run_id", "run_uuid")), store: store)
         }
         add("runs/update", [.post], true) { call, store in
             let run = try store.run(uid: try call.string("run_id", "run_uuid"))
@@ -242,6 +230,16 @@ extension MLflowService {
         try store.addTags(plain, runID: run.id)
     }
 
+    /// `{"run": …}`, as runs/create and runs/get answer.
+    static func runAnswer(_ run: Run, store: Store) throws -> JSONWriter {
+        var writer = JSONWriter()
+        writer.openObject()
+        writer.key("run")
+        try writeRun(&writer, run, store: store)
+        writer.closeObject()
+        return writer
+    }
+
     static func writeRun(_ writer: inout JSONWriter, _ run: Run, store: Store) throws {
         writer.openObject()
         writer.key("info")
@@ -284,6 +282,21 @@ extension MLflowService {
             writer.closeObject()
         }
         writer.closeArray()
+        writer.closeObject()
+        writer.key("outputs")
+        writer.openObject()
+        let outputs = try store.runOutputs(runID: run.id)
+        if !outputs.isEmpty {
+            writer.key("model_outputs")
+            writer.openArray()
+            for output in outputs {
+                writer.openObject()
+                writer.field("model_id", output.modelID)
+                writer.field("step", Int64(output.step))
+                writer.closeObject()
+            }
+            writer.closeArray()
+        }
         writer.closeObject()
         writer.closeObject()
     }

@@ -36,17 +36,5 @@ extension MLflowService {
             writer.closeObject()
             return writer
         }
-        add("logged-models/search", [.post], false) { call, _ in
-            // MLflow 3's logged models are not stored here yet (see the README): none match. The
-            // client asks this when it resolves a run's artifacts.
-            _ = try call.strings("experiment_ids").map(Self.experimentID)
-            var writer = JSONWriter()
-            writer.openObject()
-            writer.key("models")
-            writer.openArray()
-            writer.closeArray()
-            writer.closeObject()
-            return writer
-        }
     }
 }

@@ -39,15 +39,18 @@ public struct MLflowService: Sendable {
         let handle: @Sendable (MLflowRequest, Store) throws -> JSONWriter
     }
 
-    /// The JSON endpoints by their path after the prefix.
-    var endpoints: [String: Endpoint] {
-        var table: [String: Endpoint] = [:]
+    /// The JSON endpoints with their path after the prefix (`{name}` a path parameter, which the
+    /// handler reads as a field). One path may have several, for different methods.
+    var endpoints: [(path: String, endpoint: Endpoint)] {
+        var table: [(String, Endpoint)] = []
         func add(_ path: String, _ methods: [HTTPRequest.Method], writes: Bool, _ handle: @escaping @Sendable (MLflowRequest, Store) throws -> JSONWriter) {
-            table[path] = Endpoint(methods: methods, writes: writes, handle: handle)
+            table.append((path, Endpoint(methods: methods, writes: writes, handle: handle)))
         }
         addExperimentEndpoints(add)
         addRunEndpoints(add)
         addSearchEndpoints(add)
+        addRegistryEndpoints(add)
+        addLoggedModelEndpoints(add)
         return table
     }
 
@@ -78,7 +81,8 @@ public struct MLflowService: Sendable {
             } catch {
                 throw MLflowError.tooLarge(Self.maxBodyBytes)
             }
-            let call = try MLflowRequest(body: Array(buffer.readableBytesView), query: Self.queryItems(request.uri.query))
+            let parameters = context.parameters.map { (String($0.key), String($0.value).removingPercentEncoding ?? String($0.value)) }
+            let call = try MLflowRequest(body: Array(buffer.readableBytesView), query: Self.queryItems(request.uri.query) + parameters)
             let output = try gate.withStore { store in try endpoint.handle(call, store) }
             return Self.json(.ok, output.bytes)
         } catch {

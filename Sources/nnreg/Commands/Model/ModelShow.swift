@@ -67,7 +67,7 @@ struct ModelShow: ParsableCommand {
         print("aliases \(Self.aliasList(model.aliases))")
         if !model.tags.isEmpty { print("tags " + model.tags.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")) }
         var table = Table([("VERSION", .right), ("ALIASES", .left), ("RUN", .left), ("STEP", .right), ("TEST ACC", .right),
-                           ("DATASET", .left), ("WEIGHTS SHA-256", .left), ("REGISTERED", .left), ("BY", .left)])
+                           ("DATASET", .left), ("WEIGHTS SHA-256 / SOURCE", .left), ("REGISTERED", .left), ("BY", .left)])
         for detail in details {
             let v = detail.version
             let run = detail.run.map { "\($0.id) \($0.name)" } ?? "-"
