@@ -152,6 +152,10 @@ import Testing
 
     /// The columns of metrics before migration 0008 added `seq`, in their order.
     static let pointColumns = "run_id, key_id, step, value, wall_time"
+    static let versionColumns = """
+        id, model_id, version, checkpoint_id, run_id, step, weights_sha256, dataset_name, dataset_sha256, test_accuracy,
+        description, created_at, created_by, created_host
+        """
 
     /// What a test of an earlier schema compares of `table`: the run columns it had, the point
     /// columns of metrics, every column of the others.
@@ -159,6 +163,8 @@ import Testing
         switch table {
         case "runs": runColumns
         case "metrics": pointColumns
+        case "models": "id, name, description, created_at, last_version"  // 0009 adds updated_at
+        case "model_versions": versionColumns  // 0009 adds source, logged_model_id, updated_at
         default: "*"
         }
     }
@@ -652,6 +658,71 @@ import Testing
             // A point at a step that has one now goes after it, as MLflow logs it.
             try store.appendMetrics(runID: filled.ids["forked"]!, points: [MetricSample(key: "odd", step: 0, value: -1, wallTime: Date())])
             #expect(try store.metricCurve(runID: filled.ids["forked"]!, key: "odd").prefix(2).map(\.value) == [0.1, -1])
+            let problems = try store.check().problems
+            #expect(problems.isEmpty, "\(problems)")
+        }
+        try Self.upgrade(on: backend, from: earlier, fill: fill, then: upgradeAndCheck)
+    }
+
+    /// Migration 0009 (versions of files the MLflow API names; logged models; renames in the
+    /// history): a store of the experiments schema with a registry (two checkpoint versions, an
+    /// alias, tags, history) upgrades with every row kept, its versions still checkpoints that
+    /// references reach, and the history still append-only; then a version of a source, a rename
+    /// and a logged model with a file work.
+    @Test(arguments: StoreBackend.available)
+    func aStoreOfTheExperimentSchemaUpgradesToSourceVersionsWithTheRegistryKept(backend: StoreBackend) throws {
+        let earlier = { (migrations: [(id: String, sql: String)]) in migrations.filter { $0.id < "0009" } }
+        let tables = ["models", "model_versions", "model_aliases", "model_tags", "model_history", "checkpoints"]
+        func fill(_ old: Store) throws -> [String: [String]] {
+            let run = try Self.insertRun(old, name: "trained", targetSteps: 20)
+            try old.saveCheckpoint(runID: run, step: 10, weights: Data(repeating: 1, count: 64), trainerState: Data("a".utf8))
+            try old.saveCheckpoint(runID: run, step: 20, weights: Data(repeating: 2, count: 64), trainerState: Data("b".utf8))
+            // As an nnreg of that schema registered them (today's registerModelVersion names 0009's columns).
+            try old.database.execute(sql: "INSERT INTO models (name, description, created_at, last_version) VALUES ('digits', 'mlp', 10.5, 2)")
+            for (version, step) in [(1, 10), (2, 20)] {
+                try old.database.execute(sql: """
+                    INSERT INTO model_versions (model_id, version, checkpoint_id, run_id, step, weights_sha256, dataset_name,
+                        dataset_sha256, test_accuracy, description, created_at, created_by, created_host)
+                    SELECT 1, \(version), c.id, c.run_id, c.step, c.weights_sha256, 'mnist', NULL, 0.5, NULL, 11.5, 'me', 'vm'
+                    FROM checkpoints c WHERE c.run_id = \(run) AND c.step = \(step)
+                    """)
+            }
+            try old.database.execute(sql: "INSERT INTO model_aliases (model_id, alias, version_id, updated_at) VALUES (1, 'champion', 2, 12.5)")
+            try old.database.execute(sql: "INSERT INTO model_tags (model_id, version, key, value) VALUES (1, 0, 'task', 'digits'), (1, 1, 'stage', 'dev')")
+            try old.database.execute(sql: """
+                INSERT INTO model_history (model_name, action, version, alias, previous_version, detail, at, "user", host)
+                VALUES ('digits', 'model_created', NULL, NULL, NULL, NULL, 10.5, 'me', 'vm'),
+                       ('digits', 'version_registered', 1, NULL, NULL, 'run 1 step 10', 11.5, 'me', 'vm'),
+                       ('digits', 'alias_set', 2, 'champion', NULL, NULL, 12.5, 'me', 'vm')
+                """)
+            return try Dictionary(uniqueKeysWithValues: tables.map {
+                ($0, try Self.dump(old.database, "SELECT \(Self.columns(of: $0, runs: "*")) FROM \($0) ORDER BY 1, 2"))
+            })
+        }
+        func upgradeAndCheck(_ store: Store, _ before: [String: [String]]) throws {
+            #expect(store.appliedMigrationIDs == Store.knownMigrationIDs.filter { $0 >= "0009" })
+            try Self.expectUnchanged(tables, in: store, before)
+            let versions = try store.modelVersions(name: "digits")
+            #expect(versions.map(\.version) == [2, 1] && versions.allSatisfy { $0.source == nil && $0.checkpointID != nil })
+            #expect(versions.allSatisfy { $0.updatedAt == $0.createdAt }, "updated_at starts as created_at")
+            #expect(try store.model(named: "digits").updatedAt == Date(timeIntervalSince1970: 10.5))
+            #expect(try store.resolve("digits@champion").step == 20)
+            #expect(try store.resolve("digits:v1").step == 10)
+            #expect(throws: (any Error).self) { try store.database.execute(sql: "DELETE FROM model_history") }
+            #expect(throws: (any Error).self) { try store.database.execute(sql: "UPDATE model_history SET host = 'x'") }
+            // What 0009 adds works on the upgraded store.
+            let run = try store.run(reference: "trained")
+            let logged = try store.createLoggedModel(experimentID: 0, name: "model", runID: run.id, modelType: nil, params: [:], tags: [:])
+            let piece = try store.putArtifactPiece(Data("flavors: {}".utf8))
+            try store.recordArtifact(owner: .loggedModel(logged.id), name: "MLmodel", sha256: piece, size: 11, pieces: [(piece, 11)])
+            let source = try store.registerModelSource(name: "digits", source: "models:/\(logged.id)", runID: run.id, loggedModelID: logged.id)
+            #expect(source.version == 3 && source.checkpointID == nil && source.runUID == run.uid)
+            #expect(throws: StoreError.self) { try store.resolve("digits:v3") }
+            try store.renameModel(name: "digits", to: "mnist")
+            let history = try store.modelHistory(name: "mnist").map(\.action)
+            #expect(history == [.modelCreated, .versionRegistered, .aliasSet, .versionRegistered, .modelRenamed], "\(history)")
+            #expect(try store.collectGarbage().blobs == 0, "the logged model's file is kept")
+            #expect(try store.artifacts(of: .loggedModel(logged.id)).map(\.name) == ["MLmodel"])
             let problems = try store.check().problems
             #expect(problems.isEmpty, "\(problems)")
         }

@@ -4,22 +4,19 @@ import Testing
 
 /// The stock MLflow client (`mlflow-skinny`, pinned in `make venv`) against `nnreg serve
 /// --allow-writes`, on each store backend: scripts/peers/mlflow_workflow.py makes every tracking,
-/// and artifact call a training script makes (its registry and log_model sections wait for the API's
-/// registry), and mlflow_writers.py has eight client processes log at once. Both scripts were checked first
-/// against MLflow's own server. Then nnreg's CLI, on the same store, must see what the client logged.
+/// artifact and registry call a training script makes, down to `log_model` and
+/// `load_model("models:/NAME@ALIAS")`, and mlflow_writers.py has eight client processes log at
+/// once. Both scripts were checked first against MLflow's own server. Then nnreg's CLI, on the same
+/// store, must see what the client logged, and the client what `nnreg model` registered.
 /// A missing client fails the test with the command that installs it; it never skips.
 @Suite(.serialized) struct MLflowClientTests {
     /// The bulk section's history size: enough for paging to matter, small enough for a test run
     /// (the script's default of 100 000 is for benchmarks).
     static let bulkPoints = 20_000
-    /// The script's sections nnreg answers; `registry` and `model` (the registry and MLflow 3's
-    /// logged models through the API) are not served yet (README: "Not yet").
-    static let sections = "experiments,training,batch,inputs,artifacts,runs,search,bulk,delete"
-
     @Test(arguments: StoreBackend.available) func theClientsWholeWorkflowLandsInTheStore(backend: StoreBackend) throws {
         let cli = try CommandLineHarness(backend: backend)
         let server = try ServeHarness(cli, arguments: ["--allow-writes", "--host", "127.0.0.1"])
-        let summary = try PythonPeer.run("mlflow_workflow.py", [server.url, "--points", "\(Self.bulkPoints)", "--only", Self.sections])
+        let summary = try PythonPeer.run("mlflow_workflow.py", [server.url, "--points", "\(Self.bulkPoints)"])
         // MLflow's own server gives ±inf back as ±1.7976931348623157e308 and -0.0 as 0.0 (the script
         // accepts that from the reference); nnreg's store keeps any float, so here both are exact.
         #expect(summary["infinities"] as? String == "exact", "\(summary)")
@@ -57,6 +54,44 @@ import Testing
         #expect(names.filter { $0 == "same-name" }.count == 2, "\(names)")
         #expect(Set((0..<7).map { "s-\($0)" }).isSubset(of: names), "\(names)")
         #expect(names.contains("train") && names.contains("bulk"), "\(names)")
+
+        // The model log_model registered is a version of nnreg's registry, with its source and alias.
+        let model = try #require((summary["model"] as? [String: Any])?["name"] as? String, "\(summary)")
+        let modelID = try #require((summary["model"] as? [String: Any])?["model_id"] as? String)
+        let shownModel = try cli.run(["model", "show", model, "--json"])
+        #expect(shownModel.status == 0, "\(shownModel.stderr)")
+        let versions = shownModel.object["versions"] as? [[String: Any]] ?? []
+        let version = versions.first?["version"] as? [String: Any] ?? [:]
+        #expect(versions.count == 1 && version["source"] as? String == "models:/\(modelID)", "\(shownModel.stdout)")
+        #expect(version["aliases"] as? [String] == ["prod"], "\(shownModel.stdout)")
+        let history = try cli.run(["model", "history", model])
+        #expect(history.stdout.contains("registered v1 from source models:/\(modelID)") && history.stdout.contains("set @prod → v1"),
+                "\(history.stdout)")
+        // It is no checkpoint: commands that need one say so in one line.
+        let export = try cli.run(["export", "\(model)@prod", "--output", cli.directory + "/m.safetensors"])
+        #expect(export.status != 0 && export.stderr.contains("registered through the MLflow API"), "\(export.stderr)")
+        try stop(server)
+    }
+
+    @Test(arguments: StoreBackend.available) func versionsAndAliasesOfNnregModelAreTheClients(backend: StoreBackend) throws {
+        let cli = try CommandLineHarness(trainCount: 600, testCount: 100, backend: backend)
+        #expect(try cli.run(["train", "--steps", "40", "--display-step", "20", "--checkpoint-every", "20", "--name", "base"]).status == 0)
+        #expect(try cli.run(["model", "register", "digits", "base@20", "--alias", "champion", "--tag", "stage=dev"]).status == 0)
+        #expect(try cli.run(["model", "register", "digits", "base@40"]).status == 0)
+        let uid = try #require(try cli.run(["show", "base", "--json"]).object["uid"] as? String)
+        let server = try ServeHarness(cli, arguments: ["--allow-writes", "--host", "127.0.0.1"])
+        let seen = try PythonPeer.run("mlflow_registry_read.py", [server.url, "digits", "--alias", "challenger", "--to", "2"])
+        #expect(seen["aliases"] as? [String: String] == ["champion": "1", "challenger": "2"], "\(seen)")
+        #expect(seen["by_alias"] as? [String: String] == ["champion": "1", "challenger": "2"], "\(seen)")
+        let versions = seen["versions"] as? [[String: Any]] ?? []
+        #expect(versions.map { $0["version"] as? String } == ["1", "2"], "\(seen)")
+        #expect(versions.allSatisfy { $0["run_id"] as? String == uid && $0["status"] as? String == "READY" }, "\(seen)")
+        #expect(versions.first?["source"] as? String == "nnreg:/runs/\(uid)/checkpoints/20", "\(seen)")
+        #expect(versions.first?["tags"] as? [String: String] == ["stage": "dev"], "\(seen)")
+        // The alias the client moved is nnreg's, with its history entry.
+        let eval = try cli.run(["eval", "digits@challenger", "--json"])
+        #expect(eval.status == 0 && eval.object["step"] as? Int == 40, "\(eval.stderr)")
+        #expect(try cli.run(["model", "history", "digits"]).stdout.contains("set @challenger → v2"))
         try stop(server)
     }
 
