@@ -101,7 +101,7 @@ extension MLflowService {
 
     /// `LOCATION/models/MODEL_ID/artifacts` under its experiment's location.
     static func loggedModelArtifactURI(_ model: LoggedModel, store: Store) throws -> String {
-        "\(try store.experiment(id: model.experimentID).artifactLocation)/models/\(model.id)/artifacts"
+        "\(try store.experimentArtifactLocation(id: model.experimentID))/models/\(model.id)/artifacts"
     }
 
     static func loggedModelAnswer(_ model: LoggedModel, store: Store) throws -> JSONWriter {

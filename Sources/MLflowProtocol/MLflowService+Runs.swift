@@ -318,7 +318,7 @@ extension MLflowService {
 
     /// Where a run's artifacts are: `LOCATION/RUN_ID/artifacts` under its experiment's location.
     static func artifactURI(of run: Run, store: Store) throws -> String {
-        "\(try store.experiment(id: run.experimentID).artifactLocation)/\(run.uid)/artifacts"
+        "\(try store.experimentArtifactLocation(id: run.experimentID))/\(run.uid)/artifacts"
     }
 
     /// MLflow's status names: a crashed run is FAILED, an interrupted one KILLED.

@@ -66,6 +66,10 @@ public struct MLflowService: Sendable {
             }
         }
         addArtifactRoutes(to: router)
+        // MLflow's liveness probe, which its deployments (and load balancers) poll.
+        router.get("/health") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "OK")))
+        }
     }
 
     /// Runs one JSON call: guards, body, handler, and MLflow's error shape for every failure.

@@ -56,6 +56,16 @@ extension Store {
         return found
     }
 
+    /// Where an experiment's artifacts are, as MLflow reports it (one indexed read: what every run
+    /// the API describes needs, without the experiment's run count).
+    public func experimentArtifactLocation(id: Int64) throws -> String {
+        let statement = try database.cachedStatement(sql: "SELECT artifact_location FROM experiments WHERE id = ?")
+        try statement.bind(id, at: 1)
+        defer { statement.reset() }
+        guard try statement.step() else { throw StoreError.experimentNotFound(String(id)) }
+        return statement.string(at: 0)
+    }
+
     /// The experiment with this name (active or deleted), or nil.
     public func experiment(named name: String) throws -> Experiment? {
         let statement = try database.cachedStatement(sql: "SELECT \(Self.experimentColumns) FROM experiments e WHERE e.name = ?")

@@ -117,6 +117,32 @@ import Testing
         try stop(server)
     }
 
+    /// A team's central tracker: two `nnreg serve --allow-writes` on one PostgreSQL database, four
+    /// client processes on each, and every run and point of both in the store, read through either.
+    @Test(.enabled(if: StoreBackend.available.contains(.postgresql)))
+    func twoServersOnOnePostgreSQLDatabaseLoseNothing() throws {
+        let cli = try CommandLineHarness(backend: .postgresql)
+        let first = try ServeHarness(cli, arguments: ["--allow-writes", "--host", "127.0.0.1"])
+        let second = try ServeHarness(cli, arguments: ["--allow-writes", "--host", "127.0.0.1"])
+        let processes = 8, points = 400
+        let summary = try PythonPeer.run("mlflow_writers.py", [first.url, second.url, "--processes", "\(processes)", "--points", "\(points)"])
+        #expect(summary["points"] as? Int == processes * points, "\(summary)")
+        let experiment = try #require(summary["experiment_id"] as? String, "\(summary)")
+        // The second server sees what clients of the first logged, and the CLI sees all of it.
+        let again = try PythonPeer.run("mlflow_writers.py", [second.url, first.url, "--processes", "2", "--points", "50"])
+        #expect(again["points"] as? Int == 100, "\(again)")
+        let list = try cli.run(["list", "--experiment", experiment, "--json"])
+        let runs = list.json as? [[String: Any]] ?? []
+        #expect(runs.count == processes && runs.allSatisfy { $0["status"] as? String == "finished" }, "\(list.stdout)")
+        for run in runs {
+            let id = try #require(run["run_id"] as? Int, "\(run)")
+            let history = (try cli.run(["show", "\(id)", "--json"]).object["metrics"] as? [String: [[Any]]])?["x"] ?? []
+            #expect(history.count == points, "run \(id): \(history.count) points")
+        }
+        try stop(first)
+        try stop(second)
+    }
+
     /// SIGTERM, as a service manager stops it: the server must end cleanly.
     private func stop(_ server: ServeHarness) throws {
         server.process.terminate()

@@ -1,11 +1,12 @@
 """Many MLflow clients logging into one tracking server at once, and not a point lost.
 
-    python mlflow_writers.py TRACKING_URI [--processes 8] [--points 500]
+    python mlflow_writers.py TRACKING_URI [MORE_URIS…] [--processes 8] [--points 500]
 
 Each of PROCESSES processes creates a run and logs POINTS points one `MlflowClient.log_metric` call
 (one HTTP request) each, as a training loop does. Then this process reads every run's history back
-with get_metric_history and checks that every point is there with its step, value and timestamp.
-Prints one JSON line (points, seconds, points/s) and exits 0; exits 1 on any loss or error.
+with get_metric_history (through the first server) and checks that every point is there with its step, value and timestamp.
+Given several servers on one store (a team's central tracker on PostgreSQL), writer i logs through
+server i mod N. Prints one JSON line (points, seconds, points/s) and exits 0; exits 1 on any loss or error.
 """
 
 import argparse
@@ -48,17 +49,18 @@ def write(uri, experiment_id, writer, points, ready, results):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("uri")
+    parser.add_argument("uri", nargs="+", help="one tracking server, or several on one store (writers take turns)")
     parser.add_argument("--processes", type=int, default=8)
     parser.add_argument("--points", type=int, default=500)
     args = parser.parse_args()
-    uri = args.uri.rstrip("/")
+    uris = [uri.rstrip("/") for uri in args.uri]
+    uri = uris[0]
     client = MlflowClient(tracking_uri=uri)
     experiment_id = client.create_experiment(f"nnreg-writers-{uuid.uuid4().hex[:8]}")
 
     context = multiprocessing.get_context("spawn")
     ready, results = context.Barrier(args.processes + 1), context.Queue()
-    workers = [context.Process(target=write, args=(uri, experiment_id, w, args.points, ready, results))
+    workers = [context.Process(target=write, args=(uris[w % len(uris)], experiment_id, w, args.points, ready, results))
                for w in range(args.processes)]
     for worker in workers:
         worker.start()
