@@ -117,6 +117,36 @@ import Testing
         try stop(server)
     }
 
+    /// A 2 GB artifact up and down through the proxy with the stock client: streamed both ways (the
+    /// server's peak memory stays far below the file's size), content-addressed and hash-checked,
+    /// and `gc` frees it once its run is deleted.
+    @Test func aTwoGigabyteArtifactStreamsThroughTheProxyInBoundedMemory() throws {
+        let cli = try CommandLineHarness()
+        let server = try ServeHarness(cli, arguments: ["--allow-writes", "--host", "127.0.0.1"])
+        let megabytes = 2_048
+        let summary = try PythonPeer.run("mlflow_big_artifact.py", [server.url, "--size-mb", "\(megabytes)"])
+        let peak = try Self.peakMemoryMB(of: server.process.processIdentifier)
+        #expect(peak < 256, "nnreg serve peaked at \(peak) MB for a \(megabytes) MB artifact")
+        let run = try #require(summary["run_id"] as? String, "\(summary)")
+        try stop(server)
+        let listed = try cli.run(["artifacts", run, "--json"])
+        let artifact = (listed.json as? [[String: Any]])?.first ?? [:]
+        #expect(artifact["size"] as? Int == megabytes << 20 && artifact["sha256"] as? String == summary["sha256"] as? String,
+                "\(listed.stdout) \(listed.stderr)")
+        let check = try cli.run(["check", "--json"])
+        #expect(check.status == 0 && (check.object["problems"] as? [Any])?.isEmpty == true, "\(check.stdout)")
+        #expect(try cli.run(["delete", run]).status == 0)
+        let gc = try cli.run(["gc", "--json"])
+        #expect(gc.object["blob_bytes"] as? Int == megabytes << 20, "\(gc.stdout)")
+    }
+
+    /// The highest resident memory of a process so far (VmHWM), in MB.
+    static func peakMemoryMB(of pid: Int32) throws -> Int {
+        let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
+        let line = try #require(status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") })
+        return (Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0) / 1_024
+    }
+
     /// A team's central tracker: two `nnreg serve --allow-writes` on one PostgreSQL database, four
     /// client processes on each, and every run and point of both in the store, read through either.
     @Test(.enabled(if: StoreBackend.available.contains(.postgresql)))
