@@ -34,7 +34,12 @@ struct JSONReader {
     }
 
     private mutating func skipSpace() {
-        while position < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[position]) { position += 1 }
+        while position < bytes.count {
+            switch bytes[position] {
+            case 0x20, 0x09, 0x0A, 0x0D: position += 1
+            default: return
+            }
+        }
     }
 
     private mutating func value(depth: Int) throws -> Any {
@@ -43,7 +48,7 @@ struct JSONReader {
         switch bytes[position] {
         case UInt8(ascii: "{"):
             position += 1
-            var object: [String: Any] = [:]
+            var object = [String: Any](minimumCapacity: 4)
             skipSpace()
             if position < bytes.count, bytes[position] == UInt8(ascii: "}") { position += 1; return object }
             while true {
@@ -117,6 +122,14 @@ struct JSONReader {
 
     private mutating func string() throws -> String {
         position += 1  // the opening quote
+        // Most strings have no escape: validated straight from the body.
+        var end = position
+        while end < bytes.count, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\"), bytes[end] >= 0x20 { end += 1 }
+        if end < bytes.count, bytes[end] == UInt8(ascii: "\"") {
+            guard let text = String(validating: bytes[position..<end], as: UTF8.self) else { throw error("a string is not UTF-8") }
+            position = end + 1
+            return text
+        }
         var utf8: [UInt8] = []
         while true {
             guard position < bytes.count else { throw error("a string is not closed") }

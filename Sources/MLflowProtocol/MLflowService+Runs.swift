@@ -91,9 +91,10 @@ extension MLflowService {
                         + "and \(tags.count) tags.")
             }
             let now = Self.milliseconds(Date())
+            var checked: Set<String> = []
             let points = try metrics.map { entry -> MetricSample in
                 guard let key = entry["key"] as? String, !key.isEmpty else { throw MLflowError.invalid("A metric in the batch has no key.") }
-                try Self.checkKey(key)
+                if checked.insert(key).inserted { try Self.checkKey(key) }
                 guard let value = entry["value"] else { throw MLflowError.invalid("Metric '\(key)' has no value.") }
                 return MetricSample(
                     key: key, step: Int(try entry["step"].map { try MLflowRequest.int64($0, "step") } ?? 0),
@@ -178,10 +179,15 @@ extension MLflowService {
     }
 
     static func checkKey(_ key: String) throws {
-        guard key.utf8.count <= maxKeyLength else { throw MLflowError.invalid("Key '\(key.prefix(40))…' is longer than \(maxKeyLength) characters.") }
-        guard !key.contains("..") && !key.hasPrefix("/") && !key.unicodeScalars.contains(where: { $0.value < 0x20 }) else {
-            throw MLflowError.invalid("Invalid key name: '\(key.prefix(60))'.")
+        let utf8 = key.utf8
+        guard utf8.count <= maxKeyLength else { throw MLflowError.invalid("Key '\(key.prefix(40))…' is longer than \(maxKeyLength) characters.") }
+        var previous: UInt8 = 0
+        var isValid = utf8.first != UInt8(ascii: "/")
+        for byte in utf8 where isValid {
+            isValid = byte >= 0x20 && !(byte == UInt8(ascii: ".") && previous == UInt8(ascii: "."))
+            previous = byte
         }
+        guard isValid else { throw MLflowError.invalid("Invalid key name: '\(key.prefix(60))'.") }
     }
 
     static func checkTags(_ tags: [String: String]) throws {

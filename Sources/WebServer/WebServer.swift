@@ -1,5 +1,7 @@
 import Foundation
 import Hummingbird
+import NIOCore
+import NIOPosix
 import Logging
 import MLflowProtocol
 import UnixSignals
@@ -67,6 +69,15 @@ public struct WebServer: Sendable {
         API(server: self).add(to: router)
         mlflow.add(to: router)
         return router
+    }
+
+    /// Makes the server's event loops Swift concurrency's executor too, so that a request is read,
+    /// answered and written on one thread instead of hopping to the cooperative pool and back (the
+    /// hops cost more than a whole MLflow `log-metric` takes). Call once, from the main thread,
+    /// before any task starts; returns false when that was too late.
+    @discardableResult
+    public static func runTasksOnEventLoops() -> Bool {
+        NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
     }
 
     /// Serves on `host:port` until SIGINT or SIGTERM; `onListening` gets the address actually bound
