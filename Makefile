@@ -5,7 +5,7 @@ NNREG_DB ?= nnreg.sqlite
 APT_PACKAGES := libsqlite3-dev zlib1g-dev pkg-config sqlite3 curl python3-pip chromium chromium-driver
 export NNREG_DATA
 
-.PHONY: demo test deps data build bench bench-postgres torture clean fuzz venv venv-mlflow-server examples
+.PHONY: demo test deps data build bench bench-postgres bench-mlflow torture clean fuzz venv venv-mlflow-server examples
 
 demo: deps data build
 	.build/release/nnreg train --db $(NNREG_DB) --data $(NNREG_DATA)
@@ -31,6 +31,11 @@ bench: deps data
 bench-postgres: deps
 	swift build $(RELEASE) --product nnreg-bench
 	scripts/with-postgres.sh .build/release/nnreg-bench postgres
+
+# Issue 21's figures: nnreg serve beside mlflow server (SQLite, 2 workers) in one sitting, through the
+# stock client and alone on raw HTTP, with the client's own floor (scripts/bench/mlflow_bench.py).
+bench-mlflow: deps venv venv-mlflow-server build
+	$(VENV)/bin/python scripts/bench/mlflow_bench.py --nnreg .build/release/nnreg --mlflow $(MLFLOW_VENV)/bin/mlflow --python $(VENV)/bin/python
 
 # kill -9 a training run KILLS times (default 200), resuming each time; ends bit-exact or fails.
 torture: deps data build

@@ -61,7 +61,56 @@ struct JSONWriter {
 
     mutating func int(_ value: Int64) {
         beginValue()
-        bytes.append(contentsOf: String(value).utf8)
+        appendDigits(value)
+    }
+
+    /// An integer's decimal digits, written without making a String.
+    private mutating func appendDigits(_ value: Int64) {
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                      UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            repeat {
+                buffer[19 - count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+                count += 1
+            } while magnitude > 0
+            bytes.append(contentsOf: buffer[(20 - count)...])
+        }
+    }
+
+    /// One point of a metric's history, `{"key":…,"value":…,"timestamp":…,"step":…}`, with the key
+    /// already written as `{"key":"NAME","value":` (`metricPrefix`): a history is written point
+    /// after point, so this is its whole cost.
+    mutating func metricPoint(prefix: [UInt8], value: Double, timestamp: Int64, step: Int64) {
+        separate()
+        bytes.append(contentsOf: prefix)
+        if value.isNaN {
+            bytes.append(contentsOf: "\"NaN\"".utf8)
+        } else if value.isInfinite {
+            bytes.append(contentsOf: (value < 0 ? "\"-Infinity\"" : "\"Infinity\"").utf8)
+        } else {
+            var text = value.description
+            text.withUTF8 { bytes.append(contentsOf: $0) }
+        }
+        bytes.append(contentsOf: Self.timestampKey)
+        appendDigits(timestamp)
+        bytes.append(contentsOf: Self.stepKey)
+        appendDigits(step)
+        bytes.append(UInt8(ascii: "}"))
+    }
+
+    private static let timestampKey = Array(",\"timestamp\":".utf8), stepKey = Array(",\"step\":".utf8)
+
+    /// The start of a point of metric `key` for `metricPoint`.
+    static func metricPrefix(key: String) -> [UInt8] {
+        var writer = JSONWriter(capacity: 32 + key.utf8.count)
+        writer.bytes.append(contentsOf: "{\"key\":".utf8)
+        writer.appendString(key)
+        writer.bytes.append(contentsOf: ",\"value\":".utf8)
+        return writer.bytes
     }
 
     mutating func bool(_ value: Bool) {

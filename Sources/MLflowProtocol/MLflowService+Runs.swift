@@ -145,14 +145,9 @@ extension MLflowService {
             writer.key("metrics")
             writer.openArray()
             if offset < end {
+                let prefix = JSONWriter.metricPrefix(key: key)
                 for point in history[offset..<end] {
-                    writer.openObject()
-                    writer.field("key", key)
-                    writer.key("value")
-                    writer.double(point.value)
-                    writer.field("timestamp", Self.milliseconds(point.wallTime))
-                    writer.field("step", Int64(point.step))
-                    writer.closeObject()
+                    writer.metricPoint(prefix: prefix, value: point.value, timestamp: Self.milliseconds(point.wallTime), step: Int64(point.step))
                 }
             }
             writer.closeArray()

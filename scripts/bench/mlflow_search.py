@@ -20,8 +20,16 @@ os.environ["NO_PROXY"] = ",".join(filter(None, [os.environ.get("NO_PROXY"), "127
 
 
 def call(c, method, path, body=None):
-    c.request(method, API + path, body=None if body is None else json.dumps(body), headers=HDR)
-    r = c.getresponse(); data = r.read()
+    try:
+        c.request(method, API + path, body=None if body is None else json.dumps(body), headers=HDR)
+        r = c.getresponse()
+    except (BrokenPipeError, ConnectionResetError, http.client.RemoteDisconnected):
+        # The server closed the idle keep-alive connection (uvicorn does): the request was not
+        # read, so it is sent again on a new one.
+        c.close(); c.connect()
+        c.request(method, API + path, body=None if body is None else json.dumps(body), headers=HDR)
+        r = c.getresponse()
+    data = r.read()
     if r.status != 200:
         sys.exit(f"SEARCH FAIL: {method} {path} -> {r.status} {data[:200]!r}")
     return json.loads(data)
