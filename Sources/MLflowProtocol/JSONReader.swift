@@ -10,7 +10,19 @@ struct JSONNumber: CustomStringConvertible {
 /// JSON's null.
 struct JSONNull {}
 
-/// A strict JSON reader for request bodies: objects as `[String: Any]`, arrays as `[Any]`, strings,
+/// A JSON object's members in their order, found by a linear scan (a request's objects have a
+/// handful of members; a batch has a thousand such objects, and hashing each member's name into a
+/// dictionary would cost more than the scan). A repeated name means its last value, as in a dictionary.
+struct JSONObject {
+    var members: [(name: String, value: Any)] = []
+
+    subscript(name: String) -> Any? {
+        for member in members.reversed() where member.name == name { return member.value }
+        return nil
+    }
+}
+
+/// A strict JSON reader for request bodies: objects as `JSONObject`, arrays as `[Any]`, strings,
 /// `Bool`, `JSONNumber` and `JSONNull`. Nesting is limited (a body of `[[[[…` ends in an error, not a
 /// stack overflow); anything malformed is one INVALID_PARAMETER_VALUE line with its byte offset.
 struct JSONReader {
@@ -48,7 +60,8 @@ struct JSONReader {
         switch bytes[position] {
         case UInt8(ascii: "{"):
             position += 1
-            var object = [String: Any](minimumCapacity: 4)
+            var object = JSONObject()
+            object.members.reserveCapacity(4)
             skipSpace()
             if position < bytes.count, bytes[position] == UInt8(ascii: "}") { position += 1; return object }
             while true {
@@ -59,7 +72,7 @@ struct JSONReader {
                 guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else { throw error("':' is missing") }
                 position += 1
                 skipSpace()
-                object[key] = try value(depth: depth + 1)
+                object.members.append((key, try value(depth: depth + 1)))
                 skipSpace()
                 guard position < bytes.count else { throw error("'}' is missing") }
                 if bytes[position] == UInt8(ascii: ",") { position += 1; continue }
@@ -117,17 +130,24 @@ struct JSONReader {
             if position < bytes.count, bytes[position] == UInt8(ascii: "+") || bytes[position] == UInt8(ascii: "-") { position += 1 }
             guard digits() > 0 else { throw error("a number's exponent has no digits") }
         }
-        return JSONNumber(text: String(decoding: bytes[start..<position], as: UTF8.self))
+        return JSONNumber(text: text(start..<position))
     }
 
     private mutating func string() throws -> String {
         position += 1  // the opening quote
-        // Most strings have no escape: validated straight from the body.
-        var end = position
-        while end < bytes.count, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\"), bytes[end] >= 0x20 { end += 1 }
+        // Most strings have no escape: read straight from the body (ASCII needs no validation).
+        var end = position, isASCII = true
+        while end < bytes.count, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\"), bytes[end] >= 0x20 {
+            isASCII = isASCII && bytes[end] < 0x80
+            end += 1
+        }
         if end < bytes.count, bytes[end] == UInt8(ascii: "\"") {
-            guard let text = String(validating: bytes[position..<end], as: UTF8.self) else { throw error("a string is not UTF-8") }
+            let range = position..<end
             position = end + 1
+            if isASCII { return text(range) }
+            guard let text = bytes.withUnsafeBufferPointer({ String(validating: UnsafeBufferPointer(rebasing: $0[range]), as: UTF8.self) }) else {
+                throw error("a string is not UTF-8")
+            }
             return text
         }
         var utf8: [UInt8] = []
@@ -169,6 +189,11 @@ struct JSONReader {
             default: utf8.append(byte)
             }
         }
+    }
+
+    /// ASCII bytes of the body as a String.
+    private func text(_ range: Range<Int>) -> String {
+        bytes.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[range]), as: UTF8.self) }
     }
 
     private mutating func hex4() throws -> UInt32 {

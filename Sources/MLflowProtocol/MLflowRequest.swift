@@ -8,6 +8,13 @@ struct MLflowRequest {
 
     init(fields: [String: Any]) { self.fields = fields }
 
+    /// The members of an object nested in a request, read with the same accessors.
+    init(object: JSONObject) {
+        var fields: [String: Any] = [:]
+        for (name, value) in object.members { fields[name] = value }
+        self.fields = fields
+    }
+
     /// Parses a JSON object body; anything else is INVALID_PARAMETER_VALUE. An empty body is `{}`.
     init(body: [UInt8], query: [(String, String)]) throws {
         var fields: [String: Any] = [:]
@@ -20,8 +27,8 @@ struct MLflowRequest {
         }
         if body.contains(where: { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }) {
             let parsed = try JSONReader.parse(body)
-            guard let object = parsed as? [String: Any] else { throw MLflowError.invalid("The request body must be a JSON object.") }
-            fields.merge(object) { _, body in body }
+            guard let object = parsed as? JSONObject else { throw MLflowError.invalid("The request body must be a JSON object.") }
+            for (name, value) in object.members { fields[name] = value }
         }
         self.fields = fields
     }
@@ -79,12 +86,13 @@ struct MLflowRequest {
         return try Self.double(value, name)
     }
 
-    func objects(_ name: String) throws -> [[String: Any]] {
+    func objects(_ name: String) throws -> [JSONObject] {
         guard let value = fields[name], !(value is JSONNull) else { return [] }
-        guard let list = value as? [Any], let objects = list as? [[String: Any]] else {
-            throw MLflowError.invalid("Field '\(name)' must be a list of objects.")
+        guard let list = value as? [Any] else { throw MLflowError.invalid("Field '\(name)' must be a list of objects.") }
+        return try list.map {
+            guard let object = $0 as? JSONObject else { throw MLflowError.invalid("Field '\(name)' must be a list of objects.") }
+            return object
         }
-        return objects
     }
 
     func strings(_ name: String) throws -> [String] {

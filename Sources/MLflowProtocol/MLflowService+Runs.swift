@@ -112,11 +112,11 @@ extension MLflowService {
         add("runs/log-inputs", [.post], true) { call, store in
             let run = try Self.activeRun(call, store)
             let inputs = try call.objects("datasets").map { entry -> RunInput in
-                guard let dataset = entry["dataset"] as? [String: Any], let name = dataset["name"] as? String,
+                guard let dataset = entry["dataset"] as? JSONObject, let name = dataset["name"] as? String,
                       let digest = dataset["digest"] as? String else {
                     throw MLflowError.invalid("Each dataset input needs a dataset with a name and a digest.")
                 }
-                let tags = try MLflowRequest(fields: entry).keyValues("tags")
+                let tags = try MLflowRequest(object: entry).keyValues("tags")
                 return RunInput(
                     name: name, digest: digest, sourceType: dataset["source_type"] as? String ?? "",
                     source: dataset["source"] as? String ?? "", schema: dataset["schema"] as? String,

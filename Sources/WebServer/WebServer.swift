@@ -71,12 +71,12 @@ public struct WebServer: Sendable {
         return router
     }
 
-    /// Makes the server's event loops Swift concurrency's executor too, so that a request is read,
-    /// answered and written on one thread instead of hopping to the cooperative pool and back (the
-    /// hops cost more than a whole MLflow `log-metric` takes). Call once, from the main thread,
-    /// before any task starts; returns false when that was too late.
+    /// Readies a serving process: the server's event loops become Swift concurrency's executor too,
+    /// so that a request is read, answered and written on one thread instead of hopping to the
+    /// cooperative pool and back. Call once, from the main thread, before any task starts; returns
+    /// false when that was too late.
     @discardableResult
-    public static func runTasksOnEventLoops() -> Bool {
+    public static func prepareServingProcess() -> Bool {
         NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
     }
 
