@@ -72,7 +72,6 @@ let package = Package(
                 "Store", "RunQuery", "WebPages", "MLflowProtocol", .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"), .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
             ]),
         // MLflow's tracking protocol (REST API under /api/2.0/mlflow/, artifacts, registry) over the Store,
         // mounted by WebServer.

@@ -313,7 +313,13 @@ extension Store {
     /// A model's history, oldest first (also for a deleted model: the history outlives it). A
     /// renamed model's history includes what happened under its earlier names.
     public func modelHistory(name: String) throws -> [ModelHistoryEntry] {
-        var entries = try historyEntries(name: name, before: nil)
+        // What happened under this name before a model was renamed away from it is that model's.
+        let renamedAway = try database.cachedStatement(
+            sql: "SELECT max(id) FROM model_history WHERE action = 'model_renamed' AND detail = ?")
+        try renamedAway.bind(name, at: 1)
+        let after = try renamedAway.step() ? renamedAway.optionalInt64(at: 0) ?? 0 : 0
+        renamedAway.reset()
+        var entries = try historyEntries(name: name, before: nil).filter { $0.id > after }
         var renames = entries.filter { $0.action == .modelRenamed }
         while let rename = renames.popLast(), let earlier = rename.detail {
             let older = try historyEntries(name: earlier, before: rename.id)

@@ -1,7 +1,5 @@
 import Foundation
 import Hummingbird
-import NIOCore
-import NIOPosix
 import Logging
 import MLflowProtocol
 import UnixSignals
@@ -69,15 +67,6 @@ public struct WebServer: Sendable {
         API(server: self).add(to: router)
         mlflow.add(to: router)
         return router
-    }
-
-    /// Readies a serving process: the server's event loops become Swift concurrency's executor too,
-    /// so that a request is read, answered and written on one thread instead of hopping to the
-    /// cooperative pool and back. Call once, from the main thread, before any task starts; returns
-    /// false when that was too late.
-    @discardableResult
-    public static func prepareServingProcess() -> Bool {
-        NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
     }
 
     /// Serves on `host:port` until SIGINT or SIGTERM; `onListening` gets the address actually bound

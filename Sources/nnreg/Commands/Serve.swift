@@ -53,7 +53,6 @@ struct Serve: ParsableCommand {
         let mode = allowWrites ? "with MLflow writes allowed\(tokenFile == nil ? "" : " (token required)")" : "read-only"
         let finished = DispatchSemaphore(value: 0)
         let failure = Mutex<(any Error)?>(nil)
-        WebServer.prepareServingProcess()
         Task.detached {
             do {
                 try await server.run(host: host, port: port) { url in
