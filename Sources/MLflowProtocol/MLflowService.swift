@@ -165,6 +165,7 @@ final class StoreGate: Sendable {
                 store = open
             } else {
                 store = writable ? try Store(path: path) : try Store(readingOnly: path)
+                try store.limitPageCache(megabytes: 8)
                 state.store = store
             }
             return try body(store)

@@ -164,6 +164,14 @@ public final class Store {
         }
     }
 
+    /// Caps this connection's SQLite page cache (a long-running server that writes small
+    /// transactions needs little of it: the file stays in the system's cache either way). No
+    /// effect on PostgreSQL.
+    public func limitPageCache(megabytes: Int) throws {
+        guard database.dialect == .sqlite else { return }
+        try database.execute(sql: "PRAGMA cache_size = -\(megabytes * 1_024)")
+    }
+
     /// Maps the codes a write can hit under contention or on a full disk to `StoreError`s, so that
     /// neither "database is locked" nor "database or disk is full" reaches a user as raw SQLite text.
     static func translateWrite(_ error: SQLiteError, path: String) -> Error {

@@ -5,8 +5,8 @@
 For each server (`nnreg serve --allow-writes` and `mlflow server --workers 2`, both on a fresh SQLite
 store on loopback): start-up until the first API answer, the stock client's calls
 (mlflow_through_client.py), the server alone on raw keep-alive HTTP (mlflow_server_alone.py),
-search_runs over RUNS runs (mlflow_search.py), and the memory of the server's process tree after all
-of it. The client's own floor (mlflow_client_floor.py, a canned responder) runs right before each
+search_runs over RUNS runs (mlflow_search.py), and the memory of the server's process tree after the
+stock client's whole workflow (scripts/peers/mlflow_workflow.py, run first) and after all of it. The client's own floor (mlflow_client_floor.py, a canned responder) runs right before each
 round of the client against nnreg, and each figure's median over the rounds is compared (the machine
 is shared and noisy; side by side is what holds). Prints a table with the ratios the issue sets goals
 for, and one JSON line with every figure.
@@ -83,6 +83,12 @@ def measure(name, command, url, args, rounds):
     process, startup = start(command, url)
     try:
         figures = {"startup_s": round(startup, 3)}
+        print(f"[{name}] the stock client's whole workflow (scripts/peers/mlflow_workflow.py)", file=sys.stderr)
+        workflow = subprocess.run([args.python, os.path.join(HERE, "..", "peers", "mlflow_workflow.py"), url],
+                                  capture_output=True, text=True)
+        if workflow.returncode != 0:
+            sys.exit(f"mlflow_workflow.py failed against {name}:\n{workflow.stderr[-2000:]}")
+        figures["memory_after_workflow_mb"] = round(tree_rss_mb(process.pid), 1)
         client, floor = [], []
         for round_ in range(rounds):
             print(f"[{name}] round {round_ + 1} of {rounds}: the client's floor, then the client through {name}", file=sys.stderr)
@@ -160,7 +166,8 @@ def report(r):
         if figures:
             s = figures["search"]
             print(f"{name}: search_runs over {s['runs']:,} runs, first page of 100: {s['client_ms']} ms via the client, "
-                  f"{s['raw_ms']} ms raw; memory after all of it {figures['memory_mb']} MB; start-up to first answer {figures['startup_s']} s")
+                  f"{s['raw_ms']} ms raw; memory after the client's workflow {figures['memory_after_workflow_mb']} MB, after all of "
+                  f"this {figures['memory_mb']} MB; start-up to first answer {figures['startup_s']} s")
 
 
 if __name__ == "__main__":
