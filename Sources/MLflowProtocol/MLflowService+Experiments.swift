@@ -78,19 +78,8 @@ extension MLflowService {
                 fallback: { left, right in
                     left.createdAt != right.createdAt ? left.createdAt > right.createdAt : left.id > right.id
                 })
-            let offset = try call.optionalString("page_token").map(Self.offset) ?? 0
-            let limit = Int(try call.optionalInt64("max_results") ?? 1_000)
-            guard (1...50_000).contains(limit) else { throw MLflowError.invalid("Invalid value \(limit) for parameter 'max_results': it must be between 1 and 50000.") }
-            let page = found.dropFirst(offset).prefix(limit)
-            var writer = JSONWriter()
-            writer.openObject()
-            writer.key("experiments")
-            writer.openArray()
-            for experiment in page { Self.writeExperiment(&writer, experiment) }
-            writer.closeArray()
-            if offset + page.count < found.count { writer.field("next_page_token", Self.token(offset: offset + page.count)) }
-            writer.closeObject()
-            return writer
+            let (page, next) = try Self.page(found, call, defaultLimit: 1_000, maxLimit: 50_000)
+            return Self.pageAnswer("experiments", page, next: next) { Self.writeExperiment(&$0, $1) }
         }
     }
 

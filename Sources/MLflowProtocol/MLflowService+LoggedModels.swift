@@ -61,15 +61,7 @@ extension MLflowService {
                 }, tags: model.tags)
             }
             let (page, next) = try Self.page(found, call, defaultLimit: 100, maxLimit: 1_000)
-            var writer = JSONWriter()
-            writer.openObject()
-            writer.key("models")
-            writer.openArray()
-            for model in page { try Self.writeLoggedModel(&writer, model, store: store) }
-            writer.closeArray()
-            if let next { writer.field("next_page_token", next) }
-            writer.closeObject()
-            return writer
+            return try Self.pageAnswer("models", page, next: next) { try Self.writeLoggedModel(&$0, $1, store: store) }
         }
         add("runs/outputs", [.post], true) { call, store in
             let run = try Self.activeRun(call, store)
@@ -105,12 +97,7 @@ extension MLflowService {
     }
 
     static func loggedModelAnswer(_ model: LoggedModel, store: Store) throws -> JSONWriter {
-        var writer = JSONWriter()
-        writer.openObject()
-        writer.key("model")
-        try writeLoggedModel(&writer, model, store: store)
-        writer.closeObject()
-        return writer
+        try answer("model") { try writeLoggedModel(&$0, model, store: store) }
     }
 
     static func writeLoggedModel(_ writer: inout JSONWriter, _ model: LoggedModel, store: Store) throws {

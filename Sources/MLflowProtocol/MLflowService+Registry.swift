@@ -91,15 +91,7 @@ extension MLflowService {
                 },
                 fallback: { $0.name < $1.name })
             let (page, next) = try Self.page(found, call, defaultLimit: 100, maxLimit: 1_000)
-            var writer = JSONWriter()
-            writer.openObject()
-            writer.key("registered_models")
-            writer.openArray()
-            for model in page { try Self.writeRegisteredModel(&writer, model, store: store) }
-            writer.closeArray()
-            if let next { writer.field("next_page_token", next) }
-            writer.closeObject()
-            return writer
+            return try Self.pageAnswer("registered_models", page, next: next) { try Self.writeRegisteredModel(&$0, $1, store: store) }
         }
         add("model-versions/create", [.post], true) { call, store in
             let name = try call.string("name"), source = try call.string("source")
@@ -163,15 +155,7 @@ extension MLflowService {
                 },
                 fallback: { $0.modelName != $1.modelName ? $0.modelName < $1.modelName : $0.version > $1.version })
             let (page, next) = try Self.page(found, call, defaultLimit: 10_000, maxLimit: 200_000)
-            var writer = JSONWriter()
-            writer.openObject()
-            writer.key("model_versions")
-            writer.openArray()
-            for version in page { try Self.writeModelVersion(&writer, version, store: store) }
-            writer.closeArray()
-            if let next { writer.field("next_page_token", next) }
-            writer.closeObject()
-            return writer
+            return try Self.pageAnswer("model_versions", page, next: next) { try Self.writeModelVersion(&$0, $1, store: store) }
         }
     }
 
@@ -190,17 +174,6 @@ extension MLflowService {
         let text = try call.string("version")
         guard let number = Int(text), number >= 1 else { throw MLflowError.invalid("Model version '\(text.prefix(40))' must be a number from 1.") }
         return number
-    }
-
-    /// The items of one page after `page_token`, at most `max_results`, and the next page's token.
-    static func page<T>(_ items: [T], _ call: MLflowRequest, defaultLimit: Int, maxLimit: Int) throws -> (ArraySlice<T>, String?) {
-        let offset = try call.optionalString("page_token").map(Self.offset) ?? 0
-        let limit = Int(try call.optionalInt64("max_results") ?? Int64(defaultLimit))
-        guard (1...maxLimit).contains(limit) else {
-            throw MLflowError.invalid("Invalid value \(limit) for parameter 'max_results': it must be between 1 and \(maxLimit).")
-        }
-        let page = items.dropFirst(offset).prefix(limit)
-        return (page, offset + page.count < items.count ? token(offset: offset + page.count) : nil)
     }
 
     /// How a checkpoint version shows as a source: nnreg's own URI, which MLflow's client cannot
@@ -227,21 +200,11 @@ extension MLflowService {
     }
 
     static func registeredModelAnswer(_ model: RegisteredModel, store: Store) throws -> JSONWriter {
-        var writer = JSONWriter()
-        writer.openObject()
-        writer.key("registered_model")
-        try writeRegisteredModel(&writer, model, store: store)
-        writer.closeObject()
-        return writer
+        try answer("registered_model") { try writeRegisteredModel(&$0, model, store: store) }
     }
 
     static func modelVersionAnswer(_ version: ModelVersion, store: Store) throws -> JSONWriter {
-        var writer = JSONWriter()
-        writer.openObject()
-        writer.key("model_version")
-        try writeModelVersion(&writer, version, store: store)
-        writer.closeObject()
-        return writer
+        try answer("model_version") { try writeModelVersion(&$0, version, store: store) }
     }
 
     static func writeRegisteredModel(_ writer: inout JSONWriter, _ model: RegisteredModel, store: Store) throws {

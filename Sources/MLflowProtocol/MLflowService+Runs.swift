@@ -233,12 +233,7 @@ extension MLflowService {
 
     /// `{"run": …}`, as runs/create and runs/get answer.
     static func runAnswer(_ run: Run, store: Store) throws -> JSONWriter {
-        var writer = JSONWriter()
-        writer.openObject()
-        writer.key("run")
-        try writeRun(&writer, run, store: store)
-        writer.closeObject()
-        return writer
+        try answer("run") { try writeRun(&$0, run, store: store) }
     }
 
     static func writeRun(_ writer: inout JSONWriter, _ run: Run, store: Store) throws {

@@ -123,6 +123,40 @@ public struct MLflowService: Sendable {
         }
     }
 
+    /// The items of one page after `page_token`, at most `max_results`, and the next page's token.
+    static func page<T>(_ items: [T], _ call: MLflowRequest, defaultLimit: Int, maxLimit: Int) throws -> (ArraySlice<T>, String?) {
+        let offset = try call.optionalString("page_token").map(Self.offset) ?? 0
+        let limit = Int(try call.optionalInt64("max_results") ?? Int64(defaultLimit))
+        guard (1...maxLimit).contains(limit) else {
+            throw MLflowError.invalid("Invalid value \(limit) for parameter 'max_results': it must be between 1 and \(maxLimit).")
+        }
+        let page = items.dropFirst(offset).prefix(limit)
+        return (page, offset + page.count < items.count ? token(offset: offset + page.count) : nil)
+    }
+
+    /// `{"NAME": [items…], "next_page_token": …}`, as every search answers.
+    static func pageAnswer<T>(_ name: String, _ page: ArraySlice<T>, next: String?, _ write: (inout JSONWriter, T) throws -> Void) rethrows -> JSONWriter {
+        var writer = JSONWriter()
+        writer.openObject()
+        writer.key(name)
+        writer.openArray()
+        for item in page { try write(&writer, item) }
+        writer.closeArray()
+        if let next { writer.field("next_page_token", next) }
+        writer.closeObject()
+        return writer
+    }
+
+    /// `{"NAME": …}` around one thing, as get, create and update calls answer.
+    static func answer(_ name: String, _ write: (inout JSONWriter) throws -> Void) rethrows -> JSONWriter {
+        var writer = JSONWriter()
+        writer.openObject()
+        writer.key(name)
+        try write(&writer)
+        writer.closeObject()
+        return writer
+    }
+
     static func json(_ status: HTTPResponse.Status, _ bytes: [UInt8]) -> Response {
         Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
