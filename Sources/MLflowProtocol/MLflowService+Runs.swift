@@ -245,13 +245,9 @@ extension MLflowService {
         writer.key("metrics")
         writer.openArray()
         for point in try store.latestPoints(runID: run.id) {
-            writer.openObject()
-            writer.field("key", point.key)
-            writer.key("value")
-            writer.double(point.value)
-            writer.field("timestamp", milliseconds(point.wallTime))
-            writer.field("step", Int64(point.step))
-            writer.closeObject()
+            writer.metricPoint(
+                prefix: JSONWriter.metricPrefix(key: point.key), value: point.value, timestamp: milliseconds(point.wallTime),
+                step: Int64(point.step))
         }
         writer.closeArray()
         writer.keyValueList("params", try store.params(runID: run.id).mapValues(\.description))

@@ -66,20 +66,12 @@ public struct ModelVersion: Sendable, Equatable, Codable, Identifiable {
     /// The host it was registered from.
     public let createdHost: String
     /// The aliases pointing at it.
-    public let aliases: [String]
+    public internal(set) var aliases: [String]
     /// Tags of this version.
-    public let tags: [String: String]
+    public internal(set) var tags: [String: String]
 
     /// `NAME:vN`.
     public var reference: String { "\(modelName):v\(version)" }
-
-    func with(aliases: [String], tags: [String: String]) -> ModelVersion {
-        ModelVersion(
-            id: id, modelID: modelID, modelName: modelName, version: version, checkpointID: checkpointID, runID: runID,
-            runUID: runUID, step: step, weightsSHA256: weightsSHA256, source: source, loggedModelID: loggedModelID,
-            datasetName: datasetName, datasetSHA256: datasetSHA256, testAccuracy: testAccuracy, description: description,
-            createdAt: createdAt, updatedAt: updatedAt, createdBy: createdBy, createdHost: createdHost, aliases: aliases, tags: tags)
-    }
 
     /// Where it came from, as the history says it: `run 3 step 1000 weights …` or `source runs:/…`.
     public var origin: String {

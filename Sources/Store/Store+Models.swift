@@ -183,13 +183,14 @@ extension Store {
         }
         statement.reset()
         var aliasesByModel: [Int64: [String: Int]] = [:]
-        return try rows.map { row in
-            let aliases = try aliasesByModel[row.modelID] ?? self.aliases(modelID: row.modelID)
-            aliasesByModel[row.modelID] = aliases
-            return row.with(
-                aliases: aliases.filter { $0.value == row.version }.keys.sorted(),
-                tags: try modelTags(modelID: row.modelID, version: row.version))
+        for index in rows.indices {
+            let modelID = rows[index].modelID
+            let aliases = try aliasesByModel[modelID] ?? self.aliases(modelID: modelID)
+            aliasesByModel[modelID] = aliases
+            rows[index].aliases = aliases.filter { $0.value == rows[index].version }.keys.sorted()
+            rows[index].tags = try modelTags(modelID: modelID, version: rows[index].version)
         }
+        return rows
     }
 
     /// A model's versions, newest first.
