@@ -33,6 +33,13 @@ static inline float exp_poly(float x) {
 
 float nn_expf(float x) { return exp_poly(x); }
 
+/* tanh x = 1 − 2 / (e^{2x} + 1), with exp_poly (saturates to ±1 where it clamps). */
+static inline float tanh_exp(float x) { return 1.0f - 2.0f / (exp_poly(2.0f * x) + 1.0f); }
+/* GELU's tanh form: √(2/π) and 0.044715. */
+#define GELU_K 0.7978845608028654f
+#define GELU_C 0.044715f
+float nn_tanhf(float x) { return tanh_exp(x); }
+
 /* log(x) for x > 0 (normal): x = 2^e m with m in [sqrt(1/2), sqrt(2)), log m = 2 atanh(s) with
    s = (m - 1) / (m + 1), |s| < 0.172, summed in double to s^21 (error far below a float ulp), then
    e ln 2 added and the result rounded once to float. Only IEEE +, -, *, / in a fixed order. */
@@ -71,6 +78,51 @@ ATTR static void bias_sigmoid_##SUFFIX(float *z, const float *bias, int rows, in
 }                                                                                                 \
 ATTR static void sigmoid_backward_##SUFFIX(float *delta, const float *h, long n) {                \
     for (long i = 0; i < n; i++) delta[i] = delta[i] * (h[i] * (1.0f - h[i]));                    \
+}                                                                                                 \
+ATTR static void bias_activation_##SUFFIX(int act, float *z, float *pre, const float *bias,      \
+                                          int rows, int cols) {                                   \
+    for (int r = 0; r < rows; r++) {                                                              \
+        float *row = z + (long)r * cols;                                                          \
+        float *keep = pre ? pre + (long)r * cols : 0;                                             \
+        switch (act) {                                                                            \
+        case NN_ACT_RELU:                                                                         \
+            for (int c = 0; c < cols; c++) { float x = row[c] + bias[c]; row[c] = x > 0.0f ? x : 0.0f; } \
+            break;                                                                                \
+        case NN_ACT_TANH:                                                                         \
+            for (int c = 0; c < cols; c++) row[c] = tanh_exp(row[c] + bias[c]);                   \
+            break;                                                                                \
+        case NN_ACT_GELU:                                                                         \
+            for (int c = 0; c < cols; c++) {                                                      \
+                float x = row[c] + bias[c];                                                       \
+                if (keep) keep[c] = x;                                                            \
+                row[c] = 0.5f * x * (1.0f + tanh_exp(GELU_K * (x + GELU_C * (x * x * x))));       \
+            }                                                                                     \
+            break;                                                                                \
+        default:                                                                                  \
+            for (int c = 0; c < cols; c++) row[c] = 1.0f / (1.0f + exp_poly(-(row[c] + bias[c]))); \
+        }                                                                                         \
+    }                                                                                             \
+}                                                                                                 \
+ATTR static void activation_backward_##SUFFIX(int act, float *delta, const float *h,              \
+                                              const float *pre, long n) {                          \
+    switch (act) {                                                                                \
+    case NN_ACT_RELU:                                                                             \
+        for (long i = 0; i < n; i++) delta[i] = h[i] > 0.0f ? delta[i] : 0.0f;                    \
+        break;                                                                                    \
+    case NN_ACT_TANH:                                                                             \
+        for (long i = 0; i < n; i++) delta[i] = delta[i] * (1.0f - h[i] * h[i]);                  \
+        break;                                                                                    \
+    case NN_ACT_GELU:                                                                             \
+        for (long i = 0; i < n; i++) {                                                            \
+            float x = pre[i], x2 = x * x;                                                         \
+            float t = tanh_exp(GELU_K * (x + GELU_C * (x2 * x)));                                 \
+            float slope = 0.5f * (1.0f + t) + 0.5f * x * ((1.0f - t * t) * (GELU_K * (1.0f + 3.0f * GELU_C * x2))); \
+            delta[i] = delta[i] * slope;                                                          \
+        }                                                                                         \
+        break;                                                                                    \
+    default:                                                                                      \
+        for (long i = 0; i < n; i++) delta[i] = delta[i] * (h[i] * (1.0f - h[i]));                \
+    }                                                                                             \
 }                                                                                                 \
 ATTR static void bias_gradient_##SUFFIX(float *bias, const float *delta, int rows, int cols,      \
                                         int ld, float alpha, float beta, float *sum) {            \
@@ -199,6 +251,12 @@ void nn_bias_sigmoid(int isa, float *z, const float *bias, int rows, int cols) {
 }
 void nn_sigmoid_backward(int isa, float *delta, const float *h, long n) {
     DISPATCH(sigmoid_backward, isa, delta, h, n);
+}
+void nn_bias_activation(int isa, int activation, float *z, float *pre, const float *bias, int rows, int cols) {
+    DISPATCH(bias_activation, isa, activation, z, pre, bias, rows, cols);
+}
+void nn_activation_backward(int isa, int activation, float *delta, const float *h, const float *pre, long n) {
+    DISPATCH(activation_backward, isa, activation, delta, h, pre, n);
 }
 void nn_bias_gradient(int isa, float *bias, const float *delta, int rows, int cols, int ld, float alpha, float beta,
                       float *scratch) {
@@ -335,22 +393,41 @@ long nn_count_nonzeros(const uint8_t *images, long n) {
     return nnz;
 }
 
-void nn_sparse_index(const uint8_t *images, long count, int features, int64_t *row_start, uint16_t *cols,
-                     uint8_t *bytes) {
+long nn_count_nonzero_floats(const float *values, long n) {
+    long nnz = 0;
+    for (long i = 0; i < n; i++) nnz += values[i] != 0.0f;
+    return nnz;
+}
+
+void nn_sparse_index(const uint8_t *images, long count, int features, const float *table, int64_t *row_start,
+                     uint16_t *cols, float *vals) {
     long nnz = 0;
     for (long r = 0; r < count; r++) {
         row_start[r] = nnz;
         const uint8_t *src = images + r * features;
         for (int f = 0; f < features; f++) {
-            if (src[f]) { cols[nnz] = (uint16_t)f; bytes[nnz] = src[f]; nnz++; }
+            if (src[f]) { cols[nnz] = (uint16_t)f; vals[nnz] = table[src[f]]; nnz++; }
+        }
+    }
+    row_start[count] = nnz;
+}
+
+void nn_sparse_index_floats(const float *values, long count, int features, int64_t *row_start, uint16_t *cols,
+                            float *vals) {
+    long nnz = 0;
+    for (long r = 0; r < count; r++) {
+        row_start[r] = nnz;
+        const float *src = values + r * features;
+        for (int f = 0; f < features; f++) {
+            if (src[f] != 0.0f) { cols[nnz] = (uint16_t)f; vals[nnz] = src[f]; nnz++; }
         }
     }
     row_start[count] = nnz;
 }
 
 /* Rows [r0, r1) of the batch from the sparse copy: CSR at cols/vals + base and per-pixel counts. */
-void nn_internal_index_rows(const int64_t *index_start, const uint16_t *index_cols, const uint8_t *index_bytes,
-                            const int32_t *indices, int r0, int r1, int features, const float *table, long base,
+void nn_internal_index_rows(const int64_t *index_start, const uint16_t *index_cols, const float *index_vals,
+                            const int32_t *indices, int r0, int r1, int features, long base,
                             int32_t *row_start, int32_t *cols, float *vals, int32_t *counts) {
     for (int k = 0; k < features; k++) counts[k] = 0;
     long nnz = base;
@@ -359,16 +436,16 @@ void nn_internal_index_rows(const int64_t *index_start, const uint16_t *index_co
         if (r + 4 < r1) {
             long ahead = index_start[indices[r + 4]], ahead_end = index_start[indices[r + 4] + 1];
             for (long b = ahead; b < ahead_end; b += 32) __builtin_prefetch(index_cols + b);
-            for (long b = ahead; b < ahead_end; b += 64) __builtin_prefetch(index_bytes + b);
+            for (long b = ahead; b < ahead_end; b += 16) __builtin_prefetch(index_vals + b);
         }
         row_start[r] = (int32_t)nnz;
         long begin = index_start[indices[r]], end = index_start[indices[r] + 1];
         const uint16_t *c = index_cols + begin;
-        const uint8_t *b = index_bytes + begin;
+        const float *b = index_vals + begin;
         long len = end - begin;
         int32_t *oc = cols + nnz;
         float *ov = vals + nnz;
-        for (long i = 0; i < len; i++) { oc[i] = c[i]; ov[i] = table[b[i]]; }
+        for (long i = 0; i < len; i++) { oc[i] = c[i]; ov[i] = b[i]; }
         for (long i = 0; i < len; i++) counts[c[i]]++;
         nnz += len;
     }
@@ -403,10 +480,9 @@ static double log_unit(double u) {
     return (double)e * 0.693147180559945309417 + 2.0 * s * series;
 }
 
-void nn_normal_pair(double u1, double u2, double *z0, double *z1) {
-    double radius = sqrt(-2.0 * log_unit(u1));  /* sqrt is correctly rounded by IEEE 754 */
-    /* cos and sin of 2 pi u2: q quarter turns plus r in [-1/8, 1/8] turns (exact), x = 2 pi r. */
-    double q = floor(u2 * 4.0 + 0.5), r = u2 - q * 0.25, x = r * 6.28318530717958647693, x2 = x * x;
+/* cos and sin of 2 pi u: q quarter turns plus r in [-1/8, 1/8] turns (exact), x = 2 pi r. */
+static void cos_sin_turns(double u, double *cos_t, double *sin_t) {
+    double q = floor(u * 4.0 + 0.5), r = u - q * 0.25, x = r * 6.28318530717958647693, x2 = x * x;
     /* sin x = x (1 - x2/3! + x2^2/5! - … - x2^9/19!), cos x = 1 - x2/2! + … + x2^10/20!, Horner in x2. */
     double s = -1.0 / 121645100408832000.0;                 /* -1/19! */
     s = s * x2 + 1.0 / 355687428096000.0;                   /* 1/17! */
@@ -429,13 +505,24 @@ void nn_normal_pair(double u1, double u2, double *z0, double *z1) {
     c = c * x2 + 1.0 / 24.0;                                /* 1/4! */
     c = c * x2 - 0.5;
     c = 1.0 + x2 * c;
-    double cos_t, sin_t;
     switch ((int)q & 3) {
-    case 0: cos_t = c; sin_t = s; break;
-    case 1: cos_t = -s; sin_t = c; break;
-    case 2: cos_t = -c; sin_t = -s; break;
-    default: cos_t = s; sin_t = -c; break;
+    case 0: *cos_t = c; *sin_t = s; break;
+    case 1: *cos_t = -s; *sin_t = c; break;
+    case 2: *cos_t = -c; *sin_t = -s; break;
+    default: *cos_t = s; *sin_t = -c; break;
     }
+}
+
+double nn_cos_turns(double t) {
+    double c, s;
+    cos_sin_turns(t, &c, &s);
+    return c;
+}
+
+void nn_normal_pair(double u1, double u2, double *z0, double *z1) {
+    double radius = sqrt(-2.0 * log_unit(u1));  /* sqrt is correctly rounded by IEEE 754 */
+    double cos_t, sin_t;
+    cos_sin_turns(u2, &cos_t, &sin_t);
     *z0 = radius * cos_t;
     *z1 = radius * sin_t;
 }

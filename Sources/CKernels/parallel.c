@@ -3,6 +3,7 @@
    depend on timing: the same inputs give the same bits. The worker spins briefly between jobs
    (steps come every few hundred microseconds) and then sleeps on a condition variable. */
 #include "CKernels.h"
+#include "internal.h"
 #include <pthread.h>
 #include <sched.h>
 #include <string.h>
@@ -15,7 +16,6 @@
 #define CPU_RELAX() ((void)0)
 #endif
 
-typedef void (*job_fn)(void *ctx, int part);
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -80,7 +80,7 @@ static long nanoseconds(void) {
     return t.tv_sec * 1000000000L + t.tv_nsec;
 }
 
-static void run2(job_fn job, void *ctx) {
+void run2(job_fn job, void *ctx) {
     if (parallel_enabled) pthread_once(&once, start);
     if (!parallel_enabled || !worker_ok || pthread_mutex_trylock(&call_lock) != 0) {
         job(ctx, 0);
@@ -132,16 +132,10 @@ static void run2(job_fn job, void *ctx) {
 
 /* ---- jobs ---- */
 
-typedef struct {
-    int isa, ta, m, n, k, lda, ldb, ldc, split_n;
-    float alpha, beta;
-    const float *a, *b;
-    float *c;
-} gemm_job;
 
 /* Half of a product: columns [0, half) and [half, n) with half a multiple of 8, or rows [0, m/2) and
    [m/2, m). Either way every output element is one whole chain, computed on one thread. */
-static void gemm_part(void *p, int part) {
+void gemm_part(void *p, int part) {
     gemm_job *g = p;
     if (g->split_n) {
         int half = (g->n / 2 + 7) & ~7;
@@ -182,28 +176,18 @@ double nn_fma_peak(int isa, long iterations, int two_cores) {
     return (j.flops[0] + j.flops[1]) / seconds;
 }
 
-typedef struct {
-    int isa; float *z; const float *bias; int rows, cols;
-} sigmoid_job;
-static void sigmoid_part(void *p, int part) {
+void sigmoid_part(void *p, int part) {
     sigmoid_job *s = p;
     int half = s->rows / 2, r0 = part ? half : 0, r1 = part ? s->rows : half;
     if (r1 > r0) nn_bias_sigmoid(s->isa, s->z + (long)r0 * s->cols, s->bias, r1 - r0, s->cols);
 }
-typedef struct {
-    int isa; float *z; int rows, n; const int32_t *row_start; const int32_t *cols; const float *vals; const float *w;
-} sparse_fwd_job;
-static void sparse_fwd_part(void *p, int part) {
+void sparse_fwd_part(void *p, int part) {
     sparse_fwd_job *s = p;
     int half = s->rows / 2, r0 = part ? half : 0, r1 = part ? s->rows : half;
     if (r1 > r0) nn_sparse_forward(s->isa, s->z + (long)r0 * s->n, r1 - r0, s->n, s->row_start + r0, s->cols, s->vals, s->w);
 }
 
-typedef struct {
-    int isa; float *w; int features, n; const int32_t *col_start; const int32_t *row_index; const float *tvals;
-    const float *d; float alpha, beta;
-} sparse_grad_job;
-static void sparse_grad_part(void *p, int part) {
+void sparse_grad_part(void *p, int part) {
     sparse_grad_job *s = p;
     /* Split the pixels so both halves hold about the same number of nonzeros. */
     long total = s->col_start[s->features];
@@ -258,21 +242,21 @@ long nn_parallel_sparse_gather(const uint8_t *images, const int32_t *indices, in
     return n0 + n1;
 }
 
-void nn_internal_index_rows(const int64_t *index_start, const uint16_t *index_cols, const uint8_t *index_bytes,
-                            const int32_t *indices, int r0, int r1, int features, const float *table, long base,
+void nn_internal_index_rows(const int64_t *index_start, const uint16_t *index_cols, const float *index_vals,
+                            const int32_t *indices, int r0, int r1, int features, long base,
                             int32_t *row_start, int32_t *cols, float *vals, int32_t *counts);
 void nn_internal_scatter_columns(int rows, int k0, int k1, const int32_t *row_start, const int32_t *cols,
                                  const float *vals, int32_t *cursor, int32_t *row_index, float *tvals);
 
 typedef struct {
-    const int64_t *index_start; const uint16_t *index_cols; const uint8_t *index_bytes; const int32_t *indices;
-    int rows, features, half, pixel_half; const float *table; long base1;
+    const int64_t *index_start; const uint16_t *index_cols; const float *index_vals; const int32_t *indices;
+    int rows, features, half, pixel_half; long base1;
     int32_t *row_start, *cols; float *vals; int32_t *row_index; float *tvals; int32_t *scratch;
 } index_gather_job;
 static void index_rows_part(void *p, int part) {
     index_gather_job *g = p;
     int r0 = part ? g->half : 0, r1 = part ? g->rows : g->half;
-    nn_internal_index_rows(g->index_start, g->index_cols, g->index_bytes, g->indices, r0, r1, g->features, g->table,
+    nn_internal_index_rows(g->index_start, g->index_cols, g->index_vals, g->indices, r0, r1, g->features,
                            part ? g->base1 : 0, g->row_start, g->cols, g->vals, g->scratch + (long)part * g->features);
 }
 /* Split by pixels (both threads writing next to each other in every list would share cache lines). */
@@ -283,8 +267,8 @@ static void index_scatter_part(void *p, int part) {
                                              g->row_index, g->tvals);
 }
 
-long nn_parallel_index_gather(const int64_t *index_start, const uint16_t *index_cols, const uint8_t *index_bytes,
-                              const int32_t *indices, int rows, int features, const float *table,
+long nn_parallel_index_gather(const int64_t *index_start, const uint16_t *index_cols, const float *index_vals,
+                              const int32_t *indices, int rows, int features,
                               int32_t *row_start, int32_t *cols, float *vals,
                               int32_t *col_start, int32_t *row_index, float *tvals, int32_t *scratch) {
     int half = rows / 2;
@@ -294,7 +278,7 @@ long nn_parallel_index_gather(const int64_t *index_start, const uint16_t *index_
         if (r < half) base1 += len;
         total += len;
     }
-    index_gather_job g = {index_start, index_cols, index_bytes, indices, rows, features, half, 0, table, base1,
+    index_gather_job g = {index_start, index_cols, index_vals, indices, rows, features, half, 0, base1,
                           row_start, cols, vals, row_index, tvals, scratch};
     run2(index_rows_part, &g);
     row_start[rows] = (int32_t)total;
@@ -324,13 +308,6 @@ static void chain_part(void *p, int part) {
     c->second(c->second_ctx, part);
 }
 
-typedef struct { int isa; float *delta; const float *h; int rows, cols; } row_backward_job;
-/* Sigmoid backward split by rows (elementwise, so any split gives the same values). */
-static void row_backward_part(void *p, int part) {
-    row_backward_job *b = p;
-    int half = b->rows / 2, r0 = part ? half : 0, r1 = part ? b->rows : half;
-    if (r1 > r0) nn_sigmoid_backward(b->isa, b->delta + (long)r0 * b->cols, b->h + (long)r0 * b->cols, (long)(r1 - r0) * b->cols);
-}
 
 void nn_parallel_sparse_forward_sigmoid(int isa, float *z, int rows, int n, const int32_t *row_start,
                                         const int32_t *cols, const float *vals, const float *w, const float *bias) {
@@ -340,17 +317,8 @@ void nn_parallel_sparse_forward_sigmoid(int isa, float *z, int rows, int n, cons
     run2(chain_part, &c);
 }
 
-typedef struct { job_fn fn[8]; void *ctx[8]; int count; } chain_many_job;
-static void chain_many_part(void *p, int part) {
-    chain_many_job *c = p;
-    for (int i = 0; i < c->count; i++) c->fn[i](c->ctx[i], part);
-}
-
-typedef struct {
-    float *z; const float *bias; const uint8_t *labels; int rows, classes; float *delta; double *row_loss; int correct[2];
-} softmax_job;
 /* One row at a time so the caller can add the rows' losses in row order, as the serial kernel does. */
-static void softmax_part(void *p, int part) {
+void softmax_part(void *p, int part) {
     softmax_job *s = p;
     int half = s->rows / 2, r0 = part ? half : 0, r1 = part ? s->rows : half, right = 0;
     for (int r = r0; r < r1; r++) {
@@ -363,8 +331,7 @@ static void softmax_part(void *p, int part) {
 }
 
 /* W (rows x cols) transposed into WT, split by columns of W. */
-typedef struct { float *dst; const float *src; int rows, cols; } transpose_job;
-static void transpose_part(void *p, int part) {
+void transpose_part(void *p, int part) {
     transpose_job *t = p;
     if (!t->dst) return;
     int half = t->cols / 2, c0 = part ? half : 0, c1 = part ? t->cols : half;
@@ -372,53 +339,8 @@ static void transpose_part(void *p, int part) {
 }
 
 /* Column sums of delta into bias, split by columns. */
-typedef struct { int isa; float *bias; const float *delta; int rows, cols; float alpha, beta; float *scratch; } bias_job;
-static void bias_part(void *p, int part) {
+void bias_part(void *p, int part) {
     bias_job *b = p;
     int half = b->cols / 2, c0 = part ? half : 0, c1 = part ? b->cols : half;
     if (c1 > c0) nn_bias_gradient(b->isa, b->bias + c0, b->delta + c0, b->rows, c1 - c0, b->cols, b->alpha, b->beta, b->scratch + c0);
-}
-
-double nn_parallel_forward(int isa, int rows, int hidden1, int hidden2, int classes, const int32_t *row_start,
-                           const int32_t *cols, const float *vals, const float *w1, const float *b1, float *h1,
-                           const float *w2, const float *b2, float *h2, const float *w3, const float *b3, float *p,
-                           const uint8_t *labels, float *delta, double *row_loss, int *correct, float *w2t, float *w3t) {
-    sparse_fwd_job f1 = {isa, h1, rows, hidden1, row_start, cols, vals, w1};
-    sigmoid_job s1 = {isa, h1, b1, rows, hidden1};
-    gemm_job g2 = {isa, 0, rows, hidden2, hidden1, hidden1, hidden2, hidden2, 0, 1.0f, 0.0f, h1, w2, h2};
-    sigmoid_job s2 = {isa, h2, b2, rows, hidden2};
-    gemm_job g3 = {isa, 0, rows, classes, hidden2, hidden2, classes, classes, 0, 1.0f, 0.0f, h2, w3, p};
-    softmax_job sm = {p, b3, labels, rows, classes, delta, row_loss, {0, 0}};
-    transpose_job t2 = {w2t, w2, hidden1, hidden2}, t3 = {w3t, w3, hidden2, classes};
-    /* Part p's rows of each layer need only part p's rows of the layer before. */
-    chain_many_job c = {{sparse_fwd_part, sigmoid_part, gemm_part, sigmoid_part, gemm_part, softmax_part, transpose_part,
-                         transpose_part}, {&f1, &s1, &g2, &s2, &g3, &sm, &t2, &t3}, 8};
-    run2(chain_many_part, &c);
-    /* Row r's value is 0.0 - (double)nn_logf(clipped p); adding them in row order is the serial sum. */
-    double loss = 0.0;
-    for (int r = 0; r < rows; r++) loss += row_loss[r];
-    *correct = sm.correct[0] + sm.correct[1];
-    return loss;
-}
-
-void nn_parallel_backward(int isa, int rows, int inputs, int hidden1, int hidden2, int classes,
-                          const float *h1, const float *h2, float *d1, float *d2, const float *d3,
-                          const float *w2t, const float *w3t, const int32_t *col_start, const int32_t *row_index,
-                          const float *tvals, float *w1, float *b1, float *w2, float *b2, float *w3, float *b3,
-                          float alpha, float beta, float *scratch) {
-    gemm_job g3 = {isa, 0, rows, hidden2, classes, classes, hidden2, hidden2, 0, 1.0f, 0.0f, d3, w3t, d2};
-    row_backward_job s2 = {isa, d2, h2, rows, hidden2};
-    gemm_job g2 = {isa, 0, rows, hidden1, hidden2, hidden2, hidden1, hidden1, 0, 1.0f, 0.0f, d2, w2t, d1};
-    row_backward_job s1 = {isa, d1, h1, rows, hidden1};
-    gemm_job u3 = {isa, 1, hidden2, classes, rows, hidden2, classes, classes, 0, alpha, beta, h2, d3, w3};
-    bias_job v3 = {isa, b3, d3, rows, classes, alpha, beta, scratch};
-    chain_many_job first = {{gemm_part, row_backward_part, gemm_part, row_backward_part, gemm_part, bias_part},
-                            {&g3, &s2, &g2, &s1, &u3, &v3}, 6};
-    run2(chain_many_part, &first);
-    gemm_job u2 = {isa, 1, hidden1, hidden2, rows, hidden1, hidden2, hidden2, 1, alpha, beta, h1, d2, w2};
-    bias_job v2 = {isa, b2, d2, rows, hidden2, alpha, beta, scratch};
-    sparse_grad_job u1 = {isa, w1, inputs, hidden1, col_start, row_index, tvals, d1, alpha, beta};
-    bias_job v1 = {isa, b1, d1, rows, hidden1, alpha, beta, scratch + hidden2};
-    chain_many_job second = {{gemm_part, bias_part, sparse_grad_part, bias_part}, {&u2, &v2, &u1, &v1}, 4};
-    run2(chain_many_part, &second);
 }

@@ -4,6 +4,10 @@ public struct DenseLayer: Sendable, Equatable {
     /// The nonlinearity after the affine map.
     public enum Activation: Sendable, Equatable {
         case sigmoid
+        case relu
+        case tanh
+        /// GELU in its tanh form: 0.5 x (1 + tanh(√(2/π) (x + 0.044715 x³))).
+        case gelu
         /// Softmax across each row's outputs (axis 1).
         case softmax
     }

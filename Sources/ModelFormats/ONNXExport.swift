@@ -1,6 +1,7 @@
 /// Writes a stack of dense layers as an ONNX model (IR version 8, default opset 13) that onnxruntime
-/// runs as it is: `input → Gemm → Sigmoid → … → Gemm → Softmax → output`, each layer's weights and
-/// bias stored as FLOAT initializers with little-endian raw data.
+/// runs as it is: `input → [Sub mean → Div scale] → Gemm → activation → … → Gemm → Softmax → output`,
+/// each layer's weights and bias stored as FLOAT initializers with little-endian raw data. GELU, which
+/// opset 13 lacks, is written out as its tanh formula in Mul, Add and Tanh nodes.
 ///
 /// The protobuf is written by hand (`ProtobufWriter`) with the field numbers of onnx/onnx.proto, so
 /// the module needs no protobuf library.
@@ -13,10 +14,11 @@ public enum ONNXExport {
 
     /// A serialized `ModelProto` for `layers` applied in order to a `[N, layers[0].inputs]` float
     /// input; the output is `[N, layers.last.outputs]`. `metadata` becomes the model's
-    /// metadata_props in the given order. Consecutive layers must agree on their sizes.
+    /// metadata_props in the given order. Consecutive layers must agree on their sizes. With
+    /// `normalization`, the input is first standardized: (x − mean) / scale, one value per input.
     public static func model(
-        layers: [DenseLayer], inputName: String = "pixels", outputName: String = "probabilities",
-        producerVersion: String, metadata: [(String, String)]
+        layers: [DenseLayer], normalization: (mean: [Float], scale: [Float])? = nil, inputName: String = "pixels",
+        outputName: String = "probabilities", producerVersion: String, metadata: [(String, String)]
     ) -> [UInt8] {
         precondition(!layers.isEmpty, "an ONNX model needs at least one layer")
         for (layer, next) in zip(layers, layers.dropFirst()) {
@@ -26,7 +28,11 @@ public enum ONNXExport {
         model.field(1, int64: irVersion)
         model.field(2, string: "nnreg")
         model.field(3, string: producerVersion)
-        model.field(7) { graph(&$0, layers: layers, inputName: inputName, outputName: outputName) }
+        if let normalization {
+            precondition(normalization.mean.count == layers[0].inputs && normalization.scale.count == layers[0].inputs,
+                         "the normalization needs one mean and scale per input")
+        }
+        model.field(7) { graph(&$0, layers: layers, normalization: normalization, inputName: inputName, outputName: outputName) }
         model.field(8) { opset in
             opset.field(1, string: "")
             opset.field(2, int64: opsetVersion)
@@ -41,8 +47,15 @@ public enum ONNXExport {
     }
 
     /// GraphProto: nodes (1), name (2), initializers (5), inputs (11), outputs (12).
-    private static func graph(_ graph: inout ProtobufWriter, layers: [DenseLayer], inputName: String, outputName: String) {
+    private static func graph(_ graph: inout ProtobufWriter, layers: [DenseLayer], normalization: (mean: [Float], scale: [Float])?,
+                              inputName: String, outputName: String) {
         var previous = inputName
+        if normalization != nil {
+            graph.field(1) { node(&$0, op: "Sub", name: "Normalize_sub", inputs: [inputName, "input_mean"], output: "centered") }
+            graph.field(1) { node(&$0, op: "Div", name: "Normalize_div", inputs: ["centered", "input_scale"], output: "standardized") }
+            previous = "standardized"
+        }
+        var usesGELU = false
         for (index, layer) in layers.enumerated() {
             let n = index + 1
             let isLast = n == layers.count
@@ -51,6 +64,23 @@ public enum ONNXExport {
             switch layer.activation {
             case .sigmoid:
                 graph.field(1) { node(&$0, op: "Sigmoid", name: "Sigmoid_\(n)", inputs: [affine], output: activated) }
+            case .relu:
+                graph.field(1) { node(&$0, op: "Relu", name: "Relu_\(n)", inputs: [affine], output: activated) }
+            case .tanh:
+                graph.field(1) { node(&$0, op: "Tanh", name: "Tanh_\(n)", inputs: [affine], output: activated) }
+            case .gelu:
+                usesGELU = true
+                // 0.5 x (1 + tanh(k (x + c x³))) with k = √(2/π), c = 0.044715.
+                let steps: [(String, [String], String)] = [
+                    ("Mul", [affine, affine], "gelu\(n)_x2"), ("Mul", ["gelu\(n)_x2", affine], "gelu\(n)_x3"),
+                    ("Mul", ["gelu\(n)_x3", "gelu_c"], "gelu\(n)_cx3"), ("Add", [affine, "gelu\(n)_cx3"], "gelu\(n)_inner"),
+                    ("Mul", ["gelu\(n)_inner", "gelu_k"], "gelu\(n)_u"), ("Tanh", ["gelu\(n)_u"], "gelu\(n)_t"),
+                    ("Add", ["gelu\(n)_t", "gelu_one"], "gelu\(n)_t1"), ("Mul", [affine, "gelu\(n)_t1"], "gelu\(n)_xt"),
+                    ("Mul", ["gelu\(n)_xt", "gelu_half"], activated),
+                ]
+                for (step, (op, inputs, output)) in steps.enumerated() {
+                    graph.field(1) { node(&$0, op: op, name: "GELU_\(n)_\(step)", inputs: inputs, output: output) }
+                }
             case .softmax:
                 graph.field(1) { node in
                     ONNXExport.node(&node, op: "Softmax", name: "Softmax_\(n)", inputs: [affine], output: activated) { attribute in
@@ -66,6 +96,15 @@ public enum ONNXExport {
         for (index, layer) in layers.enumerated() {
             graph.field(5) { initializer(&$0, name: "W\(index + 1)", dims: [layer.inputs, layer.outputs], values: layer.weights) }
             graph.field(5) { initializer(&$0, name: "b\(index + 1)", dims: [layer.outputs], values: layer.bias) }
+        }
+        if let normalization {
+            graph.field(5) { initializer(&$0, name: "input_mean", dims: [normalization.mean.count], values: normalization.mean) }
+            graph.field(5) { initializer(&$0, name: "input_scale", dims: [normalization.scale.count], values: normalization.scale) }
+        }
+        if usesGELU {
+            for (name, value) in [("gelu_c", Float(0.044715)), ("gelu_k", Float(0.7978845608028654)), ("gelu_one", 1), ("gelu_half", 0.5)] {
+                graph.field(5) { initializer(&$0, name: name, dims: [], values: [value]) }
+            }
         }
         graph.field(11) { valueInfo(&$0, name: inputName, width: layers[0].inputs) }
         graph.field(12) { valueInfo(&$0, name: outputName, width: layers[layers.count - 1].outputs) }

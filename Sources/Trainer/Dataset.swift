@@ -1,11 +1,19 @@
 import Crypto
 import Foundation
 
-/// One split of a dataset: `count` images of `features` unsigned-byte pixels, row-major, and labels.
+/// One split of a dataset: `count` examples of `features` values, row-major, and their labels.
+/// IDX images and uint8 arrays keep their bytes (a feature is byte / 255, exactly); CSV files and
+/// float32 arrays keep Float32 values.
 public struct Split: Sendable {
+    public enum Values: Sendable {
+        /// Unsigned bytes; feature = `Float(byte) / 255`.
+        case bytes([UInt8])
+        case floats([Float])
+    }
+
     public let count: Int
     public let features: Int
-    public let images: [UInt8]
+    public let values: Values
     public let labels: [UInt8]
 
     /// Precondition: `images.count == count * features`, `labels.count == count`.
@@ -14,8 +22,52 @@ public struct Split: Sendable {
                      "split shape: \(images.count) pixels and \(labels.count) labels for \(count)x\(features)")
         self.count = count
         self.features = features
-        self.images = images
+        self.values = .bytes(images)
         self.labels = labels
+    }
+
+    /// Precondition: `floats.count == count * features`, `labels.count == count`, every value finite.
+    public init(count: Int, features: Int, floats: [Float], labels: [UInt8]) {
+        precondition(floats.count == count * features && labels.count == count,
+                     "split shape: \(floats.count) values and \(labels.count) labels for \(count)x\(features)")
+        self.count = count
+        self.features = features
+        self.values = .floats(floats)
+        self.labels = labels
+    }
+
+    /// The bytes of an image split (nil for float features).
+    public var images: [UInt8]? {
+        if case .bytes(let bytes) = values { return bytes }
+        return nil
+    }
+
+    /// Row `row`'s features as the network sees them (bytes scaled to 0…1).
+    public func row(_ row: Int) -> [Float] {
+        let start = row * features
+        switch values {
+        case .bytes(let bytes): return bytes[start..<(start + features)].map { Float($0) / 255 }
+        case .floats(let floats): return Array(floats[start..<(start + features)])
+        }
+    }
+
+    /// The examples at `indices`, in that order.
+    public func subset(_ indices: [Int]) -> Split {
+        var labels = [UInt8]()
+        labels.reserveCapacity(indices.count)
+        for i in indices { labels.append(self.labels[i]) }
+        switch values {
+        case .bytes(let bytes):
+            var out = [UInt8]()
+            out.reserveCapacity(indices.count * features)
+            for i in indices { out.append(contentsOf: bytes[(i * features)..<((i + 1) * features)]) }
+            return Split(count: indices.count, features: features, images: out, labels: labels)
+        case .floats(let floats):
+            var out = [Float]()
+            out.reserveCapacity(indices.count * features)
+            for i in indices { out.append(contentsOf: floats[(i * features)..<((i + 1) * features)]) }
+            return Split(count: indices.count, features: features, floats: out, labels: labels)
+        }
     }
 }
 
@@ -41,6 +93,14 @@ public struct DatasetIdentity: Sendable, Equatable, Codable {
     public let files: [String: String]
 
     public var isOfficialMNIST: Bool { files == Self.officialMNIST }
+
+    /// The identity of a dataset read from other files (a CSV file, a NumPy archive): `files` maps
+    /// each file's name to the hex SHA-256 of its bytes, `sha256` stands for them all.
+    public init(name: String, sha256: String, files: [String: String]) {
+        self.name = name
+        self.sha256 = sha256
+        self.files = files
+    }
 
     /// Identity of files with the given hashes, found in `directory`.
     public init(files: [String: String], directory: String) {

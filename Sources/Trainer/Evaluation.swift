@@ -46,15 +46,25 @@ extension Network {
     /// Rows per forward pass in evaluation; fixed so results are the same bits every call.
     static let evaluationChunk = 1000
 
-    /// Accuracy, clipped cross-entropy and confusion matrix over the whole split.
-    /// Precondition: `validate(for: split)` passes.
+    /// Accuracy, clipped cross-entropy and confusion matrix over the whole split (normalized first
+    /// when the network carries a normalization). Precondition: `validate(for: split)` passes.
     public func evaluate(_ split: Split) -> Evaluation { evaluate(split, path: .configured) }
 
     /// `evaluate(_:)` on the given kernel path (the same result on every path).
     func evaluate(_ split: Split, path: KernelPath) -> Evaluation {
+        let prepared = prepare(split)
+        guard prepared.count > 0 else { return Evaluation(count: 0, loss: 0, confusion: .init(repeating: .init(repeating: 0, count: classes), count: classes)) }
+        let parameters = Parameters(self)
+        let ws = Workspace(capacity: Swift.min(Self.evaluationChunk, prepared.count), parameters: parameters, withGradients: false, path: path)
+        return Self.evaluate(parameters, prepared, sparse: Self.index(prepared), workspace: ws)
+    }
+
+    /// The evaluation of `parameters` on `split` (already normalized) in chunks of the workspace's capacity.
+    static func evaluate(_ parameters: Parameters, _ split: Split, sparse: SparseImages?, workspace ws: Workspace) -> Evaluation {
+        let classes = parameters.classes
         var confusion = [[Int]](repeating: [Int](repeating: 0, count: classes), count: classes)
         var loss = 0.0
-        forEachChunk(split, indices: nil, path: path) { ws, start, rows in
+        forEachChunk(parameters, split, indices: nil, sparse: sparse, workspace: ws) { ws, start, rows in
             for r in 0..<rows {
                 let row = ws.p + r * classes
                 var best = 0
@@ -71,8 +81,12 @@ extension Network {
     public func predict(_ split: Split, indices: [Int]) -> [Prediction] {
         precondition(indices.allSatisfy { $0 >= 0 && $0 < split.count }, "predict: index out of 0..<\(split.count)")
         var out: [Prediction] = []
+        guard !indices.isEmpty else { return out }
         out.reserveCapacity(indices.count)
-        forEachChunk(split, indices: indices, path: .configured) { ws, start, rows in
+        let prepared = prepare(split)
+        let parameters = Parameters(self)
+        let ws = Workspace(capacity: Swift.min(Self.evaluationChunk, indices.count), parameters: parameters, withGradients: false)
+        Self.forEachChunk(parameters, prepared, indices: indices, sparse: Self.index(prepared), workspace: ws) { ws, start, rows in
             for r in 0..<rows {
                 let probabilities = Array(UnsafeBufferPointer(start: ws.p + r * classes, count: classes))
                 var best = 0
@@ -84,18 +98,28 @@ extension Network {
         return out
     }
 
-    private func forEachChunk(_ split: Split, indices: [Int]?, path: KernelPath, _ body: (Workspace, Int, Int) -> Void) {
-        precondition(split.features == inputs, "evaluate: split has \(split.features) features, network \(inputs)")
-        precondition(split.labels.allSatisfy { Int($0) < classes }, "evaluate: a label is not below \(classes)")
+    /// The split as the first layer takes it: normalized when the network carries a normalization.
+    func prepare(_ split: Split) -> Split {
+        normalization.map { $0.apply(to: split) } ?? split
+    }
+
+    /// A sparse copy for float features (bytes are gathered directly).
+    static func index(_ split: Split) -> SparseImages? {
+        if case .floats = split.values { return SparseImages(split) }
+        return nil
+    }
+
+    private static func forEachChunk(_ parameters: Parameters, _ split: Split, indices: [Int]?, sparse: SparseImages?, workspace ws: Workspace,
+                                     _ body: (Workspace, Int, Int) -> Void) {
+        precondition(split.features == parameters.inputs, "evaluate: split has \(split.features) features, network \(parameters.inputs)")
+        precondition(split.labels.allSatisfy { Int($0) < parameters.classes }, "evaluate: a label is not below \(parameters.classes)")
         let total = indices?.count ?? split.count
         guard total > 0 else { return }
-        let parameters = Parameters(self)
-        let ws = Workspace(capacity: Swift.min(Self.evaluationChunk, total), parameters: parameters, withGradients: false, path: path)
         var start = 0
         while start < total {
             let rows = Swift.min(ws.capacity, total - start)
             for r in 0..<rows { ws.indices[r] = Int32(indices?[start + r] ?? start + r) }
-            ws.gather(split, rows: rows)
+            ws.gather(split, rows: rows, sparse: sparse)
             _ = parameters.forward(ws, rows: rows, withDelta: false)
             body(ws, start, rows)
             start += rows

@@ -26,10 +26,14 @@ package enum KernelFigures {
         trainer.kernelPath = path
         try trainer.train(until: 1, observer: nil)  // a real batch gathered, its activations and deltas made
         let ws = trainer.workspace, p = trainer.parameters
-        let (rows, inputs, h1, h2, classes) = (Int32(h.batchSize), Int32(p.inputs), Int32(p.hidden1), Int32(p.hidden2), Int32(p.classes))
+        let (rows, inputs, h1, h2, classes) = (Int32(h.batchSize), Int32(p.inputs), Int32(p.widths[1]), Int32(p.widths[2]), Int32(p.classes))
         let isa = path.isa
         let nonzeros = Double(ws.rowStart[Int(rows)])
-        let scratch = Parameters(inputs: p.inputs, hidden1: p.hidden1, hidden2: p.hidden2, classes: p.classes)
+        let scratch = Parameters(shapedLike: p)
+        let (w1, b1, w2, w3) = (p.weights[0], p.biases[0], p.weights[1], p.weights[2])
+        let (a1, a2) = (ws.outputs[0], ws.outputs[1])
+        let (d1, d2, d3) = (ws.deltas[0], ws.deltas[1], ws.deltas[2])
+        let (w2t, w3t) = (ws.transposeList[1]!, ws.transposeList[2]!)
         let out = UnsafeMutablePointer<Float>.allocate(capacity: Int(rows) * Int(max(h1, h2)))
         defer { out.deallocate() }
         typealias Run = (_ twoCores: Bool) -> Void
@@ -46,24 +50,24 @@ package enum KernelFigures {
         let cases: [(String, Double, Run)] = [
             ("forward1_sparse", 2 * nonzeros * Double(h1), { twoCores in
                 if twoCores {
-                    nn_parallel_sparse_forward_sigmoid(isa, out, rows, h1, ws.rowStart, ws.columns, ws.values, p.w1, p.b1)
+                    nn_parallel_sparse_forward_sigmoid(isa, out, rows, h1, ws.rowStart, ws.columns, ws.values, w1, b1)
                 } else {
-                    nn_sparse_forward(isa, out, rows, h1, ws.rowStart, ws.columns, ws.values, p.w1)
+                    nn_sparse_forward(isa, out, rows, h1, ws.rowStart, ws.columns, ws.values, w1)
                 }
             }),
-            ("forward2", 2 * Double(rows * h2 * h1), dense(0, rows, h2, h1, ws.h1, h1, p.w2, h2, splitColumns: 0)),
-            ("forward3", 2 * Double(rows * classes * h2), dense(0, rows, classes, h2, ws.h2, h2, p.w3, classes, splitColumns: 0)),
+            ("forward2", 2 * Double(rows * h2 * h1), dense(0, rows, h2, h1, a1, h1, w2, h2, splitColumns: 0)),
+            ("forward3", 2 * Double(rows * classes * h2), dense(0, rows, classes, h2, a2, h2, w3, classes, splitColumns: 0)),
             ("dW1_sparse", 2 * nonzeros * Double(h1), { twoCores in
                 if twoCores {
-                    nn_parallel_sparse_weight_gradient(isa, scratch.w1, inputs, h1, ws.columnStart, ws.rowIndex, ws.transposedValues, ws.d1, 1, 0)
+                    nn_parallel_sparse_weight_gradient(isa, scratch.weights[0], inputs, h1, ws.columnStart, ws.rowIndex, ws.transposedValues, d1, 1, 0)
                 } else {
-                    nn_sparse_weight_gradient(isa, scratch.w1, inputs, h1, ws.columnStart, ws.rowIndex, ws.transposedValues, ws.d1, 1, 0)
+                    nn_sparse_weight_gradient(isa, scratch.weights[0], inputs, h1, ws.columnStart, ws.rowIndex, ws.transposedValues, d1, 1, 0)
                 }
             }),
-            ("dW2", 2 * Double(h1 * h2 * rows), dense(1, h1, h2, rows, ws.h1, h1, ws.d2, h2, splitColumns: 1)),
-            ("dW3", 2 * Double(h2 * classes * rows), dense(1, h2, classes, rows, ws.h2, h2, ws.d3, classes, splitColumns: 0)),
-            ("dH2", 2 * Double(rows * h2 * classes), dense(0, rows, h2, classes, ws.d3, classes, ws.w3t, h2, splitColumns: 0)),
-            ("dH1", 2 * Double(rows * h1 * h2), dense(0, rows, h1, h2, ws.d2, h2, ws.w2t, h1, splitColumns: 0)),
+            ("dW2", 2 * Double(h1 * h2 * rows), dense(1, h1, h2, rows, a1, h1, d2, h2, splitColumns: 1)),
+            ("dW3", 2 * Double(h2 * classes * rows), dense(1, h2, classes, rows, a2, h2, d3, classes, splitColumns: 0)),
+            ("dH2", 2 * Double(rows * h2 * classes), dense(0, rows, h2, classes, d3, classes, w3t, h2, splitColumns: 0)),
+            ("dH1", 2 * Double(rows * h1 * h2), dense(0, rows, h1, h2, d2, h2, w2t, h1, splitColumns: 0)),
         ]
         func best(_ body: () -> Void) -> Double {
             var fastest = Double.infinity

@@ -14,25 +14,19 @@ public struct DenseWeights: Sendable, Equatable {
 }
 
 extension Network {
-    /// The three layers in order (→ hidden1 sigmoid, → hidden2 sigmoid, → classes softmax), for
-    /// writing the weights in other formats.
-    public var layers: [DenseWeights] {
-        [DenseWeights(inputs: inputs, outputs: hidden1, weights: w1, bias: b1),
-         DenseWeights(inputs: hidden1, outputs: hidden2, weights: w2, bias: b2),
-         DenseWeights(inputs: hidden2, outputs: classes, weights: w3, bias: b3)]
-    }
-
-    /// A network from three layers made elsewhere (an imported file). Throws
-    /// `TrainerError.corruptWeights` unless there are exactly three layers whose sizes chain, whose
-    /// tensors hold `inputs × outputs` and `outputs` values, all finite, within the sizes nnreg accepts.
-    public init(layers: [DenseWeights]) throws {
-        guard layers.count == 3 else {
-            throw TrainerError.corruptWeights("expected 3 layers (784 → hidden1 → hidden2 → classes), got \(layers.count)")
+    /// A network from layers made elsewhere (an imported file). Throws `TrainerError.corruptWeights`
+    /// unless there are 1 to 9 layers whose sizes chain, whose tensors hold `inputs × outputs` and
+    /// `outputs` values, all finite, within the sizes nnreg accepts, and a normalization (if any) with
+    /// one finite mean and one positive scale per input.
+    public init(layers: [DenseWeights], activation: Activation = .sigmoid, normalization: Normalization? = nil) throws {
+        guard (1...(Self.maxHiddenLayers + 1)).contains(layers.count) else {
+            throw TrainerError.corruptWeights("expected 1 to \(Self.maxHiddenLayers + 1) layers (hidden layers, then the output), got \(layers.count)")
         }
         for (index, layer) in layers.enumerated() {
             let name = "layer \(index + 1)"
+            let isOutput = index == layers.count - 1
             guard layer.inputs >= 1, layer.outputs >= 1, layer.inputs <= Self.maxInputs,
-                  layer.outputs <= (index == 2 ? 256 : Hyperparameters.sizeLimit) else {
+                  layer.outputs <= (isOutput ? Self.maxClasses : Hyperparameters.sizeLimit) else {
                 throw TrainerError.corruptWeights("\(name) is \(layer.inputs) × \(layer.outputs), outside the sizes nnreg trains")
             }
             guard layer.weights.count == layer.inputs * layer.outputs, layer.bias.count == layer.outputs else {
@@ -45,8 +39,12 @@ extension Network {
                 throw TrainerError.corruptWeights("\(name) holds a NaN or infinite value")
             }
         }
-        self.init(inputs: layers[0].inputs, hidden1: layers[0].outputs, hidden2: layers[1].outputs, classes: layers[2].outputs,
-                  w1: layers[0].weights, b1: layers[0].bias, w2: layers[1].weights, b2: layers[1].bias,
-                  w3: layers[2].weights, b3: layers[2].bias)
+        if let normalization {
+            guard normalization.mean.count == layers[0].inputs, normalization.mean.allSatisfy(\.isFinite),
+                  normalization.scale.allSatisfy({ $0.isFinite && $0 > 0 }) else {
+                throw TrainerError.corruptWeights("the normalization needs \(layers[0].inputs) finite means and positive scales")
+            }
+        }
+        self.init(layers: layers, activation: activation, normalization: normalization, checked: ())
     }
 }

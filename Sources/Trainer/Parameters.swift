@@ -1,33 +1,58 @@
 import CKernels
 
-/// The weights of the network in buffers allocated once (row-major W[in][out]).
+/// The weights of a network in buffers allocated once (row-major W[in][out]), or a set of tensors of
+/// the same shapes (gradients, optimizer state).
 final class Parameters {
-    let inputs: Int, hidden1: Int, hidden2: Int, classes: Int
-    let w1: UnsafeMutablePointer<Float>, b1: UnsafeMutablePointer<Float>
-    let w2: UnsafeMutablePointer<Float>, b2: UnsafeMutablePointer<Float>
-    let w3: UnsafeMutablePointer<Float>, b3: UnsafeMutablePointer<Float>
+    /// inputs, the hidden widths, classes.
+    let widths: [Int]
+    let activation: Activation
+    let normalization: Normalization?
+    let weights: [UnsafeMutablePointer<Float>]
+    let biases: [UnsafeMutablePointer<Float>]
+    /// The same, as the C kernels take them.
+    let weightList: [UnsafeMutablePointer<Float>?]
+    let biasList: [UnsafeMutablePointer<Float>?]
+    let widthList: [Int32]
 
+    var layerCount: Int { widths.count - 1 }
+    var inputs: Int { widths[0] }
+    var classes: Int { widths[widths.count - 1] }
+
+    /// W0, b0, W1, b1, … with their sizes.
     var tensors: [(pointer: UnsafeMutablePointer<Float>, count: Int)] {
-        [(w1, inputs * hidden1), (b1, hidden1), (w2, hidden1 * hidden2), (b2, hidden2), (w3, hidden2 * classes), (b3, classes)]
+        var list: [(pointer: UnsafeMutablePointer<Float>, count: Int)] = []
+        for l in 0..<layerCount {
+            list.append((weights[l], widths[l] * widths[l + 1]))
+            list.append((biases[l], widths[l + 1]))
+        }
+        return list
     }
 
-    init(inputs: Int, hidden1: Int, hidden2: Int, classes: Int) {
-        self.inputs = inputs
-        self.hidden1 = hidden1
-        self.hidden2 = hidden2
-        self.classes = classes
+    init(widths: [Int], activation: Activation, normalization: Normalization? = nil) {
+        precondition(widths.count >= 2 && widths.count <= Int(NN_MAX_LAYERS) + 1, "parameters: \(widths.count - 1) layers")
+        self.widths = widths
+        self.activation = activation
+        self.normalization = normalization
         func make(_ n: Int) -> UnsafeMutablePointer<Float> {
-            let p = UnsafeMutablePointer<Float>.allocate(capacity: n)
-            p.initialize(repeating: 0, count: n)
+            let p = UnsafeMutablePointer<Float>.allocate(capacity: max(n, 1))
+            p.initialize(repeating: 0, count: max(n, 1))
             return p
         }
-        w1 = make(inputs * hidden1); b1 = make(hidden1)
-        w2 = make(hidden1 * hidden2); b2 = make(hidden2)
-        w3 = make(hidden2 * classes); b3 = make(classes)
+        weights = (0..<(widths.count - 1)).map { make(widths[$0] * widths[$0 + 1]) }
+        biases = (0..<(widths.count - 1)).map { make(widths[$0 + 1]) }
+        weightList = weights
+        biasList = biases
+        widthList = widths.map { Int32($0) }
+    }
+
+    /// Zeroed tensors of `other`'s shapes (gradients, optimizer state).
+    convenience init(shapedLike other: Parameters) {
+        self.init(widths: other.widths, activation: other.activation)
     }
 
     convenience init(_ network: Network) {
-        self.init(inputs: network.inputs, hidden1: network.hidden1, hidden2: network.hidden2, classes: network.classes)
+        self.init(widths: [network.inputs] + network.layers.map(\.outputs), activation: network.activation,
+                  normalization: network.normalization)
         for (tensor, values) in zip(tensors, network.tensors) {
             values.withUnsafeBufferPointer { tensor.pointer.update(from: $0.baseAddress!, count: tensor.count) }
         }
@@ -38,48 +63,61 @@ final class Parameters {
     }
 
     var network: Network {
-        let t = tensors.map { Array(UnsafeBufferPointer(start: $0.pointer, count: $0.count)) }
-        return Network(inputs: inputs, hidden1: hidden1, hidden2: hidden2, classes: classes,
-                       w1: t[0], b1: t[1], w2: t[2], b2: t[3], w3: t[4], b3: t[5])
+        let layers = (0..<layerCount).map { l in
+            DenseWeights(inputs: widths[l], outputs: widths[l + 1],
+                         weights: Array(UnsafeBufferPointer(start: weights[l], count: widths[l] * widths[l + 1])),
+                         bias: Array(UnsafeBufferPointer(start: biases[l], count: widths[l + 1])))
+        }
+        return Network(layers: layers, activation: activation, normalization: normalization, checked: ())
     }
 
-    /// Forward pass over the first `rows` gathered rows. Reads the batch from the workspace's sparse pixels; leaves sigmoid activations in h1/h2,
-    /// probabilities in p, and (when `withDelta`) dLoss/dlogits in d3. Returns the summed clipped
+    /// Copies `other`'s values (same shapes).
+    func copy(from other: Parameters) {
+        for (target, source) in zip(tensors, other.tensors) { target.pointer.update(from: source.pointer, count: target.count) }
+    }
+
+    /// Forward pass over the first `rows` gathered rows (`nn_net_forward`): leaves each layer's
+    /// activations in the workspace, probabilities in its last layer, and (when `withDelta`)
+    /// dLoss/dlogits and the transposes the backward pass needs. Returns the summed clipped
     /// cross-entropy and the number of correct argmaxes.
     func forward(_ ws: Workspace, rows: Int, withDelta: Bool) -> (loss: Double, correct: Int) {
-        precondition(rows <= ws.capacity && ws.inputs == inputs, "forward: \(rows) rows of \(ws.inputs) into \(ws.capacity) x \(inputs)")
+        precondition(rows <= ws.capacity && ws.widths == widths, "forward: \(rows) rows of \(ws.widths) into \(ws.capacity) x \(widths)")
         var correct: Int32 = 0
-        // With the deltas, W2ᵀ and W3ᵀ are made alongside for the backward pass's input gradients.
-        let loss = nn_parallel_forward(ws.path.isa, Int32(rows), Int32(hidden1), Int32(hidden2), Int32(classes), ws.rowStart, ws.columns,
-                                       ws.values, w1, b1, ws.h1, w2, b2, ws.h2, w3, b3, ws.p, ws.labels, withDelta ? ws.d3 : nil,
-                                       ws.rowLosses, &correct, withDelta ? ws.w2t : nil, withDelta ? ws.w3t : nil)
+        let loss = nn_net_forward(ws.path.isa, Int32(layerCount), widthList, Int32(activation.code), Int32(rows), ws.rowStart,
+                                  ws.columns, ws.values, weightList, biasList, ws.outputList, ws.preList, ws.labels,
+                                  withDelta ? ws.deltas[layerCount - 1] : nil, ws.rowLosses, &correct,
+                                  withDelta ? ws.transposeList : nil)
         return (loss, Int(correct))
     }
 
     /// Backward pass after `forward(withDelta: true)`: for every tensor T of `target`,
     /// T = beta * T + alpha * dLoss/dT. With target === self, alpha = -lr and beta = 1 this is the SGD
-    /// update; the input gradients come from the transposes of W3 and W2 the forward pass made, so
-    /// they see the weights before this update.
+    /// update; the input gradients come from the transposes the forward pass made, so they see the
+    /// weights before this update.
     func backward(_ ws: Workspace, rows: Int, into target: Parameters, alpha: Float, beta: Float) {
-        nn_parallel_backward(ws.path.isa, Int32(rows), Int32(inputs), Int32(hidden1), Int32(hidden2), Int32(classes), ws.h1, ws.h2,
-                             ws.d1, ws.d2, ws.d3, ws.w2t, ws.w3t, ws.columnStart, ws.rowIndex, ws.transposedValues,
-                             target.w1, target.b1, target.w2, target.b2, target.w3, target.b3, alpha, beta, ws.columnSums)
+        nn_net_backward(ws.path.isa, Int32(layerCount), widthList, Int32(activation.code), Int32(rows), ws.outputList,
+                        ws.preList, ws.deltaList, ws.transposeList, ws.columnStart, ws.rowIndex, ws.transposedValues,
+                        target.weightList, target.biasList, alpha, beta, ws.columnSums)
     }
 }
 
 /// Activation and gradient buffers for up to `capacity` rows, allocated once per run.
 final class Workspace {
-    let capacity: Int, inputs: Int
-    /// The batch's pixels as sparse rows (CSR) and sparse columns (CSC); MNIST is about 80% zeros,
+    let capacity: Int, widths: [Int]
+    var inputs: Int { widths[0] }
+    /// The batch's features as sparse rows (CSR) and sparse columns (CSC); MNIST is about 80% zeros,
     /// so the first layer's two products run on the nonzeros only.
     let rowStart: UnsafeMutablePointer<Int32>, columns: UnsafeMutablePointer<Int32>, values: UnsafeMutablePointer<Float>
     let gatherScratch: UnsafeMutablePointer<Int32>
     let columnStart: UnsafeMutablePointer<Int32>, rowIndex: UnsafeMutablePointer<Int32>, transposedValues: UnsafeMutablePointer<Float>
-    let h1: UnsafeMutablePointer<Float>, h2: UnsafeMutablePointer<Float>, p: UnsafeMutablePointer<Float>
-    let d1: UnsafeMutablePointer<Float>, d2: UnsafeMutablePointer<Float>, d3: UnsafeMutablePointer<Float>
+    /// Each layer's outputs (the last: probabilities), GELU's pre-activations, the deltas.
+    let outputs: [UnsafeMutablePointer<Float>]
+    let deltas: [UnsafeMutablePointer<Float>]
+    let outputList: [UnsafeMutablePointer<Float>?], preList: [UnsafeMutablePointer<Float>?]?
+    let deltaList: [UnsafeMutablePointer<Float>?], transposeList: [UnsafeMutablePointer<Float>?]
     let columnSums: UnsafeMutablePointer<Float>
-    /// W2ᵀ (hidden2 x hidden1) and W3ᵀ (classes x hidden2), made by the forward pass for the backward one.
-    let w2t: UnsafeMutablePointer<Float>, w3t: UnsafeMutablePointer<Float>
+    /// The probabilities of the last forward pass (rows x classes).
+    var p: UnsafeMutablePointer<Float> { outputs[outputs.count - 1] }
     /// The kernels this workspace's passes run (the same bits on every path).
     var path: KernelPath
     let labels: UnsafeMutablePointer<UInt8>
@@ -94,27 +132,32 @@ final class Workspace {
     init(capacity: Int, parameters p: Parameters, withGradients: Bool = true, path: KernelPath = .configured) {
         self.path = path
         self.capacity = capacity
-        inputs = p.inputs
+        widths = p.widths
         func make(_ n: Int) -> UnsafeMutablePointer<Float> {
             let b = UnsafeMutablePointer<Float>.allocate(capacity: max(n, 1))
             b.initialize(repeating: 0, count: max(n, 1))
             return b
         }
-        let g = withGradients ? 1 : 0
         func makeInts(_ n: Int) -> UnsafeMutablePointer<Int32> {
-            let b = UnsafeMutablePointer<Int32>.allocate(capacity: n)
-            b.initialize(repeating: 0, count: n)
+            let b = UnsafeMutablePointer<Int32>.allocate(capacity: max(n, 1))
+            b.initialize(repeating: 0, count: max(n, 1))
             return b
         }
-        rowStart = makeInts(capacity + 1); columns = makeInts(capacity * p.inputs); values = make(capacity * p.inputs)
-        columnStart = makeInts(p.inputs + 1); rowIndex = makeInts(capacity * p.inputs); transposedValues = make(capacity * p.inputs)
-        gatherScratch = makeInts(max(capacity + 1 + p.inputs, 3 * p.inputs))
+        let inputs = p.inputs, layers = p.layerCount
+        rowStart = makeInts(capacity + 1); columns = makeInts(capacity * inputs); values = make(capacity * inputs)
+        columnStart = makeInts(inputs + 1); rowIndex = makeInts(capacity * inputs); transposedValues = make(capacity * inputs)
+        gatherScratch = makeInts(max(capacity + 1 + inputs, 3 * inputs))
         intBuffers = [rowStart, columns, columnStart, rowIndex, gatherScratch]
-        h1 = make(capacity * p.hidden1); h2 = make(capacity * p.hidden2); self.p = make(capacity * p.classes)
-        d1 = make(g * capacity * p.hidden1); d2 = make(g * capacity * p.hidden2); d3 = make(g * capacity * p.classes)
-        columnSums = make(p.hidden1 + p.hidden2 + p.classes)
-        w2t = make(g * p.hidden1 * p.hidden2); w3t = make(g * p.hidden2 * p.classes)
-        floatBuffers = [values, transposedValues, h1, h2, self.p, d1, d2, d3, columnSums, w2t, w3t]
+        outputs = (1...layers).map { make(capacity * p.widths[$0]) }
+        let pres = p.activation == .gelu ? (1..<max(layers, 1)).map { make(capacity * p.widths[$0]) } : []
+        deltas = withGradients ? (1...layers).map { make(capacity * p.widths[$0]) } : [make(1)]
+        let transposes = withGradients ? (0..<layers).map { $0 == 0 ? make(1) : make(p.widths[$0] * p.widths[$0 + 1]) } : [make(1)]
+        outputList = outputs
+        preList = p.activation == .gelu ? pres + [nil] : nil
+        deltaList = deltas
+        transposeList = transposes
+        columnSums = make(p.widths.dropFirst().reduce(0, +))
+        floatBuffers = [values, transposedValues, columnSums] + outputs + pres + deltas + transposes
         labels = .allocate(capacity: capacity)
         labels.initialize(repeating: 0, count: capacity)
         indices = .allocate(capacity: capacity)
@@ -131,25 +174,25 @@ final class Workspace {
         rowLosses.deallocate()
     }
 
-    /// Loads the examples at `indices[0..<rows]` of `split` as Float/255 pixels and labels, from
-    /// `sparse` (the same split's nonzeros) when given: the same values either way.
+    /// Loads the examples at `indices[0..<rows]` of `split` (features and labels), from `sparse` (the
+    /// same split's nonzeros) when given: the same values either way. A split of floats needs `sparse`.
     func gather(_ split: Split, rows: Int, sparse: SparseImages? = nil) {
         precondition(split.features == inputs, "gather: split has \(split.features) features, network \(inputs)")
         precondition(sparse.map { $0.count == split.count && $0.features == split.features } ?? true, "gather: sparse copy of another split")
-        split.images.withUnsafeBufferPointer { images in
-            split.labels.withUnsafeBufferPointer { labelBytes in
+        if let sparse {
+            _ = nn_parallel_index_gather(sparse.rowStart, sparse.columns, sparse.values, indices, Int32(rows), Int32(inputs),
+                                         rowStart, columns, values, columnStart, rowIndex, transposedValues, gatherScratch)
+        } else {
+            guard case .bytes(let images) = split.values else { preconditionFailure("gather: float features need a sparse copy") }
+            images.withUnsafeBufferPointer { images in
                 Self.pixelTable.withUnsafeBufferPointer { table in
-                    if let sparse {
-                        _ = nn_parallel_index_gather(sparse.rowStart, sparse.columns, sparse.bytes, indices, Int32(rows), Int32(inputs),
-                                                     table.baseAddress!, rowStart, columns, values, columnStart, rowIndex,
-                                                     transposedValues, gatherScratch)
-                    } else {
-                        _ = nn_parallel_sparse_gather(images.baseAddress!, indices, Int32(rows), Int32(inputs), table.baseAddress!,
-                                                      rowStart, columns, values, columnStart, rowIndex, transposedValues, gatherScratch)
-                    }
-                    nn_gather_labels(labels, labelBytes.baseAddress!, indices, Int32(rows))
+                    _ = nn_parallel_sparse_gather(images.baseAddress!, indices, Int32(rows), Int32(inputs), table.baseAddress!,
+                                                  rowStart, columns, values, columnStart, rowIndex, transposedValues, gatherScratch)
                 }
             }
+        }
+        split.labels.withUnsafeBufferPointer { labelBytes in
+            nn_gather_labels(labels, labelBytes.baseAddress!, indices, Int32(rows))
         }
     }
 }

@@ -5,22 +5,24 @@ extension Trainer {
     static let stateMagic = Array("NNRGTRST".utf8)
     /// 1 carried the weights blob inside the state; 2 carries the weights' SHA-256 instead, so a
     /// checkpoint stores its weights once (the store keeps them as their own blob); 3 adds the
-    /// arithmetic that computed the weights (1 and 2 were all made by OpenBLAS's, `Arithmetic.openBLAS`).
-    static let stateVersion: UInt32 = 3
+    /// arithmetic that computed the weights (1 and 2 were all made by OpenBLAS's, `Arithmetic.openBLAS`);
+    /// 4 holds every setting of `Hyperparameters` (any depth, activation, optimizer, schedule,
+    /// validation split) and the optimizer's state.
+    static let stateVersion: UInt32 = 4
 
-    /// Everything but the weights needed to continue training exactly: "NNRGTRST", UInt32 version 3,
-    /// UInt32 arithmetic (`Arithmetic.rawValue`), hyperparameters, step, dataset SHA-256,
-    /// training-set size, generator state, shuffle-buffer cursor and slots, the SHA-256 of the
-    /// weights blob (`network.serialized()`) it goes with, and a CRC-32 of everything before it. All
-    /// integers little-endian. Restore with `init(restoring:weights:dataset:)`.
+    /// Everything but the weights needed to continue training exactly: "NNRGTRST", UInt32 version 4,
+    /// UInt32 arithmetic (`Arithmetic.rawValue`), the hyperparameters (see `write(_:to:)`), step,
+    /// dataset SHA-256, training-set size, generator state, shuffle-buffer cursor and slots, the
+    /// optimizer's update count and state tensors (velocity, or first then second moments, each as
+    /// W1, b1, W2, …), the SHA-256 of the weights blob (`network.serialized()`) it goes with, and a
+    /// CRC-32 of everything before it. All integers little-endian. Restore with
+    /// `init(restoring:weights:dataset:)`.
     public func serializedState() -> [UInt8] {
         var w = ByteWriter()
         w.write(raw: Self.stateMagic)
         w.write(Self.stateVersion)
         w.write(Arithmetic.current.rawValue)
-        let h = hyperparameters
-        w.write(h.steps); w.write(h.batchSize); w.write(h.displayStep); w.write(h.hidden1); w.write(h.hidden2)
-        w.write(h.learningRate); w.write(h.seed); w.write(h.shuffleBufferSize); w.write(h.initStddev)
+        Self.write(hyperparameters, to: &w)
         w.write(step)
         let sha = Array(dataset.identity.sha256.utf8)
         w.write(UInt32(sha.count)); w.write(raw: sha)
@@ -30,10 +32,90 @@ extension Trainer {
         w.write(buffer.cursor)
         w.write(UInt32(buffer.slots.count))
         for s in buffer.slots { w.write(s) }
+        w.write(optimizerSteps)
+        for moment in moments {
+            for tensor in moment.tensors { w.write(Array(UnsafeBufferPointer(start: tensor.pointer, count: tensor.count))) }
+        }
         let weightsSHA256 = Array(Self.sha256Hex(parameters.network.serialized()).utf8)
         w.write(UInt32(weightsSHA256.count)); w.write(raw: weightsSHA256)
         w.write(Self.crc(w.bytes))
         return w.bytes
+    }
+
+    /// Version 4's settings: Int64 steps, batch size, display step; UInt32 hidden count and each
+    /// width; UInt32 activation; Float learning rate; UInt64 seed; Int64 shuffle buffer; UInt32
+    /// initialization and Float its standard deviation; UInt32 optimizer; Float momentum, beta1,
+    /// beta2, epsilon, weight decay; UInt32 schedule, Int64 its step interval, Float its gamma; Int64
+    /// warmup; UInt32 loss reduction; Int64 validation; UInt32 normalize.
+    static func write(_ h: Hyperparameters, to w: inout ByteWriter) {
+        w.write(h.steps); w.write(h.batchSize); w.write(h.displayStep)
+        w.write(UInt32(h.hidden.count))
+        for width in h.hidden { w.write(UInt32(width)) }
+        w.write(h.activation.code)
+        w.write(h.learningRate); w.write(h.seed); w.write(h.shuffleBufferSize)
+        w.write(h.initialization.code)
+        if case .normal(let stddev) = h.initialization { w.write(stddev) } else { w.write(Float(0)) }
+        w.write(h.optimizer.code)
+        w.write(h.momentum); w.write(h.beta1); w.write(h.beta2); w.write(h.epsilon); w.write(h.weightDecay)
+        switch h.schedule {
+        case .constant: w.write(UInt32(0)); w.write(0); w.write(Float(0))
+        case .step(let every, let gamma): w.write(UInt32(1)); w.write(every); w.write(gamma)
+        case .cosine: w.write(UInt32(2)); w.write(0); w.write(Float(0))
+        }
+        w.write(h.warmup)
+        w.write(UInt32(LossReduction.allCases.firstIndex(of: h.loss)!))
+        w.write(h.validation)
+        w.write(UInt32(h.normalize ? 1 : 0))
+    }
+
+    static func readHyperparameters(_ r: inout ByteReader) throws -> Hyperparameters {
+        var h = Hyperparameters()
+        let limit = Int(Int64.max)
+        h.steps = try r.readCount("steps", limit: limit)
+        h.batchSize = try r.readCount("batchSize", limit: Hyperparameters.sizeLimit)
+        h.displayStep = try r.readCount("displayStep", limit: limit)
+        let hiddenCount = Int(try r.read(UInt32.self, "hidden count"))
+        guard hiddenCount <= Network.maxHiddenLayers else { throw ByteReader.Failure(reason: "\(hiddenCount) hidden layers") }
+        h.hidden = try (0..<hiddenCount).map { _ in Int(try r.read(UInt32.self, "hidden width")) }
+        let activation = try r.read(UInt32.self, "activation")
+        guard let decoded = Activation(code: activation) else { throw ByteReader.Failure(reason: "unknown activation \(activation)") }
+        h.activation = decoded
+        h.learningRate = try r.readFloat("learningRate")
+        h.seed = try r.read(UInt64.self, "seed")
+        h.shuffleBufferSize = try r.readCount("shuffleBufferSize", limit: Hyperparameters.sizeLimit)
+        let initCode = try r.read(UInt32.self, "initialization")
+        let stddev = try r.readFloat("init stddev")
+        switch initCode {
+        case 0: h.initialization = .normal(stddev: stddev)
+        case 1: h.initialization = .he
+        case 2: h.initialization = .glorot
+        default: throw ByteReader.Failure(reason: "unknown initialization \(initCode)")
+        }
+        let optimizer = Int(try r.read(UInt32.self, "optimizer"))
+        guard Optimizer.allCases.indices.contains(optimizer) else { throw ByteReader.Failure(reason: "unknown optimizer \(optimizer)") }
+        h.optimizer = Optimizer.allCases[optimizer]
+        h.momentum = try r.readFloat("momentum"); h.beta1 = try r.readFloat("beta1"); h.beta2 = try r.readFloat("beta2")
+        h.epsilon = try r.readFloat("epsilon"); h.weightDecay = try r.readFloat("weightDecay")
+        let schedule = try r.read(UInt32.self, "schedule")
+        let every = try r.readCount("schedule interval", limit: limit)
+        let gamma = try r.readFloat("schedule gamma")
+        switch schedule {
+        case 0: h.schedule = .constant
+        case 1: h.schedule = .step(every: every, gamma: gamma)
+        case 2: h.schedule = .cosine
+        default: throw ByteReader.Failure(reason: "unknown schedule \(schedule)")
+        }
+        h.warmup = try r.readCount("warmup", limit: limit)
+        let loss = Int(try r.read(UInt32.self, "loss"))
+        guard LossReduction.allCases.indices.contains(loss) else { throw ByteReader.Failure(reason: "unknown loss reduction \(loss)") }
+        h.loss = LossReduction.allCases[loss]
+        h.validation = try r.readCount("validation", limit: Int(Int32.max))
+        switch try r.read(UInt32.self, "normalize") {
+        case 0: h.normalize = false
+        case 1: h.normalize = true
+        case let flag: throw ByteReader.Failure(reason: "normalize flag \(flag)")
+        }
+        return h
     }
 
     /// Restores a state from `serializedState()` and the weights blob it was saved with. Throws
@@ -44,14 +126,32 @@ extension Trainer {
     /// still reads its settings for a fine-tuning fork), and `TrainerError.unsupportedKernelPath` for a
     /// bad NNREG_ISA. A version-1 state carries its own weights; `weights` is then ignored when empty
     /// and must equal them otherwise.
-    public convenience init(restoring state: [UInt8], weights: [UInt8], dataset: Dataset) throws {
+    ///
+    /// `adjust` may change the settings the run continues with: a fork's learning rate, schedule,
+    /// warmup or steps (anything else that changes is refused with `invalidHyperparameter`).
+    public convenience init(restoring state: [UInt8], weights: [UInt8], dataset: Dataset,
+                            adjust: ((inout Hyperparameters) -> Void)? = nil) throws {
         _ = try KernelPath.checked()
         let saved = try Self.decodeState(state, weights: weights, dataset: dataset)
         guard saved.arithmetic == .current else {
             throw TrainerError.arithmeticMismatch(checkpoint: saved.arithmetic, current: .current)
         }
-        self.init(hyperparameters: saved.hyperparameters, dataset: dataset, step: saved.step, generator: saved.generator,
-                  buffer: saved.buffer, network: saved.network)
+        var h = saved.hyperparameters
+        if let adjust {
+            adjust(&h)
+            var comparable = h
+            comparable.learningRate = saved.hyperparameters.learningRate
+            comparable.schedule = saved.hyperparameters.schedule
+            comparable.warmup = saved.hyperparameters.warmup
+            comparable.steps = saved.hyperparameters.steps
+            guard comparable == saved.hyperparameters else {
+                throw TrainerError.invalidHyperparameter(
+                    name: "fork", reason: "a continued state may change only the learning rate, schedule, warmup and steps")
+            }
+            try h.validate(trainingCount: dataset.train.count)
+        }
+        self.init(hyperparameters: h, dataset: dataset, step: saved.step, generator: saved.generator,
+                  buffer: saved.buffer, network: saved.network, optimizerSteps: saved.optimizerSteps, moments: saved.moments)
     }
 
     /// The settings a state was saved with, whatever arithmetic made it, with the same checks as
@@ -67,6 +167,8 @@ extension Trainer {
         let generator: Generator
         let buffer: ShuffleBuffer
         let network: Network
+        let optimizerSteps: Int
+        let moments: [[Float]]
     }
 
     private static func decodeState(_ state: [UInt8], weights: [UInt8], dataset: Dataset) throws -> SavedState {
@@ -80,17 +182,20 @@ extension Trainer {
             let stored = Array(state.suffix(4)).withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(as: UInt32.self)) }
             guard stored == Self.crc(Array(state.dropLast(4))) else { throw ByteReader.Failure(reason: "checksum mismatch") }
             let arithmetic = version >= 3 ? Arithmetic(rawValue: try r.read(UInt32.self, "arithmetic")) : .openBLAS
-            var h = Hyperparameters()
             let limit = Int(Int64.max)
-            h.steps = try r.readCount("steps", limit: limit)
-            h.batchSize = try r.readCount("batchSize", limit: Hyperparameters.sizeLimit)
-            h.displayStep = try r.readCount("displayStep", limit: limit)
-            h.hidden1 = try r.readCount("hidden1", limit: Hyperparameters.sizeLimit)
-            h.hidden2 = try r.readCount("hidden2", limit: Hyperparameters.sizeLimit)
-            h.learningRate = try r.readFloat("learningRate")
-            h.seed = try r.read(UInt64.self, "seed")
-            h.shuffleBufferSize = try r.readCount("shuffleBufferSize", limit: Hyperparameters.sizeLimit)
-            h.initStddev = try r.readFloat("initStddev")
+            var h = Hyperparameters()
+            if version >= 4 {
+                h = try readHyperparameters(&r)
+            } else {
+                h.steps = try r.readCount("steps", limit: limit)
+                h.batchSize = try r.readCount("batchSize", limit: Hyperparameters.sizeLimit)
+                h.displayStep = try r.readCount("displayStep", limit: limit)
+                h.hidden = [try r.readCount("hidden1", limit: Hyperparameters.sizeLimit), try r.readCount("hidden2", limit: Hyperparameters.sizeLimit)]
+                h.learningRate = try r.readFloat("learningRate")
+                h.seed = try r.read(UInt64.self, "seed")
+                h.shuffleBufferSize = try r.readCount("shuffleBufferSize", limit: Hyperparameters.sizeLimit)
+                h.initialization = .normal(stddev: try r.readFloat("initStddev"))
+            }
             do { try h.validate(trainingCount: dataset.train.count) } catch let error as TrainerError {
                 throw ByteReader.Failure(reason: error.description)
             }
@@ -112,8 +217,20 @@ extension Trainer {
             }
             var slots = [Int32](repeating: 0, count: slotCount)
             for i in 0..<slotCount { slots[i] = try r.read(Int32.self, "slot") }
-            guard let buffer = ShuffleBuffer(count: trainingCount, slots: slots, cursor: cursor) else {
-                throw ByteReader.Failure(reason: "shuffle buffer refers to examples outside 0..<\(trainingCount)")
+            let trainedCount = trainingCount - h.validation
+            guard let buffer = ShuffleBuffer(count: trainedCount, slots: slots, cursor: cursor) else {
+                throw ByteReader.Failure(reason: "shuffle buffer refers to examples outside 0..<\(trainedCount)")
+            }
+            var optimizerSteps = 0
+            var momentBytes = ByteReader([])
+            if version >= 4 {
+                optimizerSteps = try r.readCount("optimizer steps", limit: limit)
+                // The moments' size follows from the shapes, checked against the weights below.
+                let widths = [trainingCount > 0 ? dataset.train.features : 0] + h.hidden + [dataset.classes]
+                var floats = 0
+                for l in 0..<(widths.count - 1) { floats += widths[l] * widths[l + 1] + widths[l + 1] }
+                let bytes = floats * 4 * h.optimizer.slots
+                momentBytes = ByteReader(try r.readRaw(bytes, "optimizer state"))
             }
             let blobBytes: [UInt8]
             if version == 1 {
@@ -137,11 +254,18 @@ extension Trainer {
             var blob = ByteReader(blobBytes)
             let network = try Network.decode(&blob)
             try blob.expectEnd()
-            guard network.inputs == dataset.train.features, network.classes == dataset.classes,
-                  network.hidden1 == h.hidden1, network.hidden2 == h.hidden2 else {
-                throw ByteReader.Failure(reason: "weights \(network.inputs)-\(network.hidden1)-\(network.hidden2)-\(network.classes) do not fit the settings")
+            guard network.inputs == dataset.train.features, network.classes == dataset.classes, network.hidden == h.hidden,
+                  network.activation == h.activation, (network.normalization != nil) == h.normalize else {
+                throw ByteReader.Failure(reason: "weights \(network.shape) (\(network.activation.rawValue)) do not fit the settings")
             }
-            return SavedState(arithmetic: arithmetic, hyperparameters: h, step: step, generator: generator, buffer: buffer, network: network)
+            var moments: [[Float]] = []
+            let counts = network.tensors.map(\.count)
+            for _ in 0..<(version >= 4 ? h.optimizer.slots : 0) {
+                for (index, count) in counts.enumerated() { moments.append(try momentBytes.readFloats(count, "optimizer state tensor \(index + 1)")) }
+            }
+            try momentBytes.expectEnd()
+            return SavedState(arithmetic: arithmetic, hyperparameters: h, step: step, generator: generator, buffer: buffer, network: network,
+                              optimizerSteps: optimizerSteps, moments: moments)
         } catch let failure as ByteReader.Failure {
             throw TrainerError.corruptState(failure.reason)
         }

@@ -33,7 +33,7 @@ func fuzzOne(_ bytes: [UInt8]) -> (any Error)? {
     case 0..<6:
         let split: Split
         do { split = try Dataset.decodeSplit(images: images, labels: labels) } catch { return error }
-        precondition(split.images.count == split.count * split.features && split.labels.allSatisfy { $0 < 10 })
+        precondition(split.images?.count == split.count * split.features && split.labels.allSatisfy { $0 < 10 })
         return nil
     default:
         let suffix = bytes[0] % 8 == 7 ? ".gz" : ""

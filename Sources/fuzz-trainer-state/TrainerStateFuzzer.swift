@@ -57,7 +57,7 @@ func fuzzOne(_ bytes: [UInt8]) -> (any Error)? {
 /// Seeds: a state after three steps of a 4-2-3-10 network, with and without a valid CRC, and its weights.
 func writeSeeds(to directory: String) throws {
     var h = Hyperparameters()
-    h.steps = 10; h.batchSize = 4; h.displayStep = 2; h.hidden1 = 2; h.hidden2 = 3; h.shuffleBufferSize = 5
+    h.steps = 10; h.batchSize = 4; h.displayStep = 2; h.hidden = [2, 3]; h.shuffleBufferSize = 5
     let trainer = try Trainer(hyperparameters: h, dataset: dataset)
     try trainer.train(until: 3, observer: nil)
     let state = trainer.serializedState()

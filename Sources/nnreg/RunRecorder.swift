@@ -39,16 +39,21 @@ final class RunRecorder: TrainingObserver {
 
     func trainer(_ trainer: Trainer, didReport report: StepReport) throws {
         let checkpoint = isCheckpointDue(report.step) ? try Self.blobs(of: trainer) : nil
-        try store.logStep(
-            runID: runID, step: report.step,
-            metrics: [("loss", Double(report.loss)), ("accuracy", Double(report.accuracy))],
-            checkpoint: checkpoint)
+        var metrics = [("loss", Double(report.loss)), ("accuracy", Double(report.accuracy))]
+        if let validation = report.validation {
+            metrics += [("val_loss", validation.loss), ("val_accuracy", validation.accuracy)]
+        }
+        try store.logStep(runID: runID, step: report.step, metrics: metrics, checkpoint: checkpoint)
         if checkpoint != nil { lastCheckpointStep = report.step }
         lastReport = report
         lastHeartbeat = Date()
         if printsSteps {
             Terminal.endProgress()
-            print(String(format: "step: %d, loss: %.6f, accuracy: %.6f", report.step, report.loss, report.accuracy))
+            var line = String(format: "step: %d, loss: %.6f, accuracy: %.6f", report.step, report.loss, report.accuracy)
+            if let validation = report.validation {
+                line += String(format: ", val_loss: %.6f, val_accuracy: %.6f", validation.loss, validation.accuracy)
+            }
+            print(line)
         }
     }
 

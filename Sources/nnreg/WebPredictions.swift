@@ -29,7 +29,7 @@ final class WebPredictions: Sendable {
         let cells = network.predict(dataset.test, indices: Array(0..<min(count, dataset.test.count))).map { prediction in
             PredictionCell(index: prediction.index, label: prediction.label, predicted: prediction.predicted,
                            probability: prediction.probability,
-                           png: PredictionRendering.picture(of: prediction.index, in: dataset.test).png())
+                           png: PredictionRendering.picture(of: prediction.index, in: dataset.test)?.png() ?? [])
         }
         state.withLock { $0.cells[key] = cells }
         return cells

@@ -49,6 +49,9 @@ private struct Fixture {
             }
             switch layer.activation {
             case .sigmoid: activations = z.map { 1 / (1 + exp(-$0)) }
+            case .relu: activations = z.map { max($0, 0) }
+            case .tanh: activations = z.map { tanh($0) }
+            case .gelu: activations = z.map { 0.5 * $0 * (1 + tanh(0.7978845608028654 * ($0 + 0.044715 * $0 * $0 * $0))) }
             case .softmax:
                 let e = z.map { exp($0 - z.max()!) }
                 activations = e.map { $0 / e.reduce(0, +) }

@@ -13,7 +13,7 @@ func loadsGeneratedDatasets(gzip: Bool) throws {
         try SyntheticDataset.write(to: directory, trainCount: 120, testCount: 30, seed: 2, gzip: gzip)
         let dataset = try Dataset.load(directory: directory)
         #expect(dataset.train.count == 120 && dataset.test.count == 30 && dataset.train.features == 784)
-        #expect(dataset.train.images.count == 120 * 784 && dataset.train.labels.allSatisfy { $0 < 10 })
+        #expect(dataset.train.images?.count == 120 * 784 && dataset.train.labels.allSatisfy { $0 < 10 })
         #expect(dataset.identity.name == "digits")
         #expect(!dataset.identity.isOfficialMNIST)
         #expect(dataset.identity.files.count == 4 && dataset.identity.sha256.count == 64)

@@ -18,8 +18,8 @@ private struct Golden: Sendable, CustomTestStringConvertible {
 
 private func settings(seed: UInt64, hidden1: Int, hidden2: Int, batch: Int, learningRate: Float, buffer: Int) -> Hyperparameters {
     var h = Hyperparameters()
-    (h.seed, h.hidden1, h.hidden2, h.batchSize, h.learningRate, h.shuffleBufferSize, h.displayStep) =
-        (seed, hidden1, hidden2, batch, learningRate, buffer, 7)
+    (h.seed, h.hidden, h.batchSize, h.learningRate, h.shuffleBufferSize, h.displayStep) =
+        (seed, [hidden1, hidden2], batch, learningRate, buffer, 7)
     return h
 }
 

@@ -67,7 +67,7 @@ func everyPathComputesTheDefinedProductBitForBit(m: Int, n: Int, k: Int) {
     let split = Split(count: rows, features: features, images: images, labels: [UInt8](repeating: 0, count: rows))
     let x = images.map { Workspace.pixelTable[Int($0)] }
     let w = randomFloats(features * n, &g), d = randomFloats(rows * n, &g), w0 = randomFloats(features * n, &g)
-    let parameters = Parameters(inputs: features, hidden1: n, hidden2: 1, classes: 1)
+    let parameters = Parameters(widths: [features, n, 1, 1], activation: .sigmoid)
     let ws = Workspace(capacity: rows, parameters: parameters)
     for r in 0..<rows { ws.indices[r] = Int32(r) }
     ws.gather(split, rows: rows)
@@ -86,19 +86,45 @@ func everyPathComputesTheDefinedProductBitForBit(m: Int, n: Int, k: Int) {
     }
 }
 
-@Test func elementwiseKernelsAgreeOnEveryPath() {
+@Test(arguments: Activation.allCases)
+func elementwiseKernelsAgreeOnEveryPath(activation: Activation) {
     var g = Generator(seed: 12)
     let (rows, cols) = (9, 77)
     let z = randomFloats(rows * cols, &g).map { $0 * 30 }, bias = randomFloats(cols, &g)
     let h = randomFloats(rows * cols, &g).map { abs($0) / 2 }, start = randomFloats(cols, &g)
-    var reference: ([UInt32], [UInt32], [UInt32])?
+    var reference: [[UInt32]]?
     for path in testedPaths {
-        var s = z, d = z, b = start, scratch = [Float](repeating: 0, count: cols)
-        nn_bias_sigmoid(path.isa, &s, bias, Int32(rows), Int32(cols))
-        nn_sigmoid_backward(path.isa, &d, h, rows * cols)
+        var s = z, pre = z, d = z, b = start, scratch = [Float](repeating: 0, count: cols)
+        nn_bias_activation(path.isa, Int32(activation.code), &s, &pre, bias, Int32(rows), Int32(cols))
+        nn_activation_backward(path.isa, Int32(activation.code), &d, activation == .gelu ? pre : s, pre, rows * cols)
         nn_bias_gradient(path.isa, &b, z, Int32(rows), Int32(cols), Int32(cols), -0.001, 1, &scratch)
-        let result = (bits(s), bits(d), bits(b))
-        if let reference { #expect(result == reference, "\(path)") } else { reference = result }
+        let result = [bits(s), bits(d), bits(b)]
+        if let reference { #expect(result == reference, "\(activation) on \(path)") } else { reference = result }
+    }
+    _ = h
+}
+
+@Test(arguments: Optimizer.allCases)
+func optimizerStepsAgreeOnEveryPath(optimizer: Optimizer) {
+    var g = Generator(seed: 13)
+    let sizes = [1000, 37, 5]
+    let weights = sizes.map { randomFloats($0, &g) }, gradients = sizes.map { randomFloats($0, &g) }
+    let first = sizes.map { randomFloats($0, &g) }, second = sizes.map { randomFloats($0, &g).map(abs) }
+    var reference: [[UInt32]]?
+    for path in testedPaths {
+        // Fresh copies in buffers the C side may write.
+        let tensors = [weights, gradients, first, second].map { group in
+            group.map { values -> UnsafeMutablePointer<Float>? in
+                let p = UnsafeMutablePointer<Float>.allocate(capacity: values.count)
+                p.initialize(from: values, count: values.count)
+                return p
+            }
+        }
+        nn_optimizer_step(path.isa, Int32(optimizer.code), Int32(sizes.count), tensors[0], tensors[1], tensors[2], tensors[3],
+                          sizes, 0.01, 0.9, 0.9, 0.999, 1e-8, 0.01, 0.1, 0.001)
+        let outcome = [0, 2, 3].flatMap { group in sizes.indices.map { bits(Array(UnsafeBufferPointer(start: tensors[group][$0], count: sizes[$0]))) } }
+        for group in tensors { for p in group { p?.deallocate() } }
+        if let reference { #expect(outcome == reference, "\(optimizer) on \(path)") } else { reference = outcome }
     }
 }
 
@@ -149,3 +175,4 @@ func everyPathComputesTheDefinedProductBitForBit(m: Int, n: Int, k: Int) {
     nn_normal_pair(1, 0.25, &z0, &z1)
     #expect(z0 == 0 && z1 == 0)
 }
+

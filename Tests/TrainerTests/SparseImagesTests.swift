@@ -12,7 +12,7 @@ func sparseCopyGathersTheSameBatchAsScanning(rows: Int) throws {
     for r in 0..<count where r % 3 == 0 { images[r * features + features - 1] = 255 }
     let split = Split(count: count, features: features, images: images, labels: [UInt8](repeating: 0, count: count))
     let sparse = try #require(SparseImages(split))
-    let parameters = Parameters(inputs: features, hidden1: 3, hidden2: 2, classes: 2)
+    let parameters = Parameters(widths: [features, 3, 2, 2], activation: .sigmoid)
     let scanned = Workspace(capacity: rows, parameters: parameters)
     let copied = Workspace(capacity: rows, parameters: parameters)
     for r in 0..<rows {

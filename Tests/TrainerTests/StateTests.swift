@@ -86,24 +86,46 @@ private func savedState() throws -> [UInt8] { savedTrainer.serializedState() }
     #expect(performing: { try Trainer(restoring: state, weights: [], dataset: synthetic) }, throws: isCorruptState)
 }
 
-/// The saved state as an older version wrote it: no arithmetic field; version 1 carries the weights.
+/// The saved state as an older version wrote it (the seed's settings only, no optimizer state):
+/// version 3 with the arithmetic field, 1 and 2 without it; version 1 carries the weights.
 private func olderState(version: UInt8) throws -> [UInt8] {
-    var state = try savedState()
-    state.removeSubrange(12..<16)  // the arithmetic
-    state[8] = version
-    state.removeLast(4)  // CRC
+    let t = savedTrainer, h = t.hyperparameters
+    var w = ByteWriter()
+    w.write(raw: Trainer.stateMagic)
+    w.write(UInt32(version))
+    if version == 3 { w.write(Arithmetic.current.rawValue) }
+    w.write(h.steps); w.write(h.batchSize); w.write(h.displayStep); w.write(h.hidden[0]); w.write(h.hidden[1])
+    w.write(h.learningRate); w.write(h.seed); w.write(h.shuffleBufferSize)
+    guard case .normal(let stddev) = h.initialization else { throw TrainerError.corruptState("not the seed's init") }
+    w.write(stddev)
+    w.write(t.step)
+    let sha = Array(t.dataset.identity.sha256.utf8)
+    w.write(UInt32(sha.count)); w.write(raw: sha)
+    w.write(t.dataset.train.count)
+    let g = t.generator.state
+    w.write(g.0); w.write(g.1); w.write(g.2); w.write(g.3)
+    w.write(t.buffer.cursor)
+    w.write(UInt32(t.buffer.slots.count))
+    for slot in t.buffer.slots { w.write(slot) }
     if version == 1 {
-        state.removeLast(4 + 64)  // hash length, hash
-        withUnsafeBytes(of: UInt64(savedWeights.count).littleEndian) { state.append(contentsOf: $0) }
-        state += savedWeights
+        w.write(UInt64(savedWeights.count))
+        w.write(raw: savedWeights)
+    } else {
+        let hash = Array(Trainer.sha256Hex(savedWeights).utf8)
+        w.write(UInt32(hash.count)); w.write(raw: hash)
     }
-    withUnsafeBytes(of: Trainer.crc(state).littleEndian) { state.append(contentsOf: $0) }
-    return state
+    w.write(Trainer.crc(w.bytes))
+    return w.bytes
+}
+
+@Test func aVersion3StateStillContinuesBitExactly() throws {
+    let restored = try Trainer(restoring: try olderState(version: 3), weights: savedWeights, dataset: synthetic)
+    #expect(restored.serializedState() == savedTrainer.serializedState())
 }
 
 @Test func theStateRecordsTheArithmetic() throws {
     let state = try savedState()
-    #expect(state[8] == 3)
+    #expect(state[8] == 4)
     #expect(Array(state[12..<16]) == [UInt8(NN_ARITHMETIC), 0, 0, 0])
     #expect(Arithmetic.current == .fixedOrderFMA && Arithmetic.current != .openBLAS)
 }
@@ -142,6 +164,6 @@ func aStateOfTheOpenBLASArithmeticIsRefusedInOneLineButItsSettingsRead(version: 
     #expect(tuned.step == 0)
     #expect(tuned.buffer.slots == fresh.buffer.slots)
     var wrong = h
-    wrong.hidden1 += 1
+    wrong.hidden[0] += 1
     #expect(throws: TrainerError.self) { try Trainer(hyperparameters: wrong, dataset: synthetic, startingFrom: savedTrainer.network) }
 }

@@ -23,8 +23,7 @@ var realMNISTDirectory: String? {
 func smallHyperparameters(seed: UInt64 = 7) -> Hyperparameters {
     var h = Hyperparameters()
     h.batchSize = 32
-    h.hidden1 = 16
-    h.hidden2 = 24
+    h.hidden = [16, 24]
     h.shuffleBufferSize = 100
     h.displayStep = 5
     h.steps = 40

@@ -54,7 +54,7 @@ func saveAndRestoreContinuesBitExactly(first: Int, more: Int) throws {
 
 @Test func syntheticDataIsLearnable() throws {
     var h = smallHyperparameters()
-    (h.learningRate, h.hidden1, h.hidden2, h.batchSize, h.displayStep) = (0.03, 128, 256, 64, 50)
+    (h.learningRate, h.hidden, h.batchSize, h.displayStep) = (0.03, [128, 256], 64, 50)
     let trainer = try Trainer(hyperparameters: h, dataset: synthetic)
     let observer = RecordingObserver()
     try trainer.train(until: 300, observer: observer)
@@ -98,8 +98,13 @@ func saveAndRestoreContinuesBitExactly(first: Int, more: Int) throws {
     rejects({ $0.batchSize = 1001 }, "batchSize")
     rejects({ $0.steps = 0 }, "steps")
     rejects({ $0.displayStep = 0 }, "displayStep")
-    rejects({ $0.hidden1 = 0 }, "hidden1")
-    rejects({ $0.hidden2 = -1 }, "hidden2")
+    rejects({ $0.hidden[0] = 0 }, "hidden layer 1")
+    rejects({ $0.hidden[1] = -1 }, "hidden layer 2")
+    rejects({ $0.hidden = Array(repeating: 8, count: 9) }, "hidden")
+    rejects({ $0.validation = -1 }, "validation")
+    rejects({ $0.beta2 = 1 }, "beta2")
+    rejects({ $0.epsilon = 0 }, "epsilon")
+    rejects({ $0.schedule = .step(every: 0, gamma: 0.5) }, "schedule")
     rejects({ $0.shuffleBufferSize = 0 }, "shuffleBufferSize")
     #expect(throws: Never.self) { try Hyperparameters().validate(trainingCount: 60_000) }
 }

@@ -8,9 +8,9 @@ import Testing
 @Suite struct ParsingTests {
     @Test func seedDefaults() throws {
         let train = try Train.parse([])
-        let hyperparameters = train.hyperparameters
+        let hyperparameters = try train.hyperparameters()
         #expect(hyperparameters.steps == 3000 && hyperparameters.batchSize == 256 && hyperparameters.displayStep == 100)
-        #expect(hyperparameters.learningRate == 0.001 && hyperparameters.hidden1 == 128 && hyperparameters.hidden2 == 256)
+        #expect(hyperparameters.learningRate == 0.001 && hyperparameters.hidden == [128, 256])
         #expect(train.checkpointEvery == 500)
     }
 

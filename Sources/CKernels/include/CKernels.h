@@ -88,39 +88,72 @@ long nn_parallel_sparse_gather(const uint8_t *images, const int32_t *indices, in
                                int32_t *col_start, int32_t *row_index, float *tvals, int32_t *scratch);
 /// Number of nonzero bytes among n.
 long nn_count_nonzeros(const uint8_t *images, long n);
+/// Number of nonzero floats among n (−0 counts as zero: adding 0 × w changes no sum).
+long nn_count_nonzero_floats(const float *values, long n);
 /// A sparse copy of `count` images: image i's nonzero pixels are cols[row_start[i] ..< row_start[i+1]]
-/// (in pixel order) with their bytes in `bytes`. Capacities: row_start count+1, the others the nonzeros.
-void nn_sparse_index(const uint8_t *images, long count, int features, int64_t *row_start, uint16_t *cols,
-                     uint8_t *bytes);
+/// (in pixel order) with their values table[byte] in `vals`. Capacities: row_start count+1, the others the nonzeros.
+void nn_sparse_index(const uint8_t *images, long count, int features, const float *table, int64_t *row_start,
+                     uint16_t *cols, float *vals);
+/// The same for float features.
+void nn_sparse_index_floats(const float *values, long count, int features, int64_t *row_start, uint16_t *cols,
+                            float *vals);
 /// nn_parallel_sparse_gather from a sparse copy (same outputs, bit for bit), on both cores; scratch holds
 /// 3 * features ints.
-long nn_parallel_index_gather(const int64_t *index_start, const uint16_t *index_cols, const uint8_t *index_bytes,
-                              const int32_t *indices, int rows, int features, const float *table,
+long nn_parallel_index_gather(const int64_t *index_start, const uint16_t *index_cols, const float *index_vals,
+                              const int32_t *indices, int rows, int features,
                               int32_t *row_start, int32_t *cols, float *vals,
                               int32_t *col_start, int32_t *row_index, float *tvals, int32_t *scratch);
 /// Fused pairs, each one fork/join with the same values as the two calls in sequence:
 /// Z = sigmoid(X W + bias) for the sparse batch X, rows split;
 void nn_parallel_sparse_forward_sigmoid(int isa, float *z, int rows, int n, const int32_t *row_start,
                                         const int32_t *cols, const float *vals, const float *w, const float *bias);
-/// The forward pass in one fork/join split by rows: H1 = sigmoid(X W1 + b1) for the sparse batch X,
-/// H2 = sigmoid(H1 W2 + b2), P = softmax(H2 W3 + b3) with nn_softmax_loss's loss, count and delta
-/// (row_loss holds rows doubles). When w2t and w3t are not NULL they receive W2^T (hidden2 x hidden1)
-/// and W3^T (classes x hidden2) for the backward pass, split by columns of W.
-double nn_parallel_forward(int isa, int rows, int hidden1, int hidden2, int classes, const int32_t *row_start,
-                           const int32_t *cols, const float *vals, const float *w1, const float *b1, float *h1,
-                           const float *w2, const float *b2, float *h2, const float *w3, const float *b3, float *p,
-                           const uint8_t *labels, float *delta, double *row_loss, int *correct, float *w2t, float *w3t);
-/// The backward pass after nn_parallel_forward with deltas, in two fork/joins: first, split by rows,
-/// D2 = (D3 W3^T) * H2 (1 - H2) and D1 = (D2 W2^T) * H1 (1 - H1) from the transposes, with
-/// W3' = beta W3 + alpha H2^T D3 (rows of W3 split) and b3' (columns split); then W2' = beta W2 +
-/// alpha H1^T D2 (columns split), W1' from the sparse batch's per-pixel lists and D1 (pixels split),
-/// b2' and b1' (columns split). The primed tensors are the target's (the same as the inputs' for
-/// SGD: no part reads a tensor another part writes). scratch holds hidden1 + hidden2 + classes floats.
-void nn_parallel_backward(int isa, int rows, int inputs, int hidden1, int hidden2, int classes,
-                          const float *h1, const float *h2, float *d1, float *d2, const float *d3,
-                          const float *w2t, const float *w3t, const int32_t *col_start, const int32_t *row_index,
-                          const float *tvals, float *w1, float *b1, float *w2, float *b2, float *w3, float *b3,
-                          float alpha, float beta, float *scratch);
+/// Hidden-layer activations (`Activation` in Swift). Sigmoid is 1 / (1 + exp(−x)); tanh is
+/// 1 − 2 / (exp(2x) + 1); GELU is 0.5 x (1 + tanh(√(2/π)(x + 0.044715 x³))); exp is nn_expf.
+enum { NN_ACT_SIGMOID = 0, NN_ACT_RELU = 1, NN_ACT_TANH = 2, NN_ACT_GELU = 3 };
+/// The most layers (hidden ones and the output) of a network.
+#define NN_MAX_LAYERS 9
+/// Z = activation(Z + bias) in place (rows x cols); for GELU, pre (when not NULL) keeps Z + bias.
+void nn_bias_activation(int isa, int activation, float *z, float *pre, const float *bias, int rows, int cols);
+/// delta *= activation'(…) elementwise over n values, from the outputs h (sigmoid: h(1 − h), ReLU:
+/// h > 0, tanh: 1 − h²) or, for GELU, the pre-activations.
+void nn_activation_backward(int isa, int activation, float *delta, const float *h, const float *pre, long n);
+/// The forward pass of a network of `layers` dense layers (widths[0] inputs, widths[layers] classes), in
+/// one fork/join split by rows: h[0] = act(X w[0] + b[0]) for the sparse batch X, h[l] = act(h[l-1] w[l] +
+/// b[l]), and h[layers-1] = softmax(…) with nn_softmax_loss's loss, count and delta (row_loss holds rows
+/// doubles). pre (NULL unless GELU) receives the hidden layers' pre-activations. When wt is not NULL, wt[l]
+/// receives w[l]^T for l ≥ 1. With the seed network (two sigmoid hidden layers) these are the bits nnreg has always
+/// computed (the golden tests pin them).
+double nn_net_forward(int isa, int layers, const int *widths, int activation, int rows, const int32_t *row_start,
+                      const int32_t *cols, const float *vals, float *const *w, float *const *b, float *const *h,
+                      float *const *pre, const uint8_t *labels, float *delta, double *row_loss, int *correct,
+                      float *const *wt);
+/// The backward pass after nn_net_forward with deltas (d[layers-1] holds the softmax's): the deltas of
+/// every hidden layer into d[l], and every tensor T of the target (tw, tb) = beta T + alpha dLoss/dT, in
+/// two fork/joins: first, split by rows, the deltas down through the transposes and the last layer's
+/// gradient; then the other layers' gradients (columns split; the first layer's from the sparse batch's
+/// per-pixel lists, pixels split) with the biases (columns split). The target may be the weights
+/// themselves (SGD): no part reads a tensor another part writes. scratch holds widths[1] + … + widths[layers] floats.
+void nn_net_backward(int isa, int layers, const int *widths, int activation, int rows, float *const *h,
+                     float *const *pre, float *const *d, float *const *wt, const int32_t *col_start,
+                     const int32_t *row_index, const float *tvals, float *const *tw, float *const *tb, float alpha,
+                     float beta, float *scratch);
+/// Update rules (`Optimizer` in Swift).
+enum { NN_OPT_SGD = 0, NN_OPT_MOMENTUM = 1, NN_OPT_NESTEROV = 2, NN_OPT_ADAM = 3, NN_OPT_ADAMW = 4 };
+/// One optimizer step over `tensors` weight tensors w[t] of sizes[t] values with gradients g[t] and state
+/// s1[t] (velocity or first moment), s2[t] (second moment), elementwise in float, in this order:
+///   grad = g + decay w (not AdamW);  momentum: s1 = mu s1 + grad, w = w − lr s1;
+///   Nesterov: s1 = mu s1 + grad, w = w − lr (grad + mu s1);
+///   Adam: s1 = b1 s1 + (1 − b1) grad, s2 = b2 s2 + (1 − b2) grad², w = w − lr ((s1 / c1) / (sqrt(s2 / c2) + eps));
+///   AdamW: the same with grad = g and w = w − lr ((s1 / c1) / (sqrt(s2 / c2) + eps) + decay w);
+///   SGD: w = w − lr (g + decay w).
+/// c1 = 1 − b1^t and c2 = 1 − b2^t are the bias corrections of step t. Split by halves of each tensor.
+void nn_optimizer_step(int isa, int kind, int tensors, float *const *w, float *const *g, float *const *s1,
+                       float *const *s2, const long *sizes, float lr, float momentum, float beta1, float beta2,
+                       float epsilon, float decay, float c1, float c2);
+/// cos(2 pi t), by the fixed series nn_normal_pair uses (the same bits with any C library).
+double nn_cos_turns(double t);
+/// The tanh the activations use (exposed for tests).
+float nn_tanhf(float x);
 /// One product split in two at a fixed row (split_columns 0) or column boundary, for benchmarks.
 void nn_parallel_gemm(int isa, int split_columns, int transpose_a, int m, int n, int k, float alpha, const float *a,
                       int lda, const float *b, int ldb, float beta, float *c, int ldc);

@@ -41,14 +41,14 @@ struct Export: ParsableCommand {
         let store = try StoreOpening.openForReading(global.db)
         let picked = try store.existingCheckpoint(reference)
         let network = try NetworkLoading.network(from: picked.checkpoint, run: picked.run)
-        let metadata = Self.metadata(picked)
+        let metadata = Self.metadata(picked, network: network)
         let bytes: [UInt8]
         switch chosenFormat {
         case .safetensors:
             bytes = Safetensors.encode(network.exportedTensors, metadata: metadata)
         case .onnx:
             bytes = ONNXExport.model(
-                layers: network.onnxLayers, producerVersion: NNReg.version,
+                layers: network.onnxLayers, normalization: network.onnxNormalization, producerVersion: NNReg.version,
                 metadata: metadata.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
         }
         do {
@@ -64,9 +64,13 @@ struct Export: ParsableCommand {
     }
 
     /// What travels with the file: where the weights came from, exactly.
-    static func metadata(_ picked: PickedCheckpoint) -> [String: String] {
+    static func metadata(_ picked: PickedCheckpoint, network: Network) -> [String: String] {
+        let activations = network.hidden.map { _ in network.activation.rawValue } + ["softmax"]
         var metadata: [String: String] = [
-            "format": "nnreg-mlp", "activations": "sigmoid,sigmoid,softmax", "input": "pixels/255, row-major 28x28",
+            "format": "nnreg-mlp", "activations": activations.joined(separator: ","),
+            "activation": network.activation.rawValue, "shape": network.shape,
+            "input": network.normalization == nil ? "features as given (MNIST: pixels/255, row-major 28x28)"
+                : "features as given, standardized inside the model (normalization.mean, normalization.scale)",
             "run_id": String(picked.run.id), "run": picked.run.name, "step": String(picked.checkpoint.info.step),
             "checkpoint_sha256": picked.checkpoint.info.weightsSHA256, "nnreg_version": NNReg.version,
         ]

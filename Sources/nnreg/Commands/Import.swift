@@ -51,14 +51,14 @@ struct Import: ParsableCommand {
         } catch {
             throw CLIError("\(file) is not a valid safetensors file: \(error)")
         }
-        let network = try Network(importing: decoded.tensors, file: file)
+        let network = try Network(importing: decoded.tensors, file: file, metadata: decoded.metadata)
         let fileSHA256 = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
         let store = try StoreOpening.open(global.db)
         var tags = ["source": "import", "import.file": (file as NSString).lastPathComponent, "import.sha256": fileSHA256]
         for (key, value) in decoded.metadata { tags["import.meta.\(key)"] = value }
         let params: [String: ParamValue] = [
-            "inputs": .int(Int64(network.inputs)), "hidden1": .int(Int64(network.hidden1)),
-            "hidden2": .int(Int64(network.hidden2)), "classes": .int(Int64(network.classes)),
+            "inputs": .int(Int64(network.inputs)), "hidden": .text(network.hidden.map(String.init).joined(separator: ",")),
+            "activation": .text(network.activation.rawValue), "classes": .int(Int64(network.classes)),
         ]
         let outcome: Outcome
         do {
@@ -73,7 +73,7 @@ struct Import: ParsableCommand {
                     try store.registerModelVersion(name: $0, runID: run.id, step: 0, description: "imported from \((file as NSString).lastPathComponent)", aliases: aliases)
                 }
                 return Outcome(runID: run.id, name: run.name, weightsSHA256: checkpoint.weightsSHA256,
-                               shape: [network.inputs, network.hidden1, network.hidden2, network.classes], model: version?.reference)
+                               shape: [network.inputs] + network.hidden + [network.classes], model: version?.reference)
             }
         } catch let error as StoreError {
             throw CLIError(error.description)

@@ -48,7 +48,7 @@ struct Predict: ParsableCommand {
                 try FileManager.default.createDirectory(atPath: pngDirectory, withIntermediateDirectories: true)
                 for prediction in predictions {
                     let path = "\(pngDirectory)/test-\(prediction.index)-label\(prediction.label)-pred\(prediction.predicted).png"
-                    let png = PredictionRendering.picture(of: prediction.index, in: dataset.test).png()
+                    guard let png = PredictionRendering.picture(of: prediction.index, in: dataset.test)?.png() else { continue }
                     try Data(png).write(to: URL(fileURLWithPath: path), options: .atomic)
                     written[prediction.index] = path
                 }

@@ -20,6 +20,9 @@ struct Resume: ParsableCommand {
     @Option(help: "With --fork: start the generator and data order afresh from this seed, keeping the weights (fine-tuning).")
     var seed: UInt64?
     @Option(help: "With --fork: train with this learning rate instead of the parent's.") var learningRate: Float?
+    @Option(help: ArgumentHelp("With --fork: continue with this learning-rate schedule (constant, step:N:GAMMA, cosine).", valueName: "schedule"))
+    var lrSchedule: String?
+    @Option(help: "With --fork: continue with this many warmup steps.") var warmup: Int?
     @Flag(help: "Print one JSON object with the outcome instead of text.") var json = false
 
     func validate() throws {
@@ -30,7 +33,13 @@ struct Resume: ParsableCommand {
         if let name { try Train.validateName(name) }
         if experiment != nil && !fork { throw ValidationError("--experiment needs --fork: a resumed run stays in its experiment.") }
         if let experiment { try ExperimentCommand.validateName(experiment, option: "--experiment") }
-        if (seed != nil || learningRate != nil) && !fork { throw ValidationError("--seed and --learning-rate need --fork.") }
+        if (seed != nil || learningRate != nil || lrSchedule != nil || warmup != nil) && !fork {
+            throw ValidationError("--seed, --learning-rate, --lr-schedule and --warmup need --fork.")
+        }
+        if let lrSchedule, LearningRateSchedule(lrSchedule) == nil {
+            throw ValidationError("--lr-schedule must be constant, step:N:GAMMA (N ≥ 1, GAMMA > 0) or cosine (got '\(lrSchedule)').")
+        }
+        if let warmup, warmup < 0 { throw ValidationError("--warmup must be 0 or more (got \(warmup)).") }
         if let learningRate, !(learningRate.isFinite && learningRate > 0) {
             throw ValidationError("--learning-rate must be a finite number above 0 (got \(learningRate)).")
         }
@@ -105,26 +114,34 @@ struct Resume: ParsableCommand {
         if json { try Terminal.printJSON(outcome) } else { print(outcome.humanSummary) }
     }
 
-    /// The trainer a resume or fork continues: the checkpoint's exact state; with --seed or
-    /// --learning-rate, or from a checkpoint that holds weights only (an imported file), a fresh
-    /// trainer of those settings that starts from the checkpoint's weights; without a checkpoint,
-    /// the run's recorded settings from step 0.
+    /// The trainer a resume or fork continues: the checkpoint's exact state (optimizer state
+    /// included), with a fork's new learning rate, schedule or warmup; with --seed, or from a
+    /// checkpoint that holds weights only (an imported file), a fresh trainer of those settings that
+    /// starts from the checkpoint's weights; without a checkpoint, the run's recorded settings from step 0.
     private func makeTrainer(start: Checkpoint?, parent: Run, params: [String: ParamValue], dataset: Dataset) throws -> Trainer {
         guard let start else {
             return try Trainer(hyperparameters: try Hyperparameters(recorded: params, of: parent), dataset: dataset)
         }
         let isWeightsOnly = start.trainerState.isEmpty
-        if !isWeightsOnly && seed == nil && learningRate == nil {
-            return try Trainer(restoring: [UInt8](start.trainerState), weights: [UInt8](start.weights), dataset: dataset)
+        let schedule = lrSchedule.flatMap(LearningRateSchedule.init)
+        if !isWeightsOnly && seed == nil {
+            return try Trainer(restoring: [UInt8](start.trainerState), weights: [UInt8](start.weights), dataset: dataset) { h in
+                if let learningRate { h.learningRate = learningRate }
+                if let schedule { h.schedule = schedule }
+                if let warmup { h.warmup = warmup }
+                if let steps { h.steps = max(h.steps, steps) }
+            }
         }
         let network = try Network(serialized: [UInt8](start.weights))
         var hyperparameters = isWeightsOnly
             ? Hyperparameters()
             : try Trainer.hyperparameters(ofState: [UInt8](start.trainerState), weights: [UInt8](start.weights), dataset: dataset)
-        hyperparameters.hidden1 = network.hidden1
-        hyperparameters.hidden2 = network.hidden2
+        hyperparameters.hidden = network.hidden
+        hyperparameters.activation = network.activation
         if let seed { hyperparameters.seed = seed }
         if let learningRate { hyperparameters.learningRate = learningRate }
+        if let schedule { hyperparameters.schedule = schedule }
+        if let warmup { hyperparameters.warmup = warmup }
         if isWeightsOnly { hyperparameters.steps = start.info.step + (steps ?? hyperparameters.steps) }
         try hyperparameters.validate(trainingCount: dataset.train.count)
         try network.validate(for: dataset.test)

@@ -9,12 +9,11 @@ struct Train: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(help: "Training steps (SGD updates).") var steps = 3000
+    @Option(help: "Training steps (updates).") var steps = 3000
     @Option(help: "Examples per batch.") var batchSize = 256
-    @Option(help: "SGD learning rate.") var learningRate: Float = 0.001
+    @Option(help: "Learning rate (the peak of a schedule).") var learningRate: Float = 0.001
     @Option(help: "Record loss and accuracy every N steps.") var displayStep = 100
-    @Option(help: "Neurons in the first hidden layer.") var hidden1 = 128
-    @Option(help: "Neurons in the second hidden layer.") var hidden2 = 256
+    @OptionGroup var network: TrainingOptions
     @Option(help: "Elements in the shuffle buffer.") var shuffleBuffer = 5000
     @Option(help: "Seed of the one random generator (weights and shuffling).") var seed: UInt64 = 1
     @Option(help: "A name for the run (default: generated; names may repeat, uids do not).") var name: String?
@@ -26,16 +25,15 @@ struct Train: ParsableCommand {
     @Option(help: "Test predictions to draw at the end, as the seed does.") var predictions = 5
     @Flag(help: "Print one JSON object with the outcome instead of text.") var json = false
 
-    var hyperparameters: Hyperparameters {
+    func hyperparameters() throws -> Hyperparameters {
         var hyperparameters = Hyperparameters()
         hyperparameters.steps = steps
         hyperparameters.batchSize = batchSize
         hyperparameters.learningRate = learningRate
         hyperparameters.displayStep = displayStep
-        hyperparameters.hidden1 = hidden1
-        hyperparameters.hidden2 = hidden2
         hyperparameters.shuffleBufferSize = shuffleBuffer
         hyperparameters.seed = seed
+        try network.apply(to: &hyperparameters)
         return hyperparameters
     }
 
@@ -46,7 +44,6 @@ struct Train: ParsableCommand {
             throw ValidationError("--learning-rate must be a finite number above 0 (got \(learningRate)).")
         }
         guard displayStep > 0 else { throw ValidationError("--display-step must be at least 1 (got \(displayStep)).") }
-        guard hidden1 > 0, hidden2 > 0 else { throw ValidationError("--hidden1 and --hidden2 must be at least 1.") }
         guard shuffleBuffer > 0 else { throw ValidationError("--shuffle-buffer must be at least 1.") }
         guard checkpointEvery > 0 else {
             throw ValidationError("--checkpoint-every must be at least 1 (got \(checkpointEvery)).")
@@ -71,13 +68,18 @@ struct Train: ParsableCommand {
         // From here on SIGINT/SIGTERM never kill the process mid-write: the run ends `interrupted`.
         Interruption.install()
         let dataset = try DatasetLoading.load(global.data)
-        let hyperparameters = hyperparameters
+        let hyperparameters = try hyperparameters()
         do {
             try hyperparameters.validate(trainingCount: dataset.train.count)
         } catch {
             throw CLIError("\(error)")
         }
-        let trainer = try Trainer(hyperparameters: hyperparameters, dataset: dataset)
+        let trainer: Trainer
+        do {
+            trainer = try Trainer(hyperparameters: hyperparameters, dataset: dataset)
+        } catch let error as TrainerError {
+            throw CLIError("\(error)")
+        }
         let store = try StoreOpening.open(global.db)
         if Interruption.isRequested {
             throw CLIError("interrupted before the run was created; nothing was recorded", exitCode: 130)
@@ -112,14 +114,29 @@ struct Train: ParsableCommand {
 extension Hyperparameters {
     /// The run's params as recorded: every hyperparameter, with decimal values as typed by a person.
     func params(checkpointEvery: Int) -> [String: ParamValue] {
-        [
+        func decimal(_ value: Float) -> ParamValue { .real(Double("\(value)") ?? Double(value)) }
+        var params: [String: ParamValue] = [
             "steps": .int(Int64(steps)), "batch_size": .int(Int64(batchSize)),
-            "learning_rate": .real(Double("\(learningRate)") ?? Double(learningRate)),
-            "display_step": .int(Int64(displayStep)), "hidden1": .int(Int64(hidden1)), "hidden2": .int(Int64(hidden2)),
+            "learning_rate": decimal(learningRate), "display_step": .int(Int64(displayStep)),
+            "hidden": .text(hidden.map(String.init).joined(separator: ",")), "activation": .text(activation.rawValue),
             "seed": .int(Int64(bitPattern: seed)), "shuffle_buffer": .int(Int64(shuffleBufferSize)),
-            "init_stddev": .real(Double("\(initStddev)") ?? Double(initStddev)),
+            "init": .text(initialization.description), "optimizer": .text(optimizer.rawValue),
+            "lr_schedule": .text(schedule.description), "warmup": .int(Int64(warmup)), "loss": .text(loss.rawValue),
+            "weight_decay": decimal(weightDecay), "validation": .int(Int64(validation)), "normalize": .int(normalize ? 1 : 0),
             "checkpoint_every": .int(Int64(checkpointEvery)),
         ]
+        // The width of each hidden layer on its own too, so --where can compare them (hidden1 > 100).
+        for (index, width) in hidden.enumerated() { params["hidden\(index + 1)"] = .int(Int64(width)) }
+        if case .normal(let stddev) = initialization { params["init_stddev"] = decimal(stddev) }
+        switch optimizer {
+        case .momentum, .nesterov: params["momentum"] = decimal(momentum)
+        case .adam, .adamw:
+            params["beta1"] = decimal(beta1)
+            params["beta2"] = decimal(beta2)
+            params["epsilon"] = decimal(epsilon)
+        case .sgd: break
+        }
+        return params
     }
 }
 

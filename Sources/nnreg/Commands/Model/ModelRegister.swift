@@ -79,12 +79,13 @@ extension ModelRegister {
         } catch let error as StoreError {
             throw CLIError(error.description)
         }
-        let tensors: [Tensor]
+        let decoded: (tensors: [Tensor], metadata: [String: String])
         do {
-            tensors = try Safetensors.decode([UInt8](data)).tensors
+            let file = try Safetensors.decode([UInt8](data))
+            decoded = (file.tensors, file.metadata)
         } catch {
             throw CLIError("artifact \(name) of run \(run.name) is not a valid safetensors file: \(error)")
         }
-        return Data(try Network(importing: tensors, file: "artifact \(name)").serialized())
+        return Data(try Network(importing: decoded.tensors, file: "artifact \(name)", metadata: decoded.metadata).serialized())
     }
 }
