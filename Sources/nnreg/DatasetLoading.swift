@@ -3,13 +3,13 @@ import Trainer
 
 /// Loads `--data` with errors that say what to do.
 enum DatasetLoading {
-    static func load(_ directory: String) throws -> Dataset {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw CLIError("no dataset directory at '\(directory)'; run 'make data' to fetch MNIST, or pass --data DIR")
+    /// `path` is a directory of IDX files, a .csv file or a .npz archive (`Dataset.load(path:)`).
+    static func load(_ path: String) throws -> Dataset {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw CLIError("no dataset at '\(path)'; run 'make data' to fetch MNIST, or pass --data with a directory of IDX files, a .csv file or a .npz archive")
         }
         do {
-            return try Dataset.load(directory: directory)
+            return try Dataset.load(path: path)
         } catch {
             throw CLIError("\(error)")
         }
