@@ -35,6 +35,35 @@ import Testing
         #expect((runtime["max_prob_sum_error"] as? Double ?? 1) < 1e-5)
     }
 
+    /// Every activation, a deeper network, Adam, and (for tanh and GELU) standardized inputs as Sub
+    /// and Div nodes: ONNX Runtime and numpy reproduce `eval`'s accuracy, and the safetensors file
+    /// imports back to the same weights.
+    @Test(arguments: ["sigmoid", "relu", "tanh", "gelu"])
+    func everyActivationExportsToWhatEvalComputes(activation: String) throws {
+        let cli = try CommandLineHarness(trainCount: 1000, testCount: 500)
+        let normalize = activation == "tanh" || activation == "gelu"
+        let train = try cli.run(["train", "--steps", "120", "--display-step", "40", "--name", activation, "--predictions", "0",
+                                 "--hidden", "48,24,32", "--activation", activation, "--optimizer", "adam", "--learning-rate", "0.003",
+                                 "--init", activation == "relu" || activation == "gelu" ? "he" : "glorot"] + (normalize ? ["--normalize"] : []))
+        #expect(train.status == 0, "\(train.stderr)")
+        let eval = try cli.run(["eval", activation, "--json"]).object
+        let accuracy = try #require(eval["accuracy"] as? Double)
+        #expect(accuracy > 0.5, "\(activation) learned: \(accuracy)")
+
+        let onnx = cli.directory + "/\(activation).onnx"
+        #expect(try cli.run(["export", activation, "-o", onnx]).status == 0)
+        let runtime = try PythonPeer.run("onnx_eval.py", [onnx, cli.data])
+        #expect(abs((runtime["accuracy"] as? Double ?? -1) - accuracy) <= 1e-4, "onnxruntime \(activation): \(runtime) vs nnreg \(accuracy)")
+
+        let safetensors = cli.directory + "/\(activation).safetensors"
+        #expect(try cli.run(["export", activation, "-o", safetensors]).status == 0)
+        let numpy = try PythonPeer.run("safetensors_eval.py", [safetensors, cli.data])
+        #expect(abs((numpy["accuracy"] as? Double ?? -1) - accuracy) <= 1e-4, "numpy \(activation): \(numpy) vs nnreg \(accuracy)")
+        let imported = try cli.run(["import", safetensors, "--name", "back-\(activation)", "--json"])
+        #expect(imported.status == 0, "\(imported.stderr)")
+        #expect(imported.object["weights_sha256"] as? String == eval["checkpoint_sha256"] as? String)
+    }
+
     @Test(.enabled(if: InteropTests.hasMNIST, "needs MNIST in data/mnist (make data)"))
     func realMNISTExportMatchesInBothPeers() throws {
         let cli = try CommandLineHarness(trainCount: 10, testCount: 10)
