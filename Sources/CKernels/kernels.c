@@ -1,5 +1,6 @@
 #include "CKernels.h"
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #if defined(__x86_64__) && defined(__clang__)
@@ -136,32 +137,69 @@ ATTR static void bias_gradient_##SUFFIX(float *bias, const float *delta, int row
 }
 
 #define CHUNK 64
-/* Rows of W (or D) are visited in an order no hardware prefetcher guesses: ask for them a few terms ahead. */
-#define PREFETCH_AHEAD 6
-#define DEFINE_SPARSE(SUFFIX, ATTR)                                                               \
+/* The column chunks are the outer loop: a chunk's strip of W (features x CHUNK floats) or D (rows x
+   CHUNK) is first copied to a contiguous buffer (rows a power-of-two apart, like 1024 floats, would all
+   fall into the same few cache sets) and stays in the cache while every row (or pixel) runs over it.
+   Each output element is still one chain of fmaf over its nonzero terms in increasing order, so
+   neither the loop order nor the copy changes a bit. Without the buffer (out of memory) the strip is
+   read in place: slower, the same values. */
+static _Thread_local float *strip_scratch;
+static _Thread_local long strip_capacity;
+static const float *strip(const float *src, long rows, long ld, int c0) {
+    if (rows * CHUNK > strip_capacity) {
+        free(strip_scratch);
+        strip_scratch = aligned_alloc(64, (size_t)rows * CHUNK * sizeof(float));
+        strip_capacity = strip_scratch ? rows * CHUNK : 0;
+    }
+    if (!strip_scratch) return 0;
+    for (long r = 0; r < rows; r++) memcpy(strip_scratch + r * CHUNK, src + r * ld + c0, CHUNK * sizeof(float));
+    return strip_scratch;
+}
+/* One chunk of CHUNK columns for one output row: acc = chain of fmaf over the terms, in registers.
+   VL is the vector width in floats (1 for the reference, whose loop is the plain definition). */
+#define DEFINE_SPARSE(SUFFIX, ATTR, VL)                                                           \
+typedef float SUFFIX##_svec __attribute__((ext_vector_type(VL)));                                \
+ATTR static inline void sparse_chunk_##SUFFIX(float *out, const float *base, long ld,            \
+        const int32_t *index, const float *values, int begin, int end, float alpha, float beta,   \
+        int scaled) {                                                                             \
+    SUFFIX##_svec acc[CHUNK / VL];                                                                \
+    for (int v = 0; v < CHUNK / VL; v++) acc[v] = (SUFFIX##_svec)(0.0f);                          \
+    for (int i = begin; i < end; i++) {                                                           \
+        const SUFFIX##_svec x = (SUFFIX##_svec)(values[i]);                                       \
+        const float *row = base + (long)index[i] * ld;                                            \
+        for (int v = 0; v < CHUNK / VL; v++) {                                                    \
+            SUFFIX##_svec w;                                                                      \
+            __builtin_memcpy(&w, row + v * VL, sizeof w);                                         \
+            acc[v] = __builtin_elementwise_fma(x, w, acc[v]);                                     \
+        }                                                                                         \
+    }                                                                                             \
+    for (int v = 0; v < CHUNK / VL; v++) {                                                        \
+        SUFFIX##_svec r = acc[v];                                                                 \
+        if (scaled) {                                                                             \
+            SUFFIX##_svec old;                                                                    \
+            __builtin_memcpy(&old, out + v * VL, sizeof old);                                     \
+            r = beta == 0.0f ? (SUFFIX##_svec)(alpha) * r                                         \
+                : __builtin_elementwise_fma((SUFFIX##_svec)(alpha), r, (SUFFIX##_svec)(beta) * old); \
+        }                                                                                         \
+        __builtin_memcpy(out + v * VL, &r, sizeof r);                                             \
+    }                                                                                             \
+}                                                                                                 \
 ATTR static void sparse_forward_##SUFFIX(float *z, int rows, int n, const int32_t *row_start,    \
                                          const int32_t *cols, const float *vals, const float *w) {\
+    int c0 = 0, features = 0;                                                                     \
+    for (int i = row_start[0]; i < row_start[rows]; i++) features = cols[i] >= features ? cols[i] + 1 : features; \
+    for (; c0 + CHUNK <= n; c0 += CHUNK) {                                                        \
+        const float *packed = strip(w, features, n, c0);                                          \
+        for (int r = 0; r < rows; r++)                                                            \
+            sparse_chunk_##SUFFIX(z + (long)r * n + c0, packed ? packed : w + c0, packed ? CHUNK : n, \
+                                  cols, vals, row_start[r], row_start[r + 1], 1.0f, 0.0f, 0);      \
+    }                                                                                             \
     for (int r = 0; r < rows; r++) {                                                              \
         int begin = row_start[r], end = row_start[r + 1];                                         \
         float *out = z + (long)r * n;                                                             \
-        int c0 = 0;                                                                               \
-        for (; c0 + CHUNK <= n; c0 += CHUNK) {                                                    \
-            float acc[CHUNK];                                                                     \
-            for (int j = 0; j < CHUNK; j++) acc[j] = 0.0f;                                        \
-            for (int i = begin; i < end; i++) {                                                   \
-                if (i + PREFETCH_AHEAD < end) {                                                   \
-                    const char *ahead = (const char *)(w + (long)cols[i + PREFETCH_AHEAD] * n + c0); \
-                    for (int b = 0; b < CHUNK * 4; b += 64) __builtin_prefetch(ahead + b);        \
-                }                                                                                 \
-                const float v = vals[i];                                                          \
-                const float *row = w + (long)cols[i] * n + c0;                                    \
-                for (int j = 0; j < CHUNK; j++) acc[j] = fmaf(v, row[j], acc[j]);                             \
-            }                                                                                     \
-            for (int j = 0; j < CHUNK; j++) out[c0 + j] = acc[j];                                 \
-        }                                                                                         \
         for (int j = c0; j < n; j++) {                                                            \
             float acc = 0.0f;                                                                     \
-            for (int i = begin; i < end; i++) acc = fmaf(vals[i], w[(long)cols[i] * n + j], acc);          \
+            for (int i = begin; i < end; i++) acc = fmaf(vals[i], w[(long)cols[i] * n + j], acc);\
             out[j] = acc;                                                                         \
         }                                                                                         \
     }                                                                                             \
@@ -169,33 +207,20 @@ ATTR static void sparse_forward_##SUFFIX(float *z, int rows, int n, const int32_
 ATTR static void sparse_weight_gradient_##SUFFIX(float *w, int features, int n,                   \
         const int32_t *col_start, const int32_t *row_index, const float *tvals, const float *d,   \
         float alpha, float beta) {                                                                \
+    int c0 = 0, rows = 0;                                                                         \
+    for (int i = col_start[0]; i < col_start[features]; i++) rows = row_index[i] >= rows ? row_index[i] + 1 : rows; \
+    for (; c0 + CHUNK <= n; c0 += CHUNK) {                                                        \
+        const float *packed = strip(d, rows, n, c0);                                              \
+        for (int k = 0; k < features; k++)  /* no terms: acc = +0 */                              \
+            sparse_chunk_##SUFFIX(w + (long)k * n + c0, packed ? packed : d + c0, packed ? CHUNK : n, \
+                                  row_index, tvals, col_start[k], col_start[k + 1], alpha, beta, 1); \
+    }                                                                                             \
     for (int k = 0; k < features; k++) {                                                          \
         int begin = col_start[k], end = col_start[k + 1];                                         \
         float *out = w + (long)k * n;                                                             \
-        if (begin == end) { /* no terms: acc = +0 */                                               \
-            if (beta == 0.0f) for (int j = 0; j < n; j++) out[j] = alpha * 0.0f;                  \
-            else for (int j = 0; j < n; j++) out[j] = fmaf(alpha, 0.0f, beta * out[j]);           \
-            continue;                                                                             \
-        }                                                                                         \
-        int c0 = 0;                                                                               \
-        for (; c0 + CHUNK <= n; c0 += CHUNK) {                                                    \
-            float acc[CHUNK];                                                                     \
-            for (int j = 0; j < CHUNK; j++) acc[j] = 0.0f;                                        \
-            for (int i = begin; i < end; i++) {                                                   \
-                if (i + PREFETCH_AHEAD < end) {                                                   \
-                    const char *ahead = (const char *)(d + (long)row_index[i + PREFETCH_AHEAD] * n + c0); \
-                    for (int b = 0; b < CHUNK * 4; b += 64) __builtin_prefetch(ahead + b);        \
-                }                                                                                 \
-                const float v = tvals[i];                                                         \
-                const float *row = d + (long)row_index[i] * n + c0;                               \
-                for (int j = 0; j < CHUNK; j++) acc[j] = fmaf(v, row[j], acc[j]);                             \
-            }                                                                                     \
-            if (beta == 0.0f) for (int j = 0; j < CHUNK; j++) out[c0 + j] = alpha * acc[j];       \
-            else for (int j = 0; j < CHUNK; j++) out[c0 + j] = fmaf(alpha, acc[j], beta * out[c0 + j]); \
-        }                                                                                         \
         for (int j = c0; j < n; j++) {                                                            \
             float acc = 0.0f;                                                                     \
-            for (int i = begin; i < end; i++) acc = fmaf(tvals[i], d[(long)row_index[i] * n + j], acc);    \
+            for (int i = begin; i < end; i++) acc = fmaf(tvals[i], d[(long)row_index[i] * n + j], acc); \
             out[j] = beta == 0.0f ? alpha * acc : fmaf(alpha, acc, beta * out[j]);                \
         }                                                                                         \
     }                                                                                             \
@@ -203,12 +228,12 @@ ATTR static void sparse_weight_gradient_##SUFFIX(float *w, int features, int n, 
 
 
 DEFINE_KERNELS(base, )
-DEFINE_SPARSE(base, )
+DEFINE_SPARSE(base, , 1)
 #if NN_HAS_DISPATCH
 DEFINE_KERNELS(avx2, NN_AVX2)
-DEFINE_SPARSE(avx2, NN_AVX2)
+DEFINE_SPARSE(avx2, NN_AVX2, 8)
 DEFINE_KERNELS(avx512, NN_AVX512)
-DEFINE_SPARSE(avx512, NN_AVX512)
+DEFINE_SPARSE(avx512, NN_AVX512, 16)
 #endif
 
 /* ---- paths ---- */
