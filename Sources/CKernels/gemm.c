@@ -91,23 +91,41 @@ ATTR static void S##_gemm(int ta, int m, int n, int k, float alpha, const float 
                           const float *b, int ldb, float beta, float *c, int ldc) {                   \
     const int nr_full = VL * NV;                                                                     \
     long rs = ta ? 1 : lda, cs = ta ? lda : 1;                                                       \
-    for (int j0 = 0; j0 < n; j0 += nr_full) {                                                        \
-        int nr = n - j0 < nr_full ? n - j0 : nr_full;                                                \
-        const float *bp = b + j0;                                                                    \
-        long bstride = ldb;                                                                          \
-        if (nr < nr_full) {                                                                          \
-            float *scratch = panel((long)k * nr_full);                                               \
-            if (!scratch) { gemm_reference(ta, m, n - j0, k, alpha, a, lda, b + j0, ldb, beta, c + j0, ldc); return; } \
-            for (int p = 0; p < k; p++) {                                                            \
-                for (int j = 0; j < nr; j++) scratch[(long)p * nr_full + j] = b[(long)p * ldb + j0 + j]; \
-                for (int j = nr; j < nr_full; j++) scratch[(long)p * nr_full + j] = 0.0f;            \
-            }                                                                                        \
-            bp = scratch;                                                                            \
-            bstride = nr_full;                                                                       \
+    const int panels = (n + nr_full - 1) / nr_full;                                                  \
+    /* A large B (a megabyte or more) is copied once into contiguous column panels of k x NR (the last \
+       zero-padded), and each tile's k x MR block of A p-major: rows a power of two apart, like 1024 \
+       floats, would all fall into a few cache sets. A small one is read in place (copying would cost \
+       more than it saves), only its last, narrower panel copied and padded. Copies change no value. */ \
+    const int packs = (long)k * n >= (1L << 18) && m > MR;                                           \
+    float *scratch = panel(packs ? (long)k * nr_full * panels + (long)k * MR : (long)k * nr_full);  \
+    if (!scratch) { gemm_reference(ta, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc); return; }      \
+    for (int q = 0; q < panels; q++) {                                                               \
+        int j0 = q * nr_full, nr = n - j0 < nr_full ? n - j0 : nr_full;                              \
+        if (!packs && nr == nr_full) continue;                                                       \
+        float *dst = packs ? scratch + (long)q * k * nr_full : scratch;                              \
+        for (int p = 0; p < k; p++) {                                                                \
+            const float *src = b + (long)p * ldb + j0;                                               \
+            for (int j = 0; j < nr; j++) dst[(long)p * nr_full + j] = src[j];                        \
+            for (int j = nr; j < nr_full; j++) dst[(long)p * nr_full + j] = 0.0f;                    \
         }                                                                                            \
-        for (int i0 = 0; i0 < m; i0 += MR) {                                                         \
-            int mr = m - i0 < MR ? m - i0 : MR;                                                      \
-            S##_tile(k, a + i0 * rs, rs, cs, mr, bp, bstride, c + (long)i0 * ldc + j0, ldc, nr, alpha, beta); \
+    }                                                                                                \
+    float *ablock = scratch + (long)k * nr_full * panels;                                            \
+    for (int i0 = 0; i0 < m; i0 += MR) {                                                             \
+        int mr = m - i0 < MR ? m - i0 : MR;                                                          \
+        const float *ai = a + i0 * rs;                                                               \
+        long ars = rs, acs = cs;                                                                     \
+        if (packs) {                                                                                 \
+            for (int p = 0; p < k; p++)                                                              \
+                for (int i = 0; i < MR; i++) ablock[(long)p * MR + i] = ai[(long)(i < mr ? i : mr - 1) * rs + (long)p * cs]; \
+            ai = ablock;                                                                             \
+            ars = 1;                                                                                 \
+            acs = MR;                                                                                \
+        }                                                                                            \
+        for (int q = 0; q < panels; q++) {                                                           \
+            int j0 = q * nr_full, nr = n - j0 < nr_full ? n - j0 : nr_full;                          \
+            const float *bp = packs ? scratch + (long)q * k * nr_full : nr < nr_full ? scratch : b + j0; \
+            long bstride = packs || nr < nr_full ? nr_full : ldb;                                    \
+            S##_tile(k, ai, ars, acs, mr, bp, bstride, c + (long)i0 * ldc + j0, ldc, nr, alpha, beta); \
         }                                                                                            \
     }                                                                                                \
 }

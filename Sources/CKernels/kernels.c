@@ -424,14 +424,14 @@ long nn_count_nonzero_floats(const float *values, long n) {
     return nnz;
 }
 
-void nn_sparse_index(const uint8_t *images, long count, int features, const float *table, int64_t *row_start,
-                     uint16_t *cols, float *vals) {
+void nn_sparse_index(const uint8_t *images, long count, int features, int64_t *row_start, uint16_t *cols,
+                     uint8_t *bytes) {
     long nnz = 0;
     for (long r = 0; r < count; r++) {
         row_start[r] = nnz;
         const uint8_t *src = images + r * features;
         for (int f = 0; f < features; f++) {
-            if (src[f]) { cols[nnz] = (uint16_t)f; vals[nnz] = table[src[f]]; nnz++; }
+            if (src[f]) { cols[nnz] = (uint16_t)f; bytes[nnz] = src[f]; nnz++; }
         }
     }
     row_start[count] = nnz;
@@ -451,7 +451,8 @@ void nn_sparse_index_floats(const float *values, long count, int features, int64
 }
 
 /* Rows [r0, r1) of the batch from the sparse copy: CSR at cols/vals + base and per-pixel counts. */
-void nn_internal_index_rows(const int64_t *index_start, const uint16_t *index_cols, const float *index_vals,
+void nn_internal_index_rows(const int64_t *index_start, const uint16_t *index_cols, const uint8_t *index_bytes,
+                            const float *table, const float *index_vals,
                             const int32_t *indices, int r0, int r1, int features, long base,
                             int32_t *row_start, int32_t *cols, float *vals, int32_t *counts) {
     for (int k = 0; k < features; k++) counts[k] = 0;
@@ -461,16 +462,19 @@ void nn_internal_index_rows(const int64_t *index_start, const uint16_t *index_co
         if (r + 4 < r1) {
             long ahead = index_start[indices[r + 4]], ahead_end = index_start[indices[r + 4] + 1];
             for (long b = ahead; b < ahead_end; b += 32) __builtin_prefetch(index_cols + b);
-            for (long b = ahead; b < ahead_end; b += 16) __builtin_prefetch(index_vals + b);
+            if (index_bytes) for (long b = ahead; b < ahead_end; b += 64) __builtin_prefetch(index_bytes + b);
+            else for (long b = ahead; b < ahead_end; b += 16) __builtin_prefetch(index_vals + b);
         }
         row_start[r] = (int32_t)nnz;
         long begin = index_start[indices[r]], end = index_start[indices[r] + 1];
         const uint16_t *c = index_cols + begin;
-        const float *b = index_vals + begin;
+        const uint8_t *bytes = index_bytes ? index_bytes + begin : 0;
+        const float *b = index_vals ? index_vals + begin : 0;
         long len = end - begin;
         int32_t *oc = cols + nnz;
         float *ov = vals + nnz;
-        for (long i = 0; i < len; i++) { oc[i] = c[i]; ov[i] = b[i]; }
+        if (bytes) for (long i = 0; i < len; i++) { oc[i] = c[i]; ov[i] = table[bytes[i]]; }
+        else for (long i = 0; i < len; i++) { oc[i] = c[i]; ov[i] = b[i]; }
         for (long i = 0; i < len; i++) counts[c[i]]++;
         nnz += len;
     }

@@ -242,21 +242,23 @@ long nn_parallel_sparse_gather(const uint8_t *images, const int32_t *indices, in
     return n0 + n1;
 }
 
-void nn_internal_index_rows(const int64_t *index_start, const uint16_t *index_cols, const float *index_vals,
+void nn_internal_index_rows(const int64_t *index_start, const uint16_t *index_cols, const uint8_t *index_bytes,
+                            const float *table, const float *index_vals,
                             const int32_t *indices, int r0, int r1, int features, long base,
                             int32_t *row_start, int32_t *cols, float *vals, int32_t *counts);
 void nn_internal_scatter_columns(int rows, int k0, int k1, const int32_t *row_start, const int32_t *cols,
                                  const float *vals, int32_t *cursor, int32_t *row_index, float *tvals);
 
 typedef struct {
-    const int64_t *index_start; const uint16_t *index_cols; const float *index_vals; const int32_t *indices;
+    const int64_t *index_start; const uint16_t *index_cols; const uint8_t *index_bytes; const float *table;
+    const float *index_vals; const int32_t *indices;
     int rows, features, half, pixel_half; long base1;
     int32_t *row_start, *cols; float *vals; int32_t *row_index; float *tvals; int32_t *scratch;
 } index_gather_job;
 static void index_rows_part(void *p, int part) {
     index_gather_job *g = p;
     int r0 = part ? g->half : 0, r1 = part ? g->rows : g->half;
-    nn_internal_index_rows(g->index_start, g->index_cols, g->index_vals, g->indices, r0, r1, g->features,
+    nn_internal_index_rows(g->index_start, g->index_cols, g->index_bytes, g->table, g->index_vals, g->indices, r0, r1, g->features,
                            part ? g->base1 : 0, g->row_start, g->cols, g->vals, g->scratch + (long)part * g->features);
 }
 /* Split by pixels (both threads writing next to each other in every list would share cache lines). */
@@ -267,8 +269,8 @@ static void index_scatter_part(void *p, int part) {
                                              g->row_index, g->tvals);
 }
 
-long nn_parallel_index_gather(const int64_t *index_start, const uint16_t *index_cols, const float *index_vals,
-                              const int32_t *indices, int rows, int features,
+long nn_parallel_index_gather(const int64_t *index_start, const uint16_t *index_cols, const uint8_t *index_bytes,
+                              const float *table, const float *index_vals, const int32_t *indices, int rows, int features,
                               int32_t *row_start, int32_t *cols, float *vals,
                               int32_t *col_start, int32_t *row_index, float *tvals, int32_t *scratch) {
     int half = rows / 2;
@@ -278,7 +280,7 @@ long nn_parallel_index_gather(const int64_t *index_start, const uint16_t *index_
         if (r < half) base1 += len;
         total += len;
     }
-    index_gather_job g = {index_start, index_cols, index_vals, indices, rows, features, half, 0, base1,
+    index_gather_job g = {index_start, index_cols, index_bytes, table, index_vals, indices, rows, features, half, 0, base1,
                           row_start, cols, vals, row_index, tvals, scratch};
     run2(index_rows_part, &g);
     row_start[rows] = (int32_t)total;

@@ -180,8 +180,11 @@ final class Workspace {
         precondition(split.features == inputs, "gather: split has \(split.features) features, network \(inputs)")
         precondition(sparse.map { $0.count == split.count && $0.features == split.features } ?? true, "gather: sparse copy of another split")
         if let sparse {
-            _ = nn_parallel_index_gather(sparse.rowStart, sparse.columns, sparse.values, indices, Int32(rows), Int32(inputs),
-                                         rowStart, columns, values, columnStart, rowIndex, transposedValues, gatherScratch)
+            Self.pixelTable.withUnsafeBufferPointer { table in
+                _ = nn_parallel_index_gather(sparse.rowStart, sparse.columns, sparse.bytes, table.baseAddress!, sparse.values, indices,
+                                             Int32(rows), Int32(inputs), rowStart, columns, values, columnStart, rowIndex,
+                                             transposedValues, gatherScratch)
+            }
         } else {
             guard case .bytes(let images) = split.values else { preconditionFailure("gather: float features need a sparse copy") }
             images.withUnsafeBufferPointer { images in

@@ -91,16 +91,17 @@ long nn_count_nonzeros(const uint8_t *images, long n);
 /// Number of nonzero floats among n (−0 counts as zero: adding 0 × w changes no sum).
 long nn_count_nonzero_floats(const float *values, long n);
 /// A sparse copy of `count` images: image i's nonzero pixels are cols[row_start[i] ..< row_start[i+1]]
-/// (in pixel order) with their values table[byte] in `vals`. Capacities: row_start count+1, the others the nonzeros.
-void nn_sparse_index(const uint8_t *images, long count, int features, const float *table, int64_t *row_start,
-                     uint16_t *cols, float *vals);
+/// (in pixel order) with their bytes in `bytes`. Capacities: row_start count+1, the others the nonzeros.
+void nn_sparse_index(const uint8_t *images, long count, int features, int64_t *row_start, uint16_t *cols,
+                     uint8_t *bytes);
 /// The same for float features.
 void nn_sparse_index_floats(const float *values, long count, int features, int64_t *row_start, uint16_t *cols,
                             float *vals);
-/// nn_parallel_sparse_gather from a sparse copy (same outputs, bit for bit), on both cores; scratch holds
-/// 3 * features ints.
-long nn_parallel_index_gather(const int64_t *index_start, const uint16_t *index_cols, const float *index_vals,
-                              const int32_t *indices, int rows, int features,
+/// nn_parallel_sparse_gather from a sparse copy (same outputs, bit for bit), on both cores: its values are
+/// table[index_bytes[i]] for a copy of bytes, or index_vals[i] (index_bytes NULL) for one of floats.
+/// scratch holds 3 * features ints.
+long nn_parallel_index_gather(const int64_t *index_start, const uint16_t *index_cols, const uint8_t *index_bytes,
+                              const float *table, const float *index_vals, const int32_t *indices, int rows, int features,
                               int32_t *row_start, int32_t *cols, float *vals,
                               int32_t *col_start, int32_t *row_index, float *tvals, int32_t *scratch);
 /// Fused pairs, each one fork/join with the same values as the two calls in sequence:
