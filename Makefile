@@ -2,17 +2,19 @@
 SHELL := /bin/bash
 NNREG_DATA ?= data/mnist
 NNREG_DB ?= nnreg.sqlite
-APT_PACKAGES := libsqlite3-dev zlib1g-dev pkg-config sqlite3 curl python3-pip chromium chromium-driver
+# What building and `make demo` need; the tests also need a browser (TEST_APT_PACKAGES).
+APT_PACKAGES := libsqlite3-dev zlib1g-dev pkg-config sqlite3 curl python3-pip python3-venv
+TEST_APT_PACKAGES := chromium chromium-driver
 export NNREG_DATA
 
-.PHONY: demo test deps data build bench bench-postgres bench-mlflow torture clean fuzz venv venv-mlflow-server examples
+.PHONY: demo test deps deps-test data build bench bench-postgres bench-mlflow bench-trainer torture clean fuzz venv venv-mlflow-server venv-torch examples
 
 demo: deps data build
 	.build/release/nnreg train --db $(NNREG_DB) --data $(NNREG_DATA)
 
 # The PostgreSQL tests run against a throwaway cluster scripts/with-postgres.sh starts and removes
 # (it installs Debian's postgresql first when missing).
-test: deps data venv
+test: deps deps-test data venv
 	swift build --build-tests
 	scripts/with-postgres.sh swift test --skip-build
 
@@ -36,6 +38,13 @@ bench-postgres: deps
 # stock client and alone on raw HTTP, with the client's own floor (scripts/bench/mlflow_bench.py).
 bench-mlflow: deps venv venv-mlflow-server build
 	$(VENV)/bin/python scripts/bench/mlflow_bench.py --nnreg .build/release/nnreg --mlflow $(MLFLOW_VENV)/bin/mlflow --python $(VENV)/bin/python
+
+# Issue 23's figures in one sitting: the seed command against the NumPy reference loop (whole
+# process), CPU time beside a busy core, 784-1024-1024-10 ReLU + Adam per step against PyTorch (eager
+# and torch.compile), and accuracy on MNIST and Fashion-MNIST (Debian's dataset-fashion-mnist).
+bench-trainer: deps data venv venv-torch build
+	@test -d /usr/share/datasets/fashion-mnist || { [ "$$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist; } || true
+	$(VENV)/bin/python scripts/bench/trainer_bench.py --nnreg .build/release/nnreg --python $(VENV)/bin/python --torch-python $(TORCH_VENV)/bin/python --data $(NNREG_DATA)
 
 # kill -9 a training run KILLS times (default 200), resuming each time; ends bit-exact or fails.
 torture: deps data build
@@ -66,12 +75,22 @@ deps:
 	for m in sqlite3 zlib; do pkg-config --exists $$m 2>/dev/null || missing=yes; done; \
 	command -v sqlite3 >/dev/null || missing=yes; \
 	command -v curl >/dev/null || missing=yes; \
-	command -v chromium >/dev/null && command -v chromedriver >/dev/null || missing=yes; \
+	python3 -c 'import venv, ensurepip' 2>/dev/null || missing=yes; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_PACKAGES); \
 	  else \
 	    echo "Missing system packages. Run: sudo apt-get update && sudo apt-get install -y $(APT_PACKAGES)"; exit 1; \
+	  fi; \
+	fi
+
+# The browser the web tests drive (only the tests need it).
+deps-test:
+	@if ! { command -v chromium >/dev/null && command -v chromedriver >/dev/null; }; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(TEST_APT_PACKAGES); \
+	  else \
+	    echo "Missing system packages. Run: sudo apt-get update && sudo apt-get install -y $(TEST_APT_PACKAGES)"; exit 1; \
 	  fi; \
 	fi
 
@@ -101,4 +120,14 @@ venv-mlflow-server: $(MLFLOW_VENV)/.installed
 $(MLFLOW_VENV)/.installed: Makefile
 	python3 -m venv $(MLFLOW_VENV)
 	$(MLFLOW_VENV)/bin/pip install --quiet --disable-pip-version-check mlflow==$(MLFLOW_VERSION)
+	touch $@
+
+# PyTorch (CPU use only, though PyPI's wheel brings its CUDA libraries: about 5 GB), for the trainer
+# benchmark only; no test needs it.
+TORCH_VENV := .venv-torch
+TORCH_VERSION := 2.15.0
+venv-torch: $(TORCH_VENV)/.installed
+$(TORCH_VENV)/.installed: Makefile
+	python3 -m venv $(TORCH_VENV)
+	$(TORCH_VENV)/bin/pip install --quiet --disable-pip-version-check torch==$(TORCH_VERSION) numpy
 	touch $@
