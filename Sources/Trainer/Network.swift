@@ -166,7 +166,12 @@ public struct Network: Sendable, Equatable {
             let bias = try reader.readFloats(dims[l + 1], "b\(l + 1)")
             layers.append(DenseWeights(inputs: dims[l], outputs: dims[l + 1], weights: weights, bias: bias))
         }
-        return Network(layers: layers, activation: activation, normalization: normalization, checked: ())
+        let network = Network(layers: layers, activation: activation, normalization: normalization, checked: ())
+        // One network, one blob: the seed's shape is written as version 1 only (its SHA-256 names it).
+        guard version == 1 || !network.isSeedShaped else {
+            throw ByteReader.Failure(reason: "a version-2 blob of the seed's shape, which is written as version 1")
+        }
+        return network
     }
 
     /// Throws `TrainerError.shapeMismatch` unless the split's examples and labels fit this network.

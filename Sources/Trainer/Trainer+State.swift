@@ -91,6 +91,8 @@ extension Trainer {
         case 2: h.initialization = .glorot
         default: throw ByteReader.Failure(reason: "unknown initialization \(initCode)")
         }
+        // Fields a setting does not use are written as zero bits, and must read as such (one state, one encoding).
+        guard initCode == 0 || stddev.bitPattern == 0 else { throw ByteReader.Failure(reason: "a standard deviation for \(h.initialization)") }
         let optimizer = Int(try r.read(UInt32.self, "optimizer"))
         guard Optimizer.allCases.indices.contains(optimizer) else { throw ByteReader.Failure(reason: "unknown optimizer \(optimizer)") }
         h.optimizer = Optimizer.allCases[optimizer]
@@ -105,6 +107,7 @@ extension Trainer {
         case 2: h.schedule = .cosine
         default: throw ByteReader.Failure(reason: "unknown schedule \(schedule)")
         }
+        guard schedule == 1 || (every == 0 && gamma.bitPattern == 0) else { throw ByteReader.Failure(reason: "step settings for \(h.schedule)") }
         h.warmup = try r.readCount("warmup", limit: limit)
         let loss = Int(try r.read(UInt32.self, "loss"))
         guard LossReduction.allCases.indices.contains(loss) else { throw ByteReader.Failure(reason: "unknown loss reduction \(loss)") }

@@ -41,8 +41,15 @@ func fuzzOne(_ bytes: [UInt8]) -> (any Error)? {
         let state = mode % 3 == 0 ? Array(statePart) : withCRC(statePart)
         let trainer: Trainer
         do { trainer = try Trainer(restoring: state, weights: weights, dataset: dataset) } catch { return error }
-        // Only a version-3 state of this arithmetic restores (older ones are refused as another arithmetic).
-        precondition(trainer.serializedState() == state, "a restored state does not encode back to its bytes")
+        // Version 3 and 4 states of this arithmetic restore (older ones are refused as another
+        // arithmetic); a version-4 one encodes back to its bytes, a version-3 one is rewritten as 4.
+        if state.count > 8, state[8] == 4 {
+            precondition(trainer.serializedState() == state, "a restored state does not encode back to its bytes")
+        } else {
+            let again = trainer.serializedState()
+            precondition((try? Trainer(restoring: again, weights: trainer.network.serialized(), dataset: dataset))?.serializedState() == again,
+                         "a version-3 state rewritten as version 4 does not restore to the same state")
+        }
         precondition(weights.isEmpty || trainer.network.serialized() == weights, "restored weights differ from the blob given")
         if trainer.step < Int.max { _ = try? trainer.train(until: trainer.step + 1, observer: nil) }
         return nil
@@ -54,18 +61,35 @@ func fuzzOne(_ bytes: [UInt8]) -> (any Error)? {
     }
 }
 
-/// Seeds: a state after three steps of a 4-2-3-10 network, with and without a valid CRC, and its weights.
+/// Seeds: states after three steps of small networks — the seed's shape with SGD, and deeper or
+/// shallower ones with every other optimizer (their moments in the state), activation, schedule, a
+/// validation split and a normalization — with and without a valid CRC, and their weights blobs.
 func writeSeeds(to directory: String) throws {
-    var h = Hyperparameters()
-    h.steps = 10; h.batchSize = 4; h.displayStep = 2; h.hidden = [2, 3]; h.shuffleBufferSize = 5
-    let trainer = try Trainer(hyperparameters: h, dataset: dataset)
-    try trainer.train(until: 3, observer: nil)
-    let state = trainer.serializedState()
-    let weights = trainer.network.serialized()
-    let framed = [UInt8(weights.count & 0xFF), UInt8(weights.count >> 8)] + weights + state
+    var base = Hyperparameters()
+    base.steps = 10; base.batchSize = 2; base.displayStep = 2; base.hidden = [2, 3]; base.shuffleBufferSize = 5
+    var variants: [(String, Hyperparameters)] = [("sgd", base)]
+    for (index, optimizer) in Optimizer.allCases.dropFirst().enumerated() {
+        var h = base
+        h.optimizer = optimizer
+        h.activation = Activation.allCases[(index + 1) % Activation.allCases.count]
+        h.hidden = [[], [3], [2, 3, 2], [4]][index]
+        h.schedule = [.cosine, .step(every: 2, gamma: 0.5), .constant, .cosine][index]
+        h.warmup = index
+        h.validation = index == 2 ? 2 : 0
+        h.normalize = index == 3
+        h.weightDecay = 0.01
+        variants.append((optimizer.rawValue, h))
+    }
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    for (name, bytes) in [("state", [0] + framed), ("state-crc", [1] + framed), ("weights", [2] + weights)] {
-        try Data(bytes).write(to: URL(fileURLWithPath: directory + "/" + name))
+    for (name, h) in variants {
+        let trainer = try Trainer(hyperparameters: h, dataset: dataset)
+        try trainer.train(until: 3, observer: nil)
+        let state = trainer.serializedState()
+        let weights = trainer.network.serialized()
+        let framed = [UInt8(weights.count & 0xFF), UInt8(weights.count >> 8)] + weights + state
+        for (suffix, bytes) in [("state", [0] + framed), ("state-crc", [1] + framed), ("weights", [2] + weights)] {
+            try Data(bytes).write(to: URL(fileURLWithPath: directory + "/\(name)-\(suffix)"))
+        }
     }
 }
 
