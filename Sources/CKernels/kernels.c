@@ -136,7 +136,6 @@ ATTR static void bias_gradient_##SUFFIX(float *bias, const float *delta, int row
     else { for (int c = 0; c < cols; c++) bias[c] = fmaf(alpha, sum[c], beta * bias[c]); }      \
 }
 
-#define CHUNK 64
 /* The column chunks are the outer loop: a chunk's strip of W (features x CHUNK floats) or D (rows x
    CHUNK) is first copied to a contiguous buffer (rows a power-of-two apart, like 1024 floats, would all
    fall into the same few cache sets) and stays in the cache while every row (or pixel) runs over it.
@@ -145,35 +144,37 @@ ATTR static void bias_gradient_##SUFFIX(float *bias, const float *delta, int row
    read in place: slower, the same values. */
 static _Thread_local float *strip_scratch;
 static _Thread_local long strip_capacity;
-static const float *strip(const float *src, long rows, long ld, int c0) {
-    if (rows * CHUNK > strip_capacity) {
+static const float *strip(const float *src, long rows, long ld, int c0, int chunk) {
+    if (rows * chunk > strip_capacity) {
         free(strip_scratch);
-        strip_scratch = aligned_alloc(64, (size_t)rows * CHUNK * sizeof(float));
-        strip_capacity = strip_scratch ? rows * CHUNK : 0;
+        strip_scratch = aligned_alloc(64, (size_t)((rows * chunk + 15) & ~15L) * sizeof(float));
+        strip_capacity = strip_scratch ? rows * chunk : 0;
     }
     if (!strip_scratch) return 0;
-    for (long r = 0; r < rows; r++) memcpy(strip_scratch + r * CHUNK, src + r * ld + c0, CHUNK * sizeof(float));
+    for (long r = 0; r < rows; r++) memcpy(strip_scratch + r * chunk, src + r * ld + c0, (size_t)chunk * sizeof(float));
     return strip_scratch;
 }
-/* One chunk of CHUNK columns for one output row: acc = chain of fmaf over the terms, in registers.
-   VL is the vector width in floats (1 for the reference, whose loop is the plain definition). */
+/* One chunk of CHUNK columns for one output row: acc = chain of fmaf over the terms, in registers
+   (8 vectors: enough independent chains to hide the FMA latency). VL is the vector width in floats
+   (1 for the reference, whose loop is the plain definition). */
 #define DEFINE_SPARSE(SUFFIX, ATTR, VL)                                                           \
+enum { SUFFIX##_chunk = 8 * VL };                                                                 \
 typedef float SUFFIX##_svec __attribute__((ext_vector_type(VL)));                                \
 ATTR static inline void sparse_chunk_##SUFFIX(float *out, const float *base, long ld,            \
         const int32_t *index, const float *values, int begin, int end, float alpha, float beta,   \
         int scaled) {                                                                             \
-    SUFFIX##_svec acc[CHUNK / VL];                                                                \
-    for (int v = 0; v < CHUNK / VL; v++) acc[v] = (SUFFIX##_svec)(0.0f);                          \
+    SUFFIX##_svec acc[SUFFIX##_chunk / VL];                                                                \
+    for (int v = 0; v < SUFFIX##_chunk / VL; v++) acc[v] = (SUFFIX##_svec)(0.0f);                          \
     for (int i = begin; i < end; i++) {                                                           \
         const SUFFIX##_svec x = (SUFFIX##_svec)(values[i]);                                       \
         const float *row = base + (long)index[i] * ld;                                            \
-        for (int v = 0; v < CHUNK / VL; v++) {                                                    \
+        for (int v = 0; v < SUFFIX##_chunk / VL; v++) {                                                    \
             SUFFIX##_svec w;                                                                      \
             __builtin_memcpy(&w, row + v * VL, sizeof w);                                         \
             acc[v] = __builtin_elementwise_fma(x, w, acc[v]);                                     \
         }                                                                                         \
     }                                                                                             \
-    for (int v = 0; v < CHUNK / VL; v++) {                                                        \
+    for (int v = 0; v < SUFFIX##_chunk / VL; v++) {                                                        \
         SUFFIX##_svec r = acc[v];                                                                 \
         if (scaled) {                                                                             \
             SUFFIX##_svec old;                                                                    \
@@ -188,10 +189,10 @@ ATTR static void sparse_forward_##SUFFIX(float *z, int rows, int n, const int32_
                                          const int32_t *cols, const float *vals, const float *w) {\
     int c0 = 0, features = 0;                                                                     \
     for (int i = row_start[0]; i < row_start[rows]; i++) features = cols[i] >= features ? cols[i] + 1 : features; \
-    for (; c0 + CHUNK <= n; c0 += CHUNK) {                                                        \
-        const float *packed = strip(w, features, n, c0);                                          \
+    for (; c0 + SUFFIX##_chunk <= n; c0 += SUFFIX##_chunk) {                                                        \
+        const float *packed = strip(w, features, n, c0, SUFFIX##_chunk);                                          \
         for (int r = 0; r < rows; r++)                                                            \
-            sparse_chunk_##SUFFIX(z + (long)r * n + c0, packed ? packed : w + c0, packed ? CHUNK : n, \
+            sparse_chunk_##SUFFIX(z + (long)r * n + c0, packed ? packed : w + c0, packed ? SUFFIX##_chunk : n, \
                                   cols, vals, row_start[r], row_start[r + 1], 1.0f, 0.0f, 0);      \
     }                                                                                             \
     for (int r = 0; r < rows; r++) {                                                              \
@@ -209,10 +210,10 @@ ATTR static void sparse_weight_gradient_##SUFFIX(float *w, int features, int n, 
         float alpha, float beta) {                                                                \
     int c0 = 0, rows = 0;                                                                         \
     for (int i = col_start[0]; i < col_start[features]; i++) rows = row_index[i] >= rows ? row_index[i] + 1 : rows; \
-    for (; c0 + CHUNK <= n; c0 += CHUNK) {                                                        \
-        const float *packed = strip(d, rows, n, c0);                                              \
+    for (; c0 + SUFFIX##_chunk <= n; c0 += SUFFIX##_chunk) {                                                        \
+        const float *packed = strip(d, rows, n, c0, SUFFIX##_chunk);                                              \
         for (int k = 0; k < features; k++)  /* no terms: acc = +0 */                              \
-            sparse_chunk_##SUFFIX(w + (long)k * n + c0, packed ? packed : d + c0, packed ? CHUNK : n, \
+            sparse_chunk_##SUFFIX(w + (long)k * n + c0, packed ? packed : d + c0, packed ? SUFFIX##_chunk : n, \
                                   row_index, tvals, col_start[k], col_start[k + 1], alpha, beta, 1); \
     }                                                                                             \
     for (int k = 0; k < features; k++) {                                                          \
