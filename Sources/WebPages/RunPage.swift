@@ -169,10 +169,15 @@ public struct RunPage {
             }
         }
         if !predictions.isEmpty {
-            body += "<h2>Test images at step \(checkpoints.last?.step ?? 0)</h2><div class=\"digits\">"
+            let areImages = predictions.allSatisfy { !$0.png.isEmpty }
+            body += "<h2>Test \(areImages ? "images" : "examples") at step \(checkpoints.last?.step ?? 0)</h2><div class=\"digits\">"
             for cell in predictions {
                 let wrong = cell.label != cell.predicted
-                body += "<figure class=\"digit\(wrong ? " wrong" : "")\"><img alt=\"test image \(cell.index)\" src=\"data:image/png;base64,\(Data(cell.png).base64EncodedString())\">"
+                body += "<figure class=\"digit\(wrong ? " wrong" : "")\">"
+                // Examples that are not square images (a CSV file's rows) have no picture.
+                if !cell.png.isEmpty {
+                    body += "<img alt=\"test image \(cell.index)\" src=\"data:image/png;base64,\(Data(cell.png).base64EncodedString())\">"
+                }
                 body += "<figcaption>#\(cell.index) true \(cell.label)<br>predicted \(cell.predicted) \(wrong ? "✗" : "✓")<br>p = \(String(format: "%.3f", cell.probability))</figcaption></figure>"
             }
             body += "</div>"
