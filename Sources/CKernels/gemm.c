@@ -18,13 +18,13 @@
 #endif
 
 /* The definition. */
-static void gemm_reference(int ta, int m, int n, int k, float alpha, const float *a, int lda, const float *b,
+static void gemm_reference(int ta, int tb, int m, int n, int k, float alpha, const float *a, int lda, const float *b,
                            int ldb, float beta, float *c, int ldc) {
-    long rs = ta ? 1 : lda, cs = ta ? lda : 1;
+    long rs = ta ? 1 : lda, cs = ta ? lda : 1, brs = tb ? 1 : ldb, bcs = tb ? ldb : 1;
     for (int i = 0; i < m; i++) {
         for (int j = 0; j < n; j++) {
             float acc = 0.0f;
-            for (int p = 0; p < k; p++) acc = fmaf(a[i * rs + p * cs], b[(long)p * ldb + j], acc);
+            for (int p = 0; p < k; p++) acc = fmaf(a[i * rs + p * cs], b[(long)p * brs + (long)j * bcs], acc);
             float *out = c + (long)i * ldc + j;
             *out = beta == 0.0f ? alpha * acc : fmaf(alpha, acc, beta * *out);
         }
@@ -87,7 +87,7 @@ ATTR static void S##_tile(int k, const float *a, long rs, long cs, int mr, const
             out[j] = beta == 0.0f ? alpha * t[i][j] : fmaf(alpha, t[i][j], beta * out[j]);           \
     }                                                                                                \
 }                                                                                                    \
-ATTR static void S##_gemm(int ta, int m, int n, int k, float alpha, const float *a, int lda,          \
+ATTR static void S##_gemm(int ta, int tb, int m, int n, int k, float alpha, const float *a, int lda,  \
                           const float *b, int ldb, float beta, float *c, int ldc) {                   \
     const int nr_full = VL * NV;                                                                     \
     long rs = ta ? 1 : lda, cs = ta ? lda : 1;                                                       \
@@ -95,18 +95,28 @@ ATTR static void S##_gemm(int ta, int m, int n, int k, float alpha, const float 
     /* A large B (a megabyte or more) is copied once into contiguous column panels of k x NR (the last \
        zero-padded), and each tile's k x MR block of A p-major: rows a power of two apart, like 1024 \
        floats, would all fall into a few cache sets. A small one is read in place (copying would cost \
-       more than it saves), only its last, narrower panel copied and padded. Copies change no value. */ \
-    const int packs = (long)k * n >= (1L << 18) && m > MR;                                           \
+       more than it saves), only its last, narrower panel copied and padded. Copies change no value. \
+       With tb, B is given transposed (stored n x k) and always copied into panels, which reads it    \
+       transposed. */                                                                                \
+    const int large = (long)k * n >= (1L << 18) && m > MR, packs = large || tb;                      \
     float *scratch = panel(packs ? (long)k * nr_full * panels + (long)k * MR : (long)k * nr_full);  \
-    if (!scratch) { gemm_reference(ta, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc); return; }      \
+    if (!scratch) { gemm_reference(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc); return; }  \
     for (int q = 0; q < panels; q++) {                                                               \
         int j0 = q * nr_full, nr = n - j0 < nr_full ? n - j0 : nr_full;                              \
         if (!packs && nr == nr_full) continue;                                                       \
         float *dst = packs ? scratch + (long)q * k * nr_full : scratch;                              \
-        for (int p = 0; p < k; p++) {                                                                \
-            const float *src = b + (long)p * ldb + j0;                                               \
-            for (int j = 0; j < nr; j++) dst[(long)p * nr_full + j] = src[j];                        \
-            for (int j = nr; j < nr_full; j++) dst[(long)p * nr_full + j] = 0.0f;                    \
+        if (tb) {                                                                                    \
+            for (int p = 0; p < k; p++) for (int j = nr; j < nr_full; j++) dst[(long)p * nr_full + j] = 0.0f; \
+            for (int j = 0; j < nr; j++) {                                                           \
+                const float *src = b + (long)(j0 + j) * ldb;                                         \
+                for (int p = 0; p < k; p++) dst[(long)p * nr_full + j] = src[p];                     \
+            }                                                                                        \
+        } else {                                                                                     \
+            for (int p = 0; p < k; p++) {                                                            \
+                const float *src = b + (long)p * ldb + j0;                                           \
+                for (int j = 0; j < nr; j++) dst[(long)p * nr_full + j] = src[j];                    \
+                for (int j = nr; j < nr_full; j++) dst[(long)p * nr_full + j] = 0.0f;                \
+            }                                                                                        \
         }                                                                                            \
     }                                                                                                \
     float *ablock = scratch + (long)k * nr_full * panels;                                            \
@@ -114,7 +124,7 @@ ATTR static void S##_gemm(int ta, int m, int n, int k, float alpha, const float 
         int mr = m - i0 < MR ? m - i0 : MR;                                                          \
         const float *ai = a + i0 * rs;                                                               \
         long ars = rs, acs = cs;                                                                     \
-        if (packs) {                                                                                 \
+        if (large) {                                                                                 \
             for (int p = 0; p < k; p++)                                                              \
                 for (int i = 0; i < MR; i++) ablock[(long)p * MR + i] = ai[(long)(i < mr ? i : mr - 1) * rs + (long)p * cs]; \
             ai = ablock;                                                                             \
@@ -136,20 +146,30 @@ DEFINE_GEMM(avx512, NN_AVX512, 16, 8, 2)
 DEFINE_GEMM(wide, NN_AVX2, 16, 8, 2)
 #endif
 
-void nn_gemm(int isa, int transpose_a, int m, int n, int k, float alpha, const float *a, int lda,
-             const float *b, int ldb, float beta, float *c, int ldc) {
+static void gemm_dispatch(int isa, int ta, int tb, int m, int n, int k, float alpha, const float *a, int lda,
+                          const float *b, int ldb, float beta, float *c, int ldc) {
     if (m <= 0 || n <= 0) return;
 #if NN_X86
     switch (isa) {
-    case NN_ISA_AVX2: avx2_gemm(transpose_a, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc); return;
-    case NN_ISA_AVX512: avx512_gemm(transpose_a, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc); return;
-    case NN_ISA_AVX512_SHAPE_ON_AVX2: wide_gemm(transpose_a, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc); return;
+    case NN_ISA_AVX2: avx2_gemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc); return;
+    case NN_ISA_AVX512: avx512_gemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc); return;
+    case NN_ISA_AVX512_SHAPE_ON_AVX2: wide_gemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc); return;
     default: break;
     }
 #else
     (void)isa;
 #endif
-    gemm_reference(transpose_a, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    gemm_reference(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
+void nn_gemm(int isa, int transpose_a, int m, int n, int k, float alpha, const float *a, int lda,
+             const float *b, int ldb, float beta, float *c, int ldc) {
+    gemm_dispatch(isa, transpose_a, 0, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
+void nn_gemm_bt(int isa, int m, int n, int k, float alpha, const float *a, int lda, const float *b, int ldb,
+                float beta, float *c, int ldc) {
+    gemm_dispatch(isa, 0, 1, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
 void nn_transpose_columns(float *dst, const float *src, int rows, int cols, int c0, int c1) {

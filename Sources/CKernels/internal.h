@@ -13,6 +13,8 @@ typedef struct {
     float alpha, beta;
     const float *a, *b;
     float *c;
+    /* B given transposed (stored n x k, row stride ldb): nn_gemm_bt. ta must then be 0. */
+    int tb;
 } gemm_job;
 /* Half of a product: columns (split_n) or rows. */
 void gemm_part(void *p, int part);

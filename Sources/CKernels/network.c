@@ -80,7 +80,7 @@ double nn_net_forward(int isa, int layers, const int *widths, int activation, in
 }
 
 void nn_net_backward(int isa, int layers, const int *widths, int activation, int rows, float *const *h,
-                     float *const *pre, float *const *d, float *const *wt, const int32_t *col_start,
+                     float *const *pre, float *const *d, float *const *w, float *const *wt, const int32_t *col_start,
                      const int32_t *row_index, const float *tvals, float *const *tw, float *const *tb, float alpha,
                      float beta, float *scratch) {
     gemm_job down[NN_MAX_LAYERS], update[NN_MAX_LAYERS];
@@ -96,8 +96,12 @@ void nn_net_backward(int isa, int layers, const int *widths, int activation, int
            (rows of W split) and its bias (columns split). */
         chain first = {.count = 0};
         for (int l = last; l >= 1; l--) {
-            down[l] = (gemm_job){isa, 0, rows, widths[l], widths[l + 1], widths[l + 1], widths[l], widths[l], 0, 1.0f, 0.0f,
-                                 d[l], wt[l], d[l - 1]};
+            /* D[l-1] = D[l] W[l]^T: from the transpose the forward pass made when the weights are
+               updated in place (SGD), else from W[l] itself read transposed (same bits, no copy). */
+            down[l] = wt ? (gemm_job){isa, 0, rows, widths[l], widths[l + 1], widths[l + 1], widths[l], widths[l], 0, 1.0f, 0.0f,
+                                      d[l], wt[l], d[l - 1], 0}
+                         : (gemm_job){isa, 0, rows, widths[l], widths[l + 1], widths[l + 1], widths[l + 1], widths[l], 0, 1.0f, 0.0f,
+                                      d[l], w[l], d[l - 1], 1};
             push(&first, gemm_part, &down[l]);
             back[l] = (activation_backward_job){isa, activation, d[l - 1], h[l - 1], pre ? pre[l - 1] : 0, rows, widths[l]};
             push(&first, activation_backward_part, &back[l]);

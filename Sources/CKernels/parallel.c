@@ -142,13 +142,15 @@ void gemm_part(void *p, int part) {
         if (half > g->n) half = g->n;
         int n0 = part ? half : 0, n1 = part ? g->n : half;
         if (n1 <= n0) return;
-        nn_gemm(g->isa, g->ta, g->m, n1 - n0, g->k, g->alpha, g->a, g->lda, g->b + n0, g->ldb, g->beta, g->c + n0, g->ldc);
+        if (g->tb) nn_gemm_bt(g->isa, g->m, n1 - n0, g->k, g->alpha, g->a, g->lda, g->b + (long)n0 * g->ldb, g->ldb, g->beta, g->c + n0, g->ldc);
+        else nn_gemm(g->isa, g->ta, g->m, n1 - n0, g->k, g->alpha, g->a, g->lda, g->b + n0, g->ldb, g->beta, g->c + n0, g->ldc);
     } else {
         int half = g->m / 2;
         int m0 = part ? half : 0, m1 = part ? g->m : half;
         if (m1 <= m0) return;
         const float *a = g->ta ? g->a + m0 : g->a + (long)m0 * g->lda;
-        nn_gemm(g->isa, g->ta, m1 - m0, g->n, g->k, g->alpha, a, g->lda, g->b, g->ldb, g->beta, g->c + (long)m0 * g->ldc, g->ldc);
+        if (g->tb) nn_gemm_bt(g->isa, m1 - m0, g->n, g->k, g->alpha, a, g->lda, g->b, g->ldb, g->beta, g->c + (long)m0 * g->ldc, g->ldc);
+        else nn_gemm(g->isa, g->ta, m1 - m0, g->n, g->k, g->alpha, a, g->lda, g->b, g->ldb, g->beta, g->c + (long)m0 * g->ldc, g->ldc);
     }
 }
 

@@ -80,23 +80,26 @@ final class Parameters {
     /// activations in the workspace, probabilities in its last layer, and (when `withDelta`)
     /// dLoss/dlogits and the transposes the backward pass needs. Returns the summed clipped
     /// cross-entropy and the number of correct argmaxes.
-    func forward(_ ws: Workspace, rows: Int, withDelta: Bool) -> (loss: Double, correct: Int) {
+    /// `transposes`: also make Wᵀ for a backward pass that updates these weights in place (SGD).
+    func forward(_ ws: Workspace, rows: Int, withDelta: Bool, transposes: Bool = true) -> (loss: Double, correct: Int) {
         precondition(rows <= ws.capacity && ws.widths == widths, "forward: \(rows) rows of \(ws.widths) into \(ws.capacity) x \(widths)")
         var correct: Int32 = 0
         let loss = nn_net_forward(ws.path.isa, Int32(layerCount), widthList, Int32(activation.code), Int32(rows), ws.rowStart,
                                   ws.columns, ws.values, weightList, biasList, ws.outputList, ws.preList, ws.labels,
                                   withDelta ? ws.deltas[layerCount - 1] : nil, ws.rowLosses, &correct,
-                                  withDelta ? ws.transposeList : nil)
+                                  withDelta && transposes ? ws.transposeList : nil)
         return (loss, Int(correct))
     }
 
     /// Backward pass after `forward(withDelta: true)`: for every tensor T of `target`,
     /// T = beta * T + alpha * dLoss/dT. With target === self, alpha = -lr and beta = 1 this is the SGD
-    /// update; the input gradients come from the transposes the forward pass made, so they see the
-    /// weights before this update.
+    /// update; the input gradients then come from the transposes the forward pass made (it must have
+    /// made them), so they see the weights before this update. Into another target they read the
+    /// weights themselves, transposed.
     func backward(_ ws: Workspace, rows: Int, into target: Parameters, alpha: Float, beta: Float) {
         nn_net_backward(ws.path.isa, Int32(layerCount), widthList, Int32(activation.code), Int32(rows), ws.outputList,
-                        ws.preList, ws.deltaList, ws.transposeList, ws.columnStart, ws.rowIndex, ws.transposedValues,
+                        ws.preList, ws.deltaList, weightList, target === self ? ws.transposeList : nil, ws.columnStart,
+                        ws.rowIndex, ws.transposedValues,
                         target.weightList, target.biasList, alpha, beta, ws.columnSums)
     }
 }

@@ -159,7 +159,7 @@ public final class Trainer {
         while step < target {
             buffer.fill(ws.indices, count: rows, using: &generator)
             ws.gather(training, rows: rows, sparse: sparseImages)
-            let (loss, _) = parameters.forward(ws, rows: rows, withDelta: true)
+            let (loss, _) = parameters.forward(ws, rows: rows, withDelta: true, transposes: gradients == nil)
             guard loss.isFinite else { throw TrainerError.nonFiniteLoss(step: step + 1) }
             let rate = h.learningRate(atStep: step + 1)
             if let gradients {

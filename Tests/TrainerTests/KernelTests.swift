@@ -176,3 +176,20 @@ func optimizerStepsAgreeOnEveryPath(optimizer: Optimizer) {
     #expect(z0 == 0 && z1 == 0)
 }
 
+
+/// A product with B given transposed (small, and large enough to be copied in panels) is the
+/// definition's bits on every path.
+@Test(arguments: [(7, 45, 13), (40, 600, 500)])
+func aProductWithBTransposedIsTheDefinition(shape: (Int, Int, Int)) {
+    let (m, n, k) = shape
+    var g = Generator(seed: 31)
+    let a = randomFloats(m * k, &g), bt = randomFloats(n * k, &g), c = randomFloats(m * n, &g)
+    var b = [Float](repeating: 0, count: k * n)
+    for j in 0..<n { for p in 0..<k { b[p * n + j] = bt[j * k + p] } }
+    let expected = definedProduct(transposeA: false, m: m, n: n, k: k, alpha: 0.5, a: a, lda: k, b: b, ldb: n, beta: 1, c: c, ldc: n)
+    for path in testedPaths {
+        var out = c
+        nn_gemm_bt(path.isa, Int32(m), Int32(n), Int32(k), 0.5, a, Int32(k), bt, Int32(k), 1, &out, Int32(n))
+        #expect(bits(out) == bits(expected), "\(m)x\(n)x\(k) on \(path)")
+    }
+}

@@ -45,6 +45,10 @@ int nn_isa_best(void);
 /// stride lda) or, when transpose_a, the transpose of A stored k x m. B is k x n with row stride ldb.
 void nn_gemm(int isa, int transpose_a, int m, int n, int k, float alpha, const float *a, int lda,
              const float *b, int ldb, float beta, float *c, int ldc);
+/// nn_gemm with op(B) = the transpose of B, which is stored n x k (row stride ldb): the same order of
+/// fused multiply-adds, B^T's panels copied (transposed) before use.
+void nn_gemm_bt(int isa, int m, int n, int k, float alpha, const float *a, int lda, const float *b, int ldb,
+                float beta, float *c, int ldc);
 /// dst (cols x rows, row-major) = the transpose of src (rows x cols), columns [c0, c1) of src only.
 void nn_transpose_columns(float *dst, const float *src, int rows, int cols, int c0, int c1);
 /// Floating-point operations per second of independent FMA chains on this thread (the CPU's peak for
@@ -129,13 +133,15 @@ double nn_net_forward(int isa, int layers, const int *widths, int activation, in
                       float *const *pre, const uint8_t *labels, float *delta, double *row_loss, int *correct,
                       float *const *wt);
 /// The backward pass after nn_net_forward with deltas (d[layers-1] holds the softmax's): the deltas of
-/// every hidden layer into d[l], and every tensor T of the target (tw, tb) = beta T + alpha dLoss/dT, in
+/// every hidden layer into d[l] (through wt, the transposes nn_net_forward made, when the target is the
+/// weights themselves; else through w read transposed, wt NULL), and every tensor T of the target
+/// (tw, tb) = beta T + alpha dLoss/dT, in
 /// two fork/joins: first, split by rows, the deltas down through the transposes and the last layer's
 /// gradient; then the other layers' gradients (columns split; the first layer's from the sparse batch's
 /// per-pixel lists, pixels split) with the biases (columns split). The target may be the weights
 /// themselves (SGD): no part reads a tensor another part writes. scratch holds widths[1] + … + widths[layers] floats.
 void nn_net_backward(int isa, int layers, const int *widths, int activation, int rows, float *const *h,
-                     float *const *pre, float *const *d, float *const *wt, const int32_t *col_start,
+                     float *const *pre, float *const *d, float *const *w, float *const *wt, const int32_t *col_start,
                      const int32_t *row_index, const float *tvals, float *const *tw, float *const *tb, float alpha,
                      float beta, float *scratch);
 /// Update rules (`Optimizer` in Swift).
