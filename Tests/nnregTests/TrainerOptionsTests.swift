@@ -1,4 +1,5 @@
 import Foundation
+import Store
 import Testing
 
 /// The network, optimizer, schedule, validation and data options through the command line.
@@ -84,5 +85,28 @@ import Testing
         let ragged = try cli.run(["train", "--name", "ragged", "--steps", "5"], environment: environment)
         #expect(ragged.status != 0 && ragged.stderr.contains("402"), "\(ragged.stderr)")
         #expect(try cli.run(["show", "ragged"]).status != 0)
+    }
+}
+
+/// A run recorded by an earlier nnreg (params hidden1, hidden2 and init_stddev only) that died before
+/// its first checkpoint starts over with the settings those params meant: the seed's network and SGD.
+@Suite struct OldRecordedParamsTests {
+    @Test func anOldRunWithoutACheckpointStartsOverAsTheSeedsNetwork() throws {
+        let cli = try CommandLineHarness(trainCount: 600, testCount: 100)
+        let fresh = try cli.run(["train", "--name", "fresh", "--steps", "40", "--display-step", "20", "--hidden", "24,12",
+                                 "--predictions", "0", "--json"])
+        #expect(fresh.status == 0, "\(fresh.stderr)")
+        let store = try Store(path: cli.db)
+        let dataSHA = try #require(try store.run(reference: "fresh").datasetSHA256)
+        let old = try store.createRun(NewRun(
+            name: "old", seed: 1, targetSteps: 40, datasetName: "data", datasetSHA256: dataSHA, nnregVersion: "0.9", notes: nil,
+            params: ["steps": .int(40), "batch_size": .int(256), "learning_rate": .real(0.001), "display_step": .int(20),
+                     "hidden1": .int(24), "hidden2": .int(12), "seed": .int(1), "shuffle_buffer": .int(5000),
+                     "init_stddev": .real(0.05), "checkpoint_every": .int(500)],
+            tags: [:]))
+        try store.finishRun(runID: old.id, status: .crashed)
+        let resumed = try cli.run(["resume", "old", "--json"])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(resumed.object["checkpoint_sha256"] as? String == fresh.object["checkpoint_sha256"] as? String)
     }
 }
