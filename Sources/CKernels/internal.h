@@ -3,6 +3,15 @@
 #define NNREG_CKERNELS_INTERNAL_H
 #include <stdint.h>
 
+/* Functions compiled for a vector extension, called only after nn_isa_supported says the CPU has it. */
+#if defined(__x86_64__) && defined(__clang__)
+#define NN_AVX2 __attribute__((target("avx2,fma")))
+#define NN_AVX512 __attribute__((target("avx512f,avx2,fma")))
+#define NN_HAS_DISPATCH 1
+#else
+#define NN_HAS_DISPATCH 0
+#endif
+
 typedef void (*job_fn)(void *ctx, int part);
 /* Runs job(ctx, 0) on the caller and job(ctx, 1) on the worker; returns when both are done. */
 void run2(job_fn job, void *ctx);

@@ -1,15 +1,8 @@
 #include "CKernels.h"
+#include "internal.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-#if defined(__x86_64__) && defined(__clang__)
-#define NN_AVX2 __attribute__((target("avx2,fma")))
-#define NN_AVX512 __attribute__((target("avx512f,avx2,fma")))
-#define NN_HAS_DISPATCH 1
-#else
-#define NN_HAS_DISPATCH 0
-#endif
 
 /* Cephes-style expf: round-to-nearest via the 1.5*2^23 trick so it vectorises without SSE4.1.
    Only +, -, * (never contracted) and an integer shift: the same bits on every path. */

@@ -7,14 +7,6 @@
 #include "internal.h"
 #include <math.h>
 
-#if defined(__x86_64__) && defined(__clang__)
-#define NN_AVX2 __attribute__((target("avx2,fma")))
-#define NN_AVX512 __attribute__((target("avx512f,avx2,fma")))
-#define NN_HAS_DISPATCH 1
-#else
-#define NN_HAS_DISPATCH 0
-#endif
-
 /* Many jobs with the same row split in one fork/join (see parallel.c's chains). */
 #define MAX_CHAIN (4 * NN_MAX_LAYERS + 4)
 typedef struct { job_fn fn[MAX_CHAIN]; void *ctx[MAX_CHAIN]; int count; } chain;
