@@ -27,10 +27,9 @@ typedef struct {
 } gemm_job;
 /* Half of a product: columns (split_n) or rows. */
 void gemm_part(void *p, int part);
-typedef struct {
-    int isa; float *z; const float *bias; int rows, cols;
-} sigmoid_job;
-void sigmoid_part(void *p, int part);
+/* Z = activation(Z + bias), rows split; pre (GELU) keeps Z + bias. */
+typedef struct { int isa, act; float *z, *pre; const float *bias; int rows, cols; } activation_job;
+void activation_part(void *p, int part);
 typedef struct {
     int isa; float *z; int rows, n; const int32_t *row_start; const int32_t *cols; const float *vals; const float *w;
 } sparse_fwd_job;

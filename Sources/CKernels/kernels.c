@@ -64,15 +64,6 @@ float nn_logf(float x) {
 }
 
 #define DEFINE_KERNELS(SUFFIX, ATTR)                                                              \
-ATTR static void bias_sigmoid_##SUFFIX(float *z, const float *bias, int rows, int cols) {         \
-    for (int r = 0; r < rows; r++) {                                                              \
-        float *row = z + (long)r * cols;                                                          \
-        for (int c = 0; c < cols; c++) row[c] = 1.0f / (1.0f + exp_poly(-(row[c] + bias[c])));    \
-    }                                                                                             \
-}                                                                                                 \
-ATTR static void sigmoid_backward_##SUFFIX(float *delta, const float *h, long n) {                \
-    for (long i = 0; i < n; i++) delta[i] = delta[i] * (h[i] * (1.0f - h[i]));                    \
-}                                                                                                 \
 ATTR static void bias_activation_##SUFFIX(int act, float *z, float *pre, const float *bias,      \
                                           int rows, int cols) {                                   \
     for (int r = 0; r < rows; r++) {                                                              \
@@ -265,12 +256,6 @@ int nn_isa_best(void) {
 #define DISPATCH(name, isa, ...) do { (void)(isa); name##_base(__VA_ARGS__); } while (0)
 #endif
 
-void nn_bias_sigmoid(int isa, float *z, const float *bias, int rows, int cols) {
-    DISPATCH(bias_sigmoid, isa, z, bias, rows, cols);
-}
-void nn_sigmoid_backward(int isa, float *delta, const float *h, long n) {
-    DISPATCH(sigmoid_backward, isa, delta, h, n);
-}
 void nn_bias_activation(int isa, int activation, float *z, float *pre, const float *bias, int rows, int cols) {
     DISPATCH(bias_activation, isa, activation, z, pre, bias, rows, cols);
 }

@@ -20,14 +20,6 @@ static void push(chain *c, job_fn fn, void *ctx) {
     c->count++;
 }
 
-typedef struct { int isa, act; float *z, *pre; const float *bias; int rows, cols; } activation_job;
-static void activation_part(void *p, int part) {
-    activation_job *a = p;
-    int half = a->rows / 2, r0 = part ? half : 0, r1 = part ? a->rows : half;
-    if (r1 > r0) nn_bias_activation(a->isa, a->act, a->z + (long)r0 * a->cols, a->pre ? a->pre + (long)r0 * a->cols : 0,
-                                     a->bias, r1 - r0, a->cols);
-}
-
 typedef struct { int isa, act; float *delta; const float *h, *pre; int rows, cols; } activation_backward_job;
 static void activation_backward_part(void *p, int part) {
     activation_backward_job *a = p;

@@ -178,10 +178,11 @@ double nn_fma_peak(int isa, long iterations, int two_cores) {
     return (j.flops[0] + j.flops[1]) / seconds;
 }
 
-void sigmoid_part(void *p, int part) {
-    sigmoid_job *s = p;
-    int half = s->rows / 2, r0 = part ? half : 0, r1 = part ? s->rows : half;
-    if (r1 > r0) nn_bias_sigmoid(s->isa, s->z + (long)r0 * s->cols, s->bias, r1 - r0, s->cols);
+void activation_part(void *p, int part) {
+    activation_job *a = p;
+    int half = a->rows / 2, r0 = part ? half : 0, r1 = part ? a->rows : half;
+    if (r1 > r0) nn_bias_activation(a->isa, a->act, a->z + (long)r0 * a->cols, a->pre ? a->pre + (long)r0 * a->cols : 0,
+                                     a->bias, r1 - r0, a->cols);
 }
 void sparse_fwd_part(void *p, int part) {
     sparse_fwd_job *s = p;
@@ -316,8 +317,8 @@ static void chain_part(void *p, int part) {
 void nn_parallel_sparse_forward_sigmoid(int isa, float *z, int rows, int n, const int32_t *row_start,
                                         const int32_t *cols, const float *vals, const float *w, const float *bias) {
     sparse_fwd_job s = {isa, z, rows, n, row_start, cols, vals, w};
-    sigmoid_job g = {isa, z, bias, rows, n};
-    chain_job c = {sparse_fwd_part, &s, sigmoid_part, &g};
+    activation_job g = {isa, NN_ACT_SIGMOID, z, 0, bias, rows, n};
+    chain_job c = {sparse_fwd_part, &s, activation_part, &g};
     run2(chain_part, &c);
 }
 

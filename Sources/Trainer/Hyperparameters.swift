@@ -157,18 +157,23 @@ public struct Hyperparameters: Sendable, Equatable, Codable {
         case .constant:
             return learningRate
         case .step(let every, let gamma):
-            // gamma^k by squaring: a fixed sequence of double multiplications.
-            var k = (step - 1 - warmup) / every, base = Double(gamma), factor = 1.0
-            while k > 0 {
-                if k & 1 == 1 { factor *= base }
-                base *= base
-                k >>= 1
-            }
-            return Float(rate * factor)
+            return Float(rate * Self.power(Double(gamma), (step - 1 - warmup) / every))
         case .cosine:
             let progress = min(done / span, 1)
             return Float(rate * 0.5 * (1 + nn_cos_turns(progress / 2)))
         }
+    }
+
+    /// base^k by squaring: a fixed sequence of double multiplications (libm's pow may differ in its last
+    /// bits between C libraries).
+    static func power(_ base: Double, _ k: Int) -> Double {
+        var (k, base, result) = (k, base, 1.0)
+        while k > 0 {
+            if k & 1 == 1 { result *= base }
+            base *= base
+            k >>= 1
+        }
+        return result
     }
 
     /// Throws `TrainerError.invalidHyperparameter` for the first setting that cannot train.

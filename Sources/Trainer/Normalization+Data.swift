@@ -2,17 +2,13 @@ extension Normalization {
     /// The mean and standard deviation of every feature of `split`, summed in double in row order
     /// (the same bits everywhere); a feature that never varies gets scale 1.
     public init(fitting split: Split) {
-        let n = split.count, f = split.features
+        let (n, f, values) = (split.count, split.features, split.floatValues)
         var sum = [Double](repeating: 0, count: f), squares = [Double](repeating: 0, count: f)
-        for r in 0..<n {
-            let row = split.row(r)
-            for j in 0..<f { sum[j] += Double(row[j]) }
-        }
+        for r in 0..<n { for j in 0..<f { sum[j] += Double(values[r * f + j]) } }
         let mean = sum.map { n == 0 ? 0 : $0 / Double(n) }
         for r in 0..<n {
-            let row = split.row(r)
             for j in 0..<f {
-                let d = Double(row[j]) - mean[j]
+                let d = Double(values[r * f + j]) - mean[j]
                 squares[j] += d * d
             }
         }
@@ -23,16 +19,22 @@ extension Normalization {
     /// `split` with every feature x replaced by (x − mean) / scale, in Float.
     public func apply(to split: Split) -> Split {
         precondition(split.features == mean.count, "normalization of \(mean.count) features applied to \(split.features)")
-        var out = [Float]()
-        out.reserveCapacity(split.count * split.features)
-        for r in 0..<split.count {
-            for (j, x) in split.row(r).enumerated() { out.append((x - mean[j]) / scale[j]) }
-        }
-        return Split(count: split.count, features: split.features, floats: out, labels: split.labels)
+        let f = split.features
+        var out = split.floatValues
+        for i in out.indices { out[i] = (out[i] - mean[i % f]) / scale[i % f] }
+        return Split(count: split.count, features: f, floats: out, labels: split.labels)
     }
 }
 
 extension Split {
+    /// Every feature as the network sees it (bytes scaled to 0…1), row-major.
+    var floatValues: [Float] {
+        switch values {
+        case .bytes(let bytes): bytes.map { Workspace.pixelTable[Int($0)] }
+        case .floats(let floats): floats
+        }
+    }
+
     /// The examples held out for validation and the rest, both in their original order: `count`
     /// indices chosen by a partial Fisher–Yates shuffle from a generator of `seed` (not the run's
     /// generator, so holding out changes nothing else).

@@ -88,6 +88,7 @@ final class Parameters {
                                   ws.columns, ws.values, weightList, biasList, ws.outputList, ws.preList, ws.labels,
                                   withDelta ? ws.deltas[layerCount - 1] : nil, ws.rowLosses, &correct,
                                   withDelta && transposes ? ws.transposeList : nil)
+        ws.holdsTransposes = withDelta && transposes
         return (loss, Int(correct))
     }
 
@@ -97,6 +98,7 @@ final class Parameters {
     /// made them), so they see the weights before this update. Into another target they read the
     /// weights themselves, transposed.
     func backward(_ ws: Workspace, rows: Int, into target: Parameters, alpha: Float, beta: Float) {
+        precondition(target !== self || ws.holdsTransposes, "backward into the weights needs the transposes forward(transposes: true) makes")
         nn_net_backward(ws.path.isa, Int32(layerCount), widthList, Int32(activation.code), Int32(rows), ws.outputList,
                         ws.preList, ws.deltaList, weightList, target === self ? ws.transposeList : nil, ws.columnStart,
                         ws.rowIndex, ws.transposedValues,
@@ -119,6 +121,8 @@ final class Workspace {
     let outputList: [UnsafeMutablePointer<Float>?], preList: [UnsafeMutablePointer<Float>?]?
     let deltaList: [UnsafeMutablePointer<Float>?], transposeList: [UnsafeMutablePointer<Float>?]
     let columnSums: UnsafeMutablePointer<Float>
+    /// Whether the last forward pass made Wᵀ of every layer after the first (for an in-place update).
+    var holdsTransposes = false
     /// The probabilities of the last forward pass (rows x classes).
     var p: UnsafeMutablePointer<Float> { outputs[outputs.count - 1] }
     /// The kernels this workspace's passes run (the same bits on every path).

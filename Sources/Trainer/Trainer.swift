@@ -55,6 +55,9 @@ public final class Trainer {
     let moments: [Parameters]
     /// Updates the optimizer has made (Adam's bias correction counts them).
     private(set) var optimizerSteps: Int
+    /// The tensors `nn_optimizer_step` updates, listed once.
+    private let optimizerLists: (sizes: [Int], weights: [UnsafeMutablePointer<Float>?], gradients: [UnsafeMutablePointer<Float>?],
+                                 first: [UnsafeMutablePointer<Float>?]?, second: [UnsafeMutablePointer<Float>?]?)
     /// The training examples' nonzeros, made on the first `train` call.
     private var sparseImages: SparseImages?
     private var validationIndex: SparseImages?
@@ -76,11 +79,12 @@ public final class Trainer {
             generator.fillNormal(&w, stddev: h.initialization.stddev(fanIn: widths[l], fanOut: widths[l + 1]))
             layers.append(DenseWeights(inputs: widths[l], outputs: widths[l + 1], weights: w, bias: .init(repeating: 0, count: widths[l + 1])))
         }
-        let (training, validation) = dataset.train.holdingOut(h.validation, seed: h.seed)
-        let normalization = h.normalize ? Normalization(fitting: training) : nil
+        let held = dataset.train.holdingOut(h.validation, seed: h.seed)
+        let normalization = h.normalize ? Normalization(fitting: held.training) : nil
         let network = Network(layers: layers, activation: h.activation, normalization: normalization, checked: ())
         self.init(hyperparameters: h, dataset: dataset, step: 0, generator: generator,
-                  buffer: ShuffleBuffer(count: training.count, capacity: h.shuffleBufferSize), network: network, optimizerSteps: 0)
+                  buffer: ShuffleBuffer(count: held.training.count, capacity: h.shuffleBufferSize), network: network,
+                  optimizerSteps: 0, held: held)
     }
 
     /// Fine-tuning: a fresh run of `hyperparameters` (its generator and data order exactly as a new
@@ -101,14 +105,15 @@ public final class Trainer {
                   buffer: fresh.buffer, network: network, optimizerSteps: 0)
     }
 
+    /// `held`: the training split already divided by `holdingOut` (else it is divided here).
     init(hyperparameters: Hyperparameters, dataset: Dataset, step: Int, generator: Generator, buffer: ShuffleBuffer, network: Network,
-         optimizerSteps: Int, moments: [[Float]] = []) {
+         optimizerSteps: Int, moments: [[Float]] = [], held: (training: Split, validation: Split?)? = nil) {
         self.hyperparameters = hyperparameters
         self.dataset = dataset
         self.step = step
         self.generator = generator
         self.buffer = buffer
-        let (training, validation) = dataset.train.holdingOut(hyperparameters.validation, seed: hyperparameters.seed)
+        let (training, validation) = held ?? dataset.train.holdingOut(hyperparameters.validation, seed: hyperparameters.seed)
         self.training = network.normalization.map { $0.apply(to: training) } ?? training
         self.validation = validation.map { split in network.normalization.map { $0.apply(to: split) } ?? split }
         let parameters = Parameters(network)
@@ -118,6 +123,9 @@ public final class Trainer {
         gradients = slots > 0 ? Parameters(shapedLike: parameters) : nil
         self.moments = (0..<slots).map { _ in Parameters(shapedLike: parameters) }
         self.optimizerSteps = optimizerSteps
+        func pointers(_ p: Parameters?) -> [UnsafeMutablePointer<Float>?]? { p.map { $0.tensors.map(\.pointer) } }
+        optimizerLists = (parameters.tensors.map(\.count), pointers(parameters) ?? [], pointers(gradients) ?? [],
+                          pointers(self.moments.first), pointers(self.moments.count > 1 ? self.moments[1] : nil))
         if !moments.isEmpty {
             let tensors = self.moments.flatMap(\.tensors)
             precondition(tensors.count == moments.count, "optimizer state: \(moments.count) tensors for \(tensors.count)")
@@ -184,25 +192,12 @@ public final class Trainer {
     private func applyOptimizer(gradients: Parameters, learningRate: Float) {
         let h = hyperparameters
         optimizerSteps += 1
-        // 1 − β^t in double (β^t by squaring: a fixed sequence of multiplications), rounded once.
-        func correction(_ beta: Float) -> Float {
-            var k = optimizerSteps, base = Double(beta), power = 1.0
-            while k > 0 {
-                if k & 1 == 1 { power *= base }
-                base *= base
-                k >>= 1
-            }
-            return Float(1 - power)
-        }
-        let tensors = parameters.tensors
-        let sizes = tensors.map { $0.count }
-        let weights: [UnsafeMutablePointer<Float>?] = tensors.map(\.pointer)
-        let grads: [UnsafeMutablePointer<Float>?] = gradients.tensors.map(\.pointer)
-        let first: [UnsafeMutablePointer<Float>?]? = moments.first.map { $0.tensors.map(\.pointer) }
-        let second: [UnsafeMutablePointer<Float>?]? = moments.count > 1 ? moments[1].tensors.map(\.pointer) : nil
-        nn_optimizer_step(workspace.path.isa, Int32(h.optimizer.code), Int32(tensors.count), weights, grads, first, second, sizes,
-                          learningRate, h.momentum, h.beta1, h.beta2, h.epsilon, h.weightDecay,
-                          correction(h.beta1), correction(h.beta2))
+        // 1 − β^t in double, rounded once.
+        func correction(_ beta: Float) -> Float { Float(1 - Hyperparameters.power(Double(beta), optimizerSteps)) }
+        let lists = optimizerLists
+        nn_optimizer_step(workspace.path.isa, Int32(h.optimizer.code), Int32(lists.sizes.count), lists.weights, lists.gradients,
+                          lists.first, lists.second, lists.sizes, learningRate, h.momentum, h.beta1, h.beta2, h.epsilon,
+                          h.weightDecay, correction(h.beta1), correction(h.beta2))
     }
 
     /// Mean loss and accuracy of the current weights on the validation examples (nil without them).

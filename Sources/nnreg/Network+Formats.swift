@@ -72,10 +72,11 @@ extension Network {
         var normalization: Normalization?
         switch (byName[Self.normalizationNames[0]], byName[Self.normalizationNames[1]]) {
         case (nil, nil): break
-        case let (mean?, scale?): normalization = Normalization(mean: mean.values, scale: scale.values)
-            guard mean.values.count == scale.values.count else {
-                throw CLIError("\(file): normalization.mean and normalization.scale differ in size")
+        case let (mean?, scale?):
+            guard mean.shape.count == 1, mean.shape == scale.shape else {
+                throw CLIError("\(file): normalization.mean \(mean.shape) and normalization.scale \(scale.shape) must be one vector each, of one size")
             }
+            normalization = Normalization(mean: mean.values, scale: scale.values)
         default: throw CLIError("\(file) has only one of normalization.mean and normalization.scale; it needs both or neither")
         }
         let activationName = metadata["activation"] ?? Activation.sigmoid.rawValue

@@ -124,6 +124,12 @@ import Testing
             ("nan", with(nan), "NaN"),
             ("missing", with(Array(Self.tensors(hidden1: 4, hidden2: 3).dropLast())), "biases.out"),
             ("dtype", Self.replacingFirst(Array("F32".utf8), with: Array("F64".utf8), in: good), "F64"),
+            ("normalization sizes", with(Self.tensors(hidden1: 4, hidden2: 3) + [
+                Tensor(name: "normalization.mean", shape: [784], values: [Float](repeating: 0, count: 784)),
+                Tensor(name: "normalization.scale", shape: [3], values: [1, 1, 1])]), "normalization"),
+            ("half a normalization", with(Self.tensors(hidden1: 4, hidden2: 3) + [
+                Tensor(name: "normalization.mean", shape: [784], values: [Float](repeating: 0, count: 784))]), "normalization"),
+            ("unknown activation", Safetensors.encode(Self.tensors(hidden1: 4, hidden2: 3), metadata: ["activation": "swish"]), "swish"),
         ]
         let before = try cli.storeFingerprint()
         for (label, bytes, mention) in cases {

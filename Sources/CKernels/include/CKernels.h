@@ -58,15 +58,11 @@ double nn_fma_peak(int isa, long iterations, int two_cores);
 /// X[r][f] = table[images[indices[r] * features + f]] for r < rows.
 void nn_gather(float *x, const uint8_t *images, const int32_t *indices, int rows, int features,
                const float *table);
-/// Z = sigmoid(Z + bias) in place, Z is rows x cols row-major.
-void nn_bias_sigmoid(int isa, float *z, const float *bias, int rows, int cols);
 /// Z = softmax(Z + bias) in place per row. Returns the batch SUM of -log(clip(p_true, 1e-9, 1)) and
 /// the number of rows whose first argmax equals the label. When delta is not NULL it receives
 /// dLoss/dlogits = p - onehot (a zero row where p_true < 1e-9: the clip has no gradient there).
 double nn_softmax_loss(float *z, const float *bias, const uint8_t *labels, int rows, int classes,
                        float *delta, int *correct);
-/// delta *= h * (1 - h), elementwise over n values (sigmoid backward).
-void nn_sigmoid_backward(int isa, float *delta, const float *h, long n);
 /// bias = beta * bias + alpha * column sums of delta (rows x cols, row stride ld), as a product
 /// updates (see above); scratch holds cols floats.
 void nn_bias_gradient(int isa, float *bias, const float *delta, int rows, int cols, int ld, float alpha, float beta,
