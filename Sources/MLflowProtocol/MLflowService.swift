@@ -97,11 +97,16 @@ public struct MLflowService: Sendable {
     /// 403 unless writes are allowed; 401 unless the request carries the token (when there is one).
     func guardWrite(_ request: Request) throws {
         guard allowsWrites else { throw MLflowError.readOnly }
-        guard let token else { return }
+        guard carriesToken(request) else { throw MLflowError.unauthenticated }
+    }
+
+    /// Whether `request` carries the token as `Authorization: Bearer TOKEN` (true when there is no token).
+    public func carriesToken(_ request: Request) -> Bool {
+        guard let token else { return true }
         let given = request.headers[.authorization].map { Array($0.utf8) } ?? []
         let prefix = Array("Bearer ".utf8)
-        guard given.count > prefix.count, Array(given[..<prefix.count]) == prefix,
-              Self.constantTimeEqual(Array(given[prefix.count...]), token) else { throw MLflowError.unauthenticated }
+        return given.count > prefix.count && Array(given[..<prefix.count]) == prefix
+            && Self.constantTimeEqual(Array(given[prefix.count...]), token)
     }
 
     /// Equal byte strings, in time that depends only on their lengths (HMAC digests compared).

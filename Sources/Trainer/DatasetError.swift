@@ -44,6 +44,9 @@ public enum DatasetError: Error, Equatable, CustomStringConvertible {
     case arrayLabelOutOfRange(file: String, array: String, index: Int, label: String)
     case arrayRowMismatch(file: String, x: String, xRows: Int, y: String, yRows: Int)
     case dtypeMismatch(file: String, train: String, test: String)
+    /// Rows to predict: an archive without x_test, x or a single array; an array with no values.
+    case noFeatureArray(file: String, found: [String])
+    case noFeatureRows(file: String, array: String)
 
     public var description: String {
         let hint = "re-download or regenerate the dataset (IDX format, see http://yann.lecun.com/exdb/mnist/)"
@@ -100,6 +103,11 @@ public enum DatasetError: Error, Equatable, CustomStringConvertible {
         case let .missingArray(file, array, found):
             let present = found.isEmpty ? "no arrays" : found.joined(separator: ", ")
             return "\(file) has no array \(array) (it has \(present)); save it with numpy.savez(path, x_train=…, y_train=…, x_test=…, y_test=…)"
+        case let .noFeatureArray(file, found):
+            let present = found.isEmpty ? "no arrays" : found.joined(separator: ", ")
+            return "\(file) has no array x_test or x (it has \(present)); save the rows to predict with numpy.savez(path, x=rows)"
+        case let .noFeatureRows(file, array):
+            return "\(file): \(array) holds no values; give at least one row to predict"
         case let .badArray(file, array, reason):
             return "\(file): \(array) is not a usable .npy array (\(reason)); save it again with numpy.savez"
         case let .badShape(file, array, shape, expected):

@@ -44,7 +44,7 @@ public struct Prediction: Sendable, Equatable {
 
 extension Network {
     /// Rows per forward pass in evaluation; fixed so results are the same bits every call.
-    static let evaluationChunk = 1000
+    public static let evaluationChunk = 1000
 
     /// Accuracy, clipped cross-entropy and confusion matrix over the whole split (normalized first
     /// when the network carries a normalization). Precondition: `validate(for: split)` passes.
@@ -109,7 +109,7 @@ extension Network {
         return nil
     }
 
-    private static func forEachChunk(_ parameters: Parameters, _ split: Split, indices: [Int]?, sparse: SparseImages?, workspace ws: Workspace,
+    static func forEachChunk(_ parameters: Parameters, _ split: Split, indices: [Int]?, sparse: SparseImages?, workspace ws: Workspace,
                                      _ body: (Workspace, Int, Int) -> Void) {
         precondition(split.features == parameters.inputs, "evaluate: split has \(split.features) features, network \(parameters.inputs)")
         precondition(split.labels.allSatisfy { Int($0) < parameters.classes }, "evaluate: a label is not below \(parameters.classes)")

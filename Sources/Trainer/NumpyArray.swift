@@ -6,7 +6,7 @@ struct NumpyArray {
     /// The element types nnreg reads; multi-byte ones little-endian.
     enum Element: String {
         case uint8 = "u1", int8 = "i1", uint16 = "u2", int16 = "i2"
-        case uint32 = "u4", int32 = "i4", uint64 = "u8", int64 = "i8", float32 = "f4"
+        case uint32 = "u4", int32 = "i4", uint64 = "u8", int64 = "i8", float32 = "f4", float64 = "f8"
 
         var size: Int { Int(rawValue.dropFirst()) ?? 1 }
         static let integers: [Element] = [.uint8, .int8, .uint16, .int16, .uint32, .int32, .uint64, .int64]
@@ -94,11 +94,14 @@ struct NumpyArray {
         shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
     }
 
-    /// The elements as float32 (only for `.float32`).
+    /// The elements as float32 (only for `.float32` and `.float64`, which rounds each to the nearest float32).
     func floats() -> [Float] {
-        precondition(element == .float32, "floats() of a \(dtype) array")
+        precondition(element == .float32 || element == .float64, "floats() of a \(dtype) array")
         return data.withUnsafeBytes { raw in
-            (0..<count).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self))) }
+            if element == .float64 {
+                return (0..<count).map { Float(Double(bitPattern: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8 * $0, as: UInt64.self)))) }
+            }
+            return (0..<count).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self))) }
         }
     }
 
@@ -123,7 +126,7 @@ struct NumpyArray {
             case .int32: return Int64(Int32(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: Int32.self)))
             case .uint64: return Int64(exactly: UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)))
             case .int64: return Int64(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: Int64.self))
-            case .float32: preconditionFailure("integer(at:) of a float32 array")
+            case .float32, .float64: preconditionFailure("integer(at:) of a \(dtype) array")
             }
         }
     }

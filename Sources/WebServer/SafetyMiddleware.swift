@@ -11,8 +11,9 @@ struct SafetyMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var response: Response
-        if Self.isMLflowPath(request.uri.path) {
-            // MLflow's API takes POST, PATCH, PUT and DELETE with bodies; MLflowService guards and bounds them.
+        if Self.isMLflowPath(request.uri.path) || Self.isScoringPath(request.uri.path) {
+            // MLflow's API takes POST, PATCH, PUT and DELETE with bodies, and scoring POSTs them;
+            // MLflowService and ScoringService guard and bound them.
             if request.uri.string.utf8.count > Self.maxURILength {
                 response = Response(status: .uriTooLong)
             } else if Self.isTraversal(request.uri.path) {
@@ -46,6 +47,11 @@ struct SafetyMiddleware: RouterMiddleware {
     /// The paths of MLflow's protocol.
     static func isMLflowPath(_ path: String) -> Bool {
         path.hasPrefix("/api/2.0/mlflow") || path.hasPrefix("/ajax-api/2.0/mlflow")
+    }
+
+    /// The scoring endpoint's POST paths: `/invocations` and `/models/REF/invocations`.
+    static func isScoringPath(_ path: String) -> Bool {
+        path == "/invocations" || (path.hasPrefix("/models/") && path.hasSuffix("/invocations"))
     }
 
     /// `..` as a path segment, raw or percent-encoded (any case, double-encoded too), or a backslash.

@@ -4,12 +4,14 @@ import Logging
 import MLflowProtocol
 import UnixSignals
 import RunQuery
+import Scoring
 import Store
 import WebPages
 
 /// `nnreg serve`: the store's runs, run pages, comparisons and models as a read-only website, a
 /// JSON API under `/api/` mirroring the CLI's `--json`, and MLflow's tracking protocol
-/// (`MLflowService`, under `/api/2.0/mlflow/`).
+/// (`MLflowService`, under `/api/2.0/mlflow/`), and predictions from the registry (`ScoringService`,
+/// `/models/REF/invocations` and, with a default model, `/invocations`).
 ///
 /// The pages open the store read-only (`Store(readingOnly:)`): they never write or migrate, so they
 /// serve while trainers write, and a newer store is refused as the CLI refuses it. Only the MLflow
@@ -18,12 +20,20 @@ public struct WebServer: Sendable {
     public let storePath: String
     public let predictions: PredictionProvider?
     public let mlflow: MLflowService
+    public let scoring: ScoringService
     let cache: PageCache
 
-    public init(storePath: String, predictions: PredictionProvider? = nil, allowsWrites: Bool = false, token: String? = nil) {
+    /// `scoringModel` answers the bare `/invocations`; `scoringNeedsToken` makes scoring requests
+    /// carry `token` as writes do.
+    public init(storePath: String, predictions: PredictionProvider? = nil, allowsWrites: Bool = false, token: String? = nil,
+                scoringModel: String? = nil, scoringLimits: ScoringService.Limits = .init(), scoringNeedsToken: Bool = false) {
         self.storePath = storePath
         self.predictions = predictions
-        mlflow = MLflowService(storePath: storePath, allowsWrites: allowsWrites, token: token)
+        let mlflow = MLflowService(storePath: storePath, allowsWrites: allowsWrites, token: token)
+        self.mlflow = mlflow
+        var authorize: (@Sendable (Request) -> Bool)?
+        if scoringNeedsToken { authorize = { request in mlflow.carriesToken(request) } }
+        scoring = ScoringService(storePath: storePath, defaultModel: scoringModel, limits: scoringLimits, authorize: authorize)
         cache = PageCache(path: storePath)
     }
 
@@ -32,6 +42,7 @@ public struct WebServer: Sendable {
     public func checkStore() throws {
         if mlflow.allowsWrites { try mlflow.checkStore() }
         _ = try Store(readingOnly: storePath)
+        try scoring.checkDefaultModel()
     }
 
     /// The routes, for `run` and for tests.
@@ -66,6 +77,7 @@ public struct WebServer: Sendable {
         }
         API(server: self).add(to: router)
         mlflow.add(to: router)
+        scoring.add(to: router)
         return router
     }
 

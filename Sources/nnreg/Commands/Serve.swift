@@ -1,14 +1,18 @@
 import ArgumentParser
 import Foundation
+import Scoring
 import Synchronization
 import WebServer
 
 struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Serve the store read-only as a website (runs, run pages, comparisons, models) with a JSON API under /api/.",
+        abstract: "Serve the store read-only as a website (runs, run pages, comparisons, models) with a JSON API under /api/, and predictions.",
         discussion: """
             Never writes to or migrates the store, so it can run while trainers write. Binds to 127.0.0.1 unless told
             otherwise; pages update themselves every 2 s while a run is running. Ctrl-C stops it.
+            Predictions: POST /models/NAME@ALIAS/invocations (or NAME:vN) with MLflow's scoring JSON, text/csv or an
+            image/png or image/jpeg body; with --model REF also POST /invocations and GET /ping. Aliases are followed
+            live: a moved alias answers from its new version at the next request.
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -19,14 +23,38 @@ struct Serve: ParsableCommand {
     var allowWrites = false
     @Option(help: "A file holding the token MLflow clients must send (MLFLOW_TRACKING_TOKEN); required with --allow-writes off loopback.")
     var tokenFile: String?
+    @Option(help: ArgumentHelp("The model POST /invocations scores: MODEL@ALIAS, MODEL:vN, RUN or RUN@STEP.", valueName: "reference"))
+    var model: String?
+    @Option(help: "How long the first scoring request of a batch waits for others to join it, in milliseconds.")
+    var batchWaitMs = 1.0
+    @Option(help: "Rows after which a batch is scored without waiting longer.") var maxBatchRows = 1_024
+    @Option(help: "Most rows one scoring request may hold.") var maxRows = 10_000
+    @Option(help: "Largest scoring request body, in MB.") var maxBodyMb = 16
+    @Flag(help: "Scoring requests must carry the --token-file token (Authorization: Bearer TOKEN), as writes do.")
+    var scoringNeedsToken = false
 
     func validate() throws {
+        if let model { try ReferenceSyntax.validate(model) }
+        guard (0...1_000).contains(batchWaitMs) else { throw ValidationError("--batch-wait-ms must be in 0…1000 (got \(batchWaitMs)).") }
+        guard (1...100_000).contains(maxBatchRows) else { throw ValidationError("--max-batch-rows must be in 1…100000.") }
+        guard (1...10_000_000).contains(maxRows) else { throw ValidationError("--max-rows must be in 1…10000000.") }
+        guard (1...4_096).contains(maxBodyMb) else { throw ValidationError("--max-body-mb must be in 1…4096.") }
+        if scoringNeedsToken, tokenFile == nil { throw ValidationError("--scoring-needs-token needs --token-file FILE.") }
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be in 0…65535 (got \(port)).") }
         guard !host.isEmpty, !host.contains("/") else { throw ValidationError("--host must be an address such as 127.0.0.1.") }
         guard (0...200).contains(images) else { throw ValidationError("--images must be in 0…200.") }
         if allowWrites, tokenFile == nil, !Self.isLoopback(host) {
             throw ValidationError("--allow-writes on \(host) (not loopback) needs --token-file FILE: anyone who can reach it could write.")
         }
+    }
+
+    var scoringLimits: ScoringService.Limits {
+        var limits = ScoringService.Limits()
+        limits.batchWait = .microseconds(Int64((batchWaitMs * 1_000).rounded()))
+        limits.maxBatchRows = maxBatchRows
+        limits.maxRows = maxRows
+        limits.maxBodyBytes = maxBodyMb << 20
+        return limits
     }
 
     static func isLoopback(_ host: String) -> Bool {
@@ -47,10 +75,12 @@ struct Serve: ParsableCommand {
     func run() throws {
         let server = WebServer(
             storePath: global.db, predictions: WebPredictions(directory: global.data, count: images).provider,
-            allowsWrites: allowWrites, token: try token())
+            allowsWrites: allowWrites, token: try token(), scoringModel: model, scoringLimits: scoringLimits,
+            scoringNeedsToken: scoringNeedsToken)
         do { try server.checkStore() } catch { throw CLIError("\(error)") }
         let (host, port, db) = (self.host, self.port, global.db)
-        let mode = allowWrites ? "with MLflow writes allowed\(tokenFile == nil ? "" : " (token required)")" : "read-only"
+        let mode = (allowWrites ? "with MLflow writes allowed\(tokenFile == nil ? "" : " (token required)")" : "read-only")
+            + (model.map { ", scoring \($0) at /invocations" } ?? "")
         let finished = DispatchSemaphore(value: 0)
         let failure = Mutex<(any Error)?>(nil)
         Task.detached {

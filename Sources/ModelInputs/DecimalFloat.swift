@@ -1,0 +1,74 @@
+import Foundation
+
+/// Decimal number text to the nearest Float32 (round half to even), as `strtof` gives it, fast for
+/// the short numbers scoring requests carry: up to 19 significant digits and a power of ten within
+/// ±22 go through one exact Double division (correctly rounded) and a rounding to Float that is
+/// exact unless the Double lies on a Float midpoint; everything else goes to `strtof`.
+enum DecimalFloat {
+    /// Exact powers of ten as Double.
+    private static let powers: [Double] = (0...22).map { pow(10, Double($0)) }
+
+    /// Reads `[+-]?digits[.digits][(e|E)[+-]?digits]` (a leading or trailing `.` allowed) at
+    /// `text[index...]`, moving `index` past it; nil (index unchanged) when no number starts there.
+    static func read(_ text: UnsafeBufferPointer<UInt8>, at index: inout Int) -> Float? {
+        let start = index
+        var i = index
+        let end = text.count
+        var negative = false
+        if i < end, text[i] == UInt8(ascii: "-") || text[i] == UInt8(ascii: "+") {
+            negative = text[i] == UInt8(ascii: "-")
+            i += 1
+        }
+        var mantissa: UInt64 = 0
+        var significant = 0, dropped = 0, fraction = 0, digits = 0
+        while i < end, text[i] &- 48 < 10 {
+            let d = UInt64(text[i] &- 48)
+            if significant < 19 { if mantissa != 0 || d != 0 { significant += 1 }; mantissa = mantissa &* 10 &+ d } else { dropped += 1 }
+            i += 1; digits += 1
+        }
+        if i < end, text[i] == UInt8(ascii: ".") {
+            i += 1
+            while i < end, text[i] &- 48 < 10 {
+                let d = UInt64(text[i] &- 48)
+                if significant < 19 { if mantissa != 0 || d != 0 { significant += 1 }; mantissa = mantissa &* 10 &+ d; fraction += 1 } else if d != 0 { dropped += 1 }
+                i += 1; digits += 1
+            }
+        }
+        guard digits > 0 else { return nil }
+        var exponent = 0
+        if i < end, text[i] | 0x20 == UInt8(ascii: "e") {
+            var j = i + 1
+            var negativeExponent = false
+            if j < end, text[j] == UInt8(ascii: "-") || text[j] == UInt8(ascii: "+") {
+                negativeExponent = text[j] == UInt8(ascii: "-")
+                j += 1
+            }
+            var exponentDigits = 0
+            while j < end, text[j] &- 48 < 10 {
+                if exponent < 100_000 { exponent = exponent * 10 + Int(text[j] &- 48) }
+                j += 1; exponentDigits += 1
+            }
+            guard exponentDigits > 0 else { return nil }
+            if negativeExponent { exponent = -exponent }
+            i = j
+        }
+        index = i
+        if mantissa == 0 && dropped == 0 { return negative ? -0.0 : 0.0 }
+        let power = exponent - fraction
+        if dropped == 0, mantissa < 1 << 53, (-22...22).contains(power) {
+            let m = Double(mantissa)
+            let value = power < 0 ? m / powers[-power] : m * powers[power]
+            // A Double on a Float midpoint may have been rounded onto it; below Float's normal range the midpoints differ.
+            if value >= Double(Float.leastNormalMagnitude), value.bitPattern & 0x1FFF_FFFF != 0x1000_0000 {
+                return negative ? -Float(value) : Float(value)
+            }
+        }
+        return slowRead(text, start..<i)
+    }
+
+    private static func slowRead(_ text: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Float {
+        var copy = [CChar](repeating: 0, count: range.count + 1)
+        for (k, i) in range.enumerated() { copy[k] = CChar(bitPattern: text[i]) }
+        return copy.withUnsafeBufferPointer { strtof($0.baseAddress!, nil) }
+    }
+}
