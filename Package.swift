@@ -29,6 +29,12 @@ let package = Package(
         .systemLibrary(
             name: "CZlib", pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(
+            name: "CPNG", pkgConfig: "libpng",
+            providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(
+            name: "CTurboJPEG", pkgConfig: "libturbojpeg",
+            providers: [.apt(["libturbojpeg0-dev"])]),
         .executableTarget(name: "EmbedMigrationsTool"),
         .plugin(
             name: "EmbedMigrations", capability: .buildTool(),
@@ -61,6 +67,8 @@ let package = Package(
             swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
         .target(name: "RunFilter"),
         .target(name: "ModelFormats"),
+        // PNG and JPEG to grayscale pixels of a model's input size, through libpng and libjpeg-turbo.
+        .target(name: "ImageDecoding", dependencies: ["CPNG", "CTurboJPEG"]),
         // Filtering and sorting runs with the --where language, shared by `list` and the web pages.
         .target(name: "RunQuery", dependencies: ["Store", "RunFilter"]),
         // HTML and SVG of the run, compare and model pages, shared by `serve` and `report`.
@@ -69,9 +77,20 @@ let package = Package(
         .target(
             name: "WebServer",
             dependencies: [
-                "Store", "RunQuery", "WebPages", "MLflowProtocol", .product(name: "Hummingbird", package: "hummingbird"),
+                "Store", "RunQuery", "WebPages", "MLflowProtocol", "Scoring", .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"), .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            ]),
+        // Users' inputs (image, CSV, NumPy files; MLflow's scoring request bodies) as feature rows for a network.
+        .target(name: "ModelInputs", dependencies: ["Trainer", "ImageDecoding"]),
+        // Predictions from the registry over HTTP (MLflow's /invocations shapes), batched, following aliases live;
+        // mounted by WebServer.
+        .target(
+            name: "Scoring",
+            dependencies: [
+                "Store", "Trainer", "ModelInputs", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ]),
         // MLflow's tracking protocol (REST API under /api/2.0/mlflow/, artifacts, registry) over the Store,
         // mounted by WebServer.
@@ -85,7 +104,7 @@ let package = Package(
             name: "nnreg",
             dependencies: [
                 "Store", "Trainer", "RunFilter", "RunQuery", "ModelFormats", "WebPages", "WebServer", "CZlib",
-                "NNRegTracking", "ProcessTracker",
+                "NNRegTracking", "ProcessTracker", "ModelInputs", "Scoring",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
@@ -104,6 +123,8 @@ let package = Package(
             name: "TrackingTests", dependencies: ["NNRegTracking", "OutputMetrics", "ProcessTracker", "TestSupport"]),
         .testTarget(name: "TrainerTests", dependencies: ["Trainer"]),
         .testTarget(name: "ModelFormatsTests", dependencies: ["ModelFormats"]),
+        .testTarget(name: "ImageDecodingTests", dependencies: ["ImageDecoding"], exclude: ["Fixtures"]),
+        .testTarget(name: "ModelInputsTests", dependencies: ["ModelInputs", "Trainer"]),
         .testTarget(name: "MLflowProtocolTests", dependencies: ["MLflowProtocol", "Store", "TestSupport"]),
         .testTarget(name: "WebTests", dependencies: ["WebServer", "WebPages", "Store", "RunQuery"]),
         .testTarget(

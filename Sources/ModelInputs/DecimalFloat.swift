@@ -1,9 +1,9 @@
 import Foundation
 
 /// Decimal number text to the nearest Float32 (round half to even), as `strtof` gives it, fast for
-/// the short numbers scoring requests carry: up to 19 significant digits and a power of ten within
-/// ±22 go through one exact Double division (correctly rounded) and a rounding to Float that is
-/// exact unless the Double lies on a Float midpoint; everything else goes to `strtof`.
+/// the numbers scoring requests carry: up to 19 significant digits and a power of ten within ±22
+/// go through one Double division and a rounding to Float, which is exact unless the Double lies
+/// on or next to a Float midpoint; everything else goes to `strtof`.
 enum DecimalFloat {
     /// Exact powers of ten as Double.
     private static let powers: [Double] = (0...22).map { pow(10, Double($0)) }
@@ -55,11 +55,16 @@ enum DecimalFloat {
         index = i
         if mantissa == 0 && dropped == 0 { return negative ? -0.0 : 0.0 }
         let power = exponent - fraction
-        if dropped == 0, mantissa < 1 << 53, (-22...22).contains(power) {
+        if dropped == 0, (-22...22).contains(power) {
+            // Below 2^53 the mantissa and the power of ten are exact and one division or product rounds
+            // correctly; above, the mantissa's rounding adds at most one more unit in the last place.
+            // Rounding that Double to Float gives the correctly rounded Float unless a Float midpoint
+            // (low 29 bits 1 followed by zeros) lies within a few units of it: those go to strtof.
             let m = Double(mantissa)
             let value = power < 0 ? m / powers[-power] : m * powers[power]
-            // A Double on a Float midpoint may have been rounded onto it; below Float's normal range the midpoints differ.
-            if value >= Double(Float.leastNormalMagnitude), value.bitPattern & 0x1FFF_FFFF != 0x1000_0000 {
+            let low = value.bitPattern & 0x1FFF_FFFF
+            let slack: UInt64 = mantissa < 1 << 53 ? 0 : 4
+            if value >= Double(Float.leastNormalMagnitude), low &+ slack &- 0x1000_0000 > 2 * slack {
                 return negative ? -Float(value) : Float(value)
             }
         }

@@ -99,6 +99,21 @@ public enum ScoringRequest {
         private mutating func shapedArray(depth: Int, key: String) throws(InputError) -> [Int] {
             guard depth < JSONCursor.maxDepth else { throw cursor.error("nesting deeper than \(JSONCursor.maxDepth)") }
             try cursor.expect(UInt8(ascii: "["))
+            // A row of numbers, the common case, in a loop of its own.
+            if cursor.peek() != UInt8(ascii: "[") {
+                var count = 0
+                if !cursor.take(UInt8(ascii: "]")) {
+                    repeat {
+                        guard let value = try cursor.number() else {
+                            throw InputError("\"\(key)\" value \(values.count) is \(cursor.kindAhead()); every feature must be a finite number")
+                        }
+                        values.append(value)
+                        count += 1
+                    } while cursor.take(UInt8(ascii: ","))
+                    try cursor.expect(UInt8(ascii: "]"))
+                }
+                return [count]
+            }
             var count = 0
             var elementShape: [Int]?
             if !cursor.take(UInt8(ascii: "]")) {

@@ -16,6 +16,8 @@ final class Batcher: Sendable {
     private struct Queue {
         var jobs: [Job] = []
         var rows = 0
+        /// The batcher waits for a first job (a new one must wake it), not for a batch to fill.
+        var isIdle = true
     }
 
     let wait: Duration
@@ -35,11 +37,13 @@ final class Batcher: Sendable {
     func score(_ model: ServedModel, _ rows: Split) async -> [Float] {
         await withCheckedContinuation { continuation in
             signal.lock()
-            queue.withLock {
+            // Only a first job or a full batch wakes the batcher; others join the batch it waits on.
+            let wakes = queue.withLock {
                 $0.jobs.append(Job(model: model, rows: rows, continuation: continuation))
                 $0.rows += rows.count
+                return $0.isIdle || $0.rows >= maxRows
             }
-            signal.signal()
+            if wakes { signal.signal() }
             signal.unlock()
         }
     }
@@ -48,7 +52,9 @@ final class Batcher: Sendable {
         var scorers: [String: Scorer] = [:]
         while true {
             signal.lock()
+            queue.withLock { $0.isIdle = true }
             while queue.withLock({ $0.jobs.isEmpty }) { signal.wait() }
+            queue.withLock { $0.isIdle = false }
             let deadline = Date().addingTimeInterval(Double(wait.components.attoseconds) / 1e18 + Double(wait.components.seconds))
             while queue.withLock({ $0.rows < maxRows }), Date() < deadline {
                 _ = signal.wait(until: deadline)

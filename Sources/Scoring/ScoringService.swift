@@ -62,6 +62,13 @@ public struct ScoringService: Sendable {
             guard let defaultModel = self.defaultModel else { return Self.problem(.notFound, ScoringError.noDefaultModel.description) }
             return await self.answer(request, reference: defaultModel)
         }
+        for path in ["/invocations", "/models/:name/invocations"] {
+            router.get(RouterPath(path)) { _, _ in
+                var response = Self.problem(.methodNotAllowed, "scoring takes POST with the rows in the body")
+                response.headers[.allow] = "POST"
+                return response
+            }
+        }
         router.get("/ping") { _, _ in
             guard let defaultModel = self.defaultModel else { return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "\n"))) }
             do {
@@ -158,7 +165,7 @@ public struct ScoringService: Sendable {
         let code = switch status {
         case .notFound: "RESOURCE_DOES_NOT_EXIST"
         case .unauthorized: "UNAUTHENTICATED"
-        case .badRequest, .unsupportedMediaType, .contentTooLarge: "BAD_REQUEST"
+        case .badRequest, .unsupportedMediaType, .contentTooLarge, .methodNotAllowed: "BAD_REQUEST"
         default: "INTERNAL_ERROR"
         }
         var buffer = ByteBuffer(string: "{\"error_code\":\"\(code)\",\"message\":")

@@ -67,6 +67,13 @@ public enum KernelPath: String, Sendable, CaseIterable {
         }
     }()
 
+    /// Whether each product is split across two cores (the same bits either way); on unless
+    /// NNREG_PARALLEL=0. A server whose requests already keep both cores busy turns it off.
+    public static func setUsesTwoCores(_ enabled: Bool) {
+        _ = configured
+        nn_set_parallel(enabled ? 1 : 0)
+    }
+
     /// `configured`, or the error a trainer throws for a bad NNREG_ISA.
     static func checked() throws -> KernelPath {
         _ = try fromEnvironment()

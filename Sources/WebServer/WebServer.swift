@@ -2,6 +2,8 @@ import Foundation
 import Hummingbird
 import Logging
 import MLflowProtocol
+import NIOCore
+import NIOPosix
 import UnixSignals
 import RunQuery
 import Scoring
@@ -79,6 +81,15 @@ public struct WebServer: Sendable {
         mlflow.add(to: router)
         scoring.add(to: router)
         return router
+    }
+
+    /// Makes the server's event loops Swift concurrency's executor too, so that a request is read,
+    /// answered and written on one thread instead of hopping to the cooperative pool and back.
+    /// Only for a SQLite store: the PostgreSQL store waits on futures, which an event loop must not.
+    /// Call once, from the main thread, before any task starts; returns false when that was too late.
+    @discardableResult
+    public static func runTasksOnEventLoops() -> Bool {
+        NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
     }
 
     /// Serves on `host:port` until SIGINT or SIGTERM; `onListening` gets the address actually bound

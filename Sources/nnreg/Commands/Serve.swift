@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
 import Scoring
+import Store
 import Synchronization
+import Trainer
 import WebServer
 
 struct Serve: ParsableCommand {
@@ -73,6 +75,8 @@ struct Serve: ParsableCommand {
     }
 
     func run() throws {
+        // Requests keep both cores busy; a scoring batch's products run on the batcher's core alone.
+        KernelPath.setUsesTwoCores(false)
         let server = WebServer(
             storePath: global.db, predictions: WebPredictions(directory: global.data, count: images).provider,
             allowsWrites: allowWrites, token: try token(), scoringModel: model, scoringLimits: scoringLimits,
@@ -81,6 +85,7 @@ struct Serve: ParsableCommand {
         let (host, port, db) = (self.host, self.port, global.db)
         let mode = (allowWrites ? "with MLflow writes allowed\(tokenFile == nil ? "" : " (token required)")" : "read-only")
             + (model.map { ", scoring \($0) at /invocations" } ?? "")
+        if !Store.isServerLocation(global.db) { WebServer.runTasksOnEventLoops() }
         let finished = DispatchSemaphore(value: 0)
         let failure = Mutex<(any Error)?>(nil)
         Task.detached {
