@@ -327,6 +327,42 @@ long nn_internal_sparse_rows(const uint8_t *images, const int32_t *indices, int 
     return nnz;
 }
 
+/* The same for rows of float features (their nonzeros, not ±0, in feature order). */
+long nn_internal_sparse_rows_floats(const float *values, const int32_t *indices, int rows, int features,
+                                    int32_t *row_start, int32_t *cols, float *vals, int32_t *counts) {
+    long nnz = 0;
+    for (int k = 0; k < features; k++) counts[k] = 0;
+    for (int r = 0; r < rows; r++) {
+        row_start[r] = (int32_t)nnz;
+        const float *src = values + (long)indices[r] * features;
+        int f = 0;
+#if defined(__SSE2__)
+        const __m128 zero = _mm_setzero_ps();
+        for (; f + 4 <= features; f += 4) {
+            unsigned mask = (unsigned)_mm_movemask_ps(_mm_cmpneq_ps(_mm_loadu_ps(src + f), zero));
+            while (mask) {
+                int j = f + __builtin_ctz(mask);
+                mask &= mask - 1;
+                cols[nnz] = j;
+                vals[nnz] = src[j];
+                counts[j]++;
+                nnz++;
+            }
+        }
+#endif
+        for (; f < features; f++) {
+            if (src[f] != 0.0f) {
+                cols[nnz] = f;
+                vals[nnz] = src[f];
+                counts[f]++;
+                nnz++;
+            }
+        }
+    }
+    row_start[rows] = (int32_t)nnz;
+    return nnz;
+}
+
 /* CSC lists from the CSR rows; col_start[k + 1] holds pixel k's count on entry. */
 void nn_internal_build_columns(int rows, int features, const int32_t *row_start, const int32_t *cols,
                                const float *vals, int32_t *col_start, int32_t *row_index, float *tvals) {
@@ -398,8 +434,12 @@ long nn_count_nonzeros(const uint8_t *images, long n) {
 }
 
 long nn_count_nonzero_floats(const float *values, long n) {
-    long nnz = 0;
-    for (long i = 0; i < n; i++) nnz += values[i] != 0.0f;
+    long nnz = 0, i = 0;
+#if defined(__SSE2__)
+    const __m128 zero = _mm_setzero_ps();
+    for (; i + 4 <= n; i += 4) nnz += __builtin_popcount((unsigned)_mm_movemask_ps(_mm_cmpneq_ps(_mm_loadu_ps(values + i), zero)));
+#endif
+    for (; i < n; i++) nnz += values[i] != 0.0f;
     return nnz;
 }
 
@@ -422,7 +462,22 @@ void nn_sparse_index_floats(const float *values, long count, int features, int64
     for (long r = 0; r < count; r++) {
         row_start[r] = nnz;
         const float *src = values + r * features;
-        for (int f = 0; f < features; f++) {
+        int f = 0;
+#if defined(__SSE2__)
+        /* Four at a time; a mask bit for each value that is not ±0 (NaN counts, as != says). */
+        const __m128 zero = _mm_setzero_ps();
+        for (; f + 4 <= features; f += 4) {
+            unsigned mask = (unsigned)_mm_movemask_ps(_mm_cmpneq_ps(_mm_loadu_ps(src + f), zero));
+            while (mask) {
+                int j = f + __builtin_ctz(mask);
+                mask &= mask - 1;
+                cols[nnz] = (uint16_t)j;
+                vals[nnz] = src[j];
+                nnz++;
+            }
+        }
+#endif
+        for (; f < features; f++) {
             if (src[f] != 0.0f) { cols[nnz] = (uint16_t)f; vals[nnz] = src[f]; nnz++; }
         }
     }

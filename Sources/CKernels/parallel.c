@@ -209,11 +209,13 @@ void nn_parallel_sparse_weight_gradient(int isa, float *w, int features, int n, 
 
 long nn_internal_sparse_rows(const uint8_t *images, const int32_t *indices, int rows, int features,
                              const float *table, int32_t *row_start, int32_t *cols, float *vals, int32_t *counts);
+long nn_internal_sparse_rows_floats(const float *values, const int32_t *indices, int rows, int features,
+                                    int32_t *row_start, int32_t *cols, float *vals, int32_t *counts);
 void nn_internal_build_columns(int rows, int features, const int32_t *row_start, const int32_t *cols,
                                const float *vals, int32_t *col_start, int32_t *row_index, float *tvals);
 
 typedef struct {
-    const uint8_t *images; const int32_t *indices; int rows, features; const float *table;
+    const uint8_t *images; const float *values; const int32_t *indices; int rows, features; const float *table;
     int32_t *row_start, *cols; float *vals; int32_t *col_start, *scratch; long nnz[2];
 } gather_job;
 static void gather_part(void *p, int part) {
@@ -223,14 +225,33 @@ static void gather_part(void *p, int part) {
     /* Part 1 writes its row starts and counts to scratch; they are merged after the join. */
     int32_t *row_start = part ? g->scratch : g->row_start;
     int32_t *counts = part ? g->scratch + g->rows + 1 : g->col_start + 1;
-    g->nnz[part] = nn_internal_sparse_rows(g->images, g->indices + r0, r1 - r0, g->features, g->table, row_start,
-                                           g->cols + base, g->vals + base, counts);
+    g->nnz[part] = g->values
+        ? nn_internal_sparse_rows_floats(g->values, g->indices + r0, r1 - r0, g->features, row_start, g->cols + base,
+                                         g->vals + base, counts)
+        : nn_internal_sparse_rows(g->images, g->indices + r0, r1 - r0, g->features, g->table, row_start,
+                                  g->cols + base, g->vals + base, counts);
 }
+
+static long sparse_gather(const uint8_t *images, const float *values, const int32_t *indices, int rows, int features,
+                          const float *table, int32_t *row_start, int32_t *cols, float *vals,
+                          int32_t *col_start, int32_t *row_index, float *tvals, int32_t *scratch);
 
 long nn_parallel_sparse_gather(const uint8_t *images, const int32_t *indices, int rows, int features,
                                const float *table, int32_t *row_start, int32_t *cols, float *vals,
                                int32_t *col_start, int32_t *row_index, float *tvals, int32_t *scratch) {
-    gather_job g = {images, indices, rows, features, table, row_start, cols, vals, col_start, scratch, {0, 0}};
+    return sparse_gather(images, 0, indices, rows, features, table, row_start, cols, vals, col_start, row_index, tvals, scratch);
+}
+
+long nn_parallel_sparse_gather_floats(const float *values, const int32_t *indices, int rows, int features,
+                                      int32_t *row_start, int32_t *cols, float *vals,
+                                      int32_t *col_start, int32_t *row_index, float *tvals, int32_t *scratch) {
+    return sparse_gather(0, values, indices, rows, features, 0, row_start, cols, vals, col_start, row_index, tvals, scratch);
+}
+
+static long sparse_gather(const uint8_t *images, const float *values, const int32_t *indices, int rows, int features,
+                          const float *table, int32_t *row_start, int32_t *cols, float *vals,
+                          int32_t *col_start, int32_t *row_index, float *tvals, int32_t *scratch) {
+    gather_job g = {images, values, indices, rows, features, table, row_start, cols, vals, col_start, scratch, {0, 0}};
     run2(gather_part, &g);
     int half = rows / 2;
     long base = (long)half * features, n0 = g.nnz[0], n1 = g.nnz[1];
@@ -241,7 +262,7 @@ long nn_parallel_sparse_gather(const uint8_t *images, const int32_t *indices, in
     for (int r = 0; r <= rows - half; r++) row_start[half + r] = (int32_t)(n0 + scratch[r]);
     const int32_t *counts1 = scratch + rows + 1;
     for (int k = 0; k < features; k++) col_start[k + 1] += counts1[k];
-    nn_internal_build_columns(rows, features, row_start, cols, vals, col_start, row_index, tvals);
+    if (row_index) nn_internal_build_columns(rows, features, row_start, cols, vals, col_start, row_index, tvals);
     return n0 + n1;
 }
 
@@ -299,7 +320,7 @@ long nn_parallel_index_gather(const int64_t *index_start, const uint16_t *index_
     int pixel_half = 0;
     while (pixel_half < features && col_start[pixel_half] < total / 2) pixel_half++;
     g.pixel_half = pixel_half;
-    run2(index_scatter_part, &g);
+    if (row_index) run2(index_scatter_part, &g);
     return total;
 }
 

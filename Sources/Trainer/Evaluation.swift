@@ -56,7 +56,7 @@ extension Network {
         guard prepared.count > 0 else { return Evaluation(count: 0, loss: 0, confusion: .init(repeating: .init(repeating: 0, count: classes), count: classes)) }
         let parameters = Parameters(self)
         let ws = Workspace(capacity: Swift.min(Self.evaluationChunk, prepared.count), parameters: parameters, withGradients: false, path: path)
-        return Self.evaluate(parameters, prepared, sparse: Self.index(prepared), workspace: ws)
+        return Self.evaluate(parameters, prepared, sparse: nil, workspace: ws)
     }
 
     /// The evaluation of `parameters` on `split` (already normalized) in chunks of the workspace's capacity.
@@ -86,7 +86,7 @@ extension Network {
         let prepared = prepare(split)
         let parameters = Parameters(self)
         let ws = Workspace(capacity: Swift.min(Self.evaluationChunk, indices.count), parameters: parameters, withGradients: false)
-        Self.forEachChunk(parameters, prepared, indices: indices, sparse: Self.index(prepared), workspace: ws) { ws, start, rows in
+        Self.forEachChunk(parameters, prepared, indices: indices, sparse: nil, workspace: ws) { ws, start, rows in
             for r in 0..<rows {
                 let probabilities = Array(UnsafeBufferPointer(start: ws.p + r * classes, count: classes))
                 var best = 0
@@ -103,11 +103,7 @@ extension Network {
         normalization.map { $0.apply(to: split) } ?? split
     }
 
-    /// A sparse copy for float features (bytes are gathered directly).
-    static func index(_ split: Split) -> SparseImages? {
-        if case .floats = split.values { return SparseImages(split) }
-        return nil
-    }
+
 
     static func forEachChunk(_ parameters: Parameters, _ split: Split, indices: [Int]?, sparse: SparseImages?, workspace ws: Workspace,
                                      _ body: (Workspace, Int, Int) -> Void) {

@@ -123,6 +123,8 @@ final class Workspace {
     let columnSums: UnsafeMutablePointer<Float>
     /// Whether the last forward pass made Wᵀ of every layer after the first (for an in-place update).
     var holdsTransposes = false
+    /// Whether backward passes run on this workspace; without them a gather makes no transposed lists.
+    let holdsGradients: Bool
     /// The probabilities of the last forward pass (rows x classes).
     var p: UnsafeMutablePointer<Float> { outputs[outputs.count - 1] }
     /// The kernels this workspace's passes run (the same bits on every path).
@@ -140,6 +142,7 @@ final class Workspace {
         self.path = path
         self.capacity = capacity
         widths = p.widths
+        holdsGradients = withGradients
         func make(_ n: Int) -> UnsafeMutablePointer<Float> {
             let b = UnsafeMutablePointer<Float>.allocate(capacity: max(n, 1))
             b.initialize(repeating: 0, count: max(n, 1))
@@ -182,22 +185,32 @@ final class Workspace {
     }
 
     /// Loads the examples at `indices[0..<rows]` of `split` (features and labels), from `sparse` (the
-    /// same split's nonzeros) when given: the same values either way. A split of floats needs `sparse`.
+    /// same split's nonzeros) when given, or from its rows: the same values either way.
+    /// The transposed lists (for the weight gradient) are made only when the workspace holds gradients.
     func gather(_ split: Split, rows: Int, sparse: SparseImages? = nil) {
         precondition(split.features == inputs, "gather: split has \(split.features) features, network \(inputs)")
         precondition(sparse.map { $0.count == split.count && $0.features == split.features } ?? true, "gather: sparse copy of another split")
         if let sparse {
             Self.pixelTable.withUnsafeBufferPointer { table in
                 _ = nn_parallel_index_gather(sparse.rowStart, sparse.columns, sparse.bytes, table.baseAddress!, sparse.values, indices,
-                                             Int32(rows), Int32(inputs), rowStart, columns, values, columnStart, rowIndex,
-                                             transposedValues, gatherScratch)
+                                             Int32(rows), Int32(inputs), rowStart, columns, values, columnStart,
+                                             holdsGradients ? rowIndex : nil, transposedValues, gatherScratch)
             }
         } else {
-            guard case .bytes(let images) = split.values else { preconditionFailure("gather: float features need a sparse copy") }
-            images.withUnsafeBufferPointer { images in
-                Self.pixelTable.withUnsafeBufferPointer { table in
-                    _ = nn_parallel_sparse_gather(images.baseAddress!, indices, Int32(rows), Int32(inputs), table.baseAddress!,
-                                                  rowStart, columns, values, columnStart, rowIndex, transposedValues, gatherScratch)
+            switch split.values {
+            case .bytes(let images):
+                images.withUnsafeBufferPointer { images in
+                    Self.pixelTable.withUnsafeBufferPointer { table in
+                        _ = nn_parallel_sparse_gather(images.baseAddress!, indices, Int32(rows), Int32(inputs), table.baseAddress!,
+                                                      rowStart, columns, values, columnStart, holdsGradients ? rowIndex : nil,
+                                                      transposedValues, gatherScratch)
+                    }
+                }
+            case .floats(let floats):
+                floats.withUnsafeBufferPointer { floats in
+                    _ = nn_parallel_sparse_gather_floats(floats.baseAddress!, indices, Int32(rows), Int32(inputs),
+                                                         rowStart, columns, values, columnStart, holdsGradients ? rowIndex : nil,
+                                                         transposedValues, gatherScratch)
                 }
             }
         }

@@ -30,7 +30,7 @@ public final class Scorer {
         }
         let prepared = network.prepare(unlabeled)
         return [Float](unsafeUninitializedCapacity: split.count * classes) { buffer, initialized in
-            Network.forEachChunk(parameters, prepared, indices: nil, sparse: Network.index(prepared), workspace: workspace) { ws, start, rows in
+            Network.forEachChunk(parameters, prepared, indices: nil, sparse: nil, workspace: workspace) { ws, start, rows in
                 (buffer.baseAddress! + start * classes).update(from: ws.p, count: rows * classes)
             }
             initialized = split.count * classes

@@ -3,6 +3,7 @@ import Foundation
 // nnreg-bench SUITE [--data DIR]: prints one figure per line as `NAME VALUE UNIT`.
 // Suites: store, train, cli, concurrency, registry, web, track, copy, postgres (one file each: StoreBenchmark.swift,
 // …), all (every suite but postgres, which needs the server `make bench-postgres` starts).
+// `score --db STORE --model REF --input ROWS.npy` times one batch of in-process scoring (make bench-serve).
 // `emit LINES RATE` and `stamp` are the programs the track suite runs under `nnreg track`.
 let arguments = Array(CommandLine.arguments.dropFirst())
 let suite = arguments.first ?? "all"
@@ -30,6 +31,7 @@ do {
     case "pg-writer" where arguments.count >= 4:
         try runPostgresWriter(url: arguments[1], steps: Int(arguments[2]) ?? 0, name: arguments[3])
     case "copy": try runCopyBenchmarks()
+    case "score": try runScoreBenchmark(Array(arguments.dropFirst()))
     case "emit" where arguments.count >= 3:
         emitMetricLines(Int(arguments[1]) ?? 0, perSecond: Double(arguments[2]) ?? 0, metrics: arguments.count > 3 ? Int(arguments[3]) ?? 2 : 2)
     case "stamp": printStartStamp()
@@ -42,7 +44,7 @@ do {
         try runTrackBenchmarks()
         try runCopyBenchmarks()
     default:
-        FileHandle.standardError.write(Data("usage: nnreg-bench store|train|cli|concurrency|registry|web|track|copy|postgres|all [--data DIR]\n".utf8))
+        FileHandle.standardError.write(Data("usage: nnreg-bench store|train|cli|concurrency|registry|web|track|copy|postgres|score|all [--data DIR]\n".utf8))
         exit(64)
     }
 } catch {

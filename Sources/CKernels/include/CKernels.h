@@ -83,9 +83,14 @@ void nn_parallel_sparse_weight_gradient(int isa, float *w, int features, int n, 
                                         const int32_t *row_index, const float *tvals, const float *d,
                                         float alpha, float beta);
 /// The sparse batch gathered on both cores (returns the number of nonzeros); scratch holds rows + 1 + features ints.
+/// With row_index NULL the transposed lists are not made (a forward pass alone does not read them).
 long nn_parallel_sparse_gather(const uint8_t *images, const int32_t *indices, int rows, int features,
                                const float *table, int32_t *row_start, int32_t *cols, float *vals,
                                int32_t *col_start, int32_t *row_index, float *tvals, int32_t *scratch);
+/// The same from rows of float features (a value is a nonzero unless it is ±0).
+long nn_parallel_sparse_gather_floats(const float *values, const int32_t *indices, int rows, int features,
+                                      int32_t *row_start, int32_t *cols, float *vals,
+                                      int32_t *col_start, int32_t *row_index, float *tvals, int32_t *scratch);
 /// Number of nonzero bytes among n.
 long nn_count_nonzeros(const uint8_t *images, long n);
 /// Number of nonzero floats among n (−0 counts as zero: adding 0 × w changes no sum).
@@ -99,7 +104,7 @@ void nn_sparse_index_floats(const float *values, long count, int features, int64
                             float *vals);
 /// nn_parallel_sparse_gather from a sparse copy (same outputs, bit for bit), on both cores: its values are
 /// table[index_bytes[i]] for a copy of bytes, or index_vals[i] (index_bytes NULL) for one of floats.
-/// scratch holds 3 * features ints.
+/// scratch holds 3 * features ints. With row_index NULL the transposed lists are not made.
 long nn_parallel_index_gather(const int64_t *index_start, const uint16_t *index_cols, const uint8_t *index_bytes,
                               const float *table, const float *index_vals, const int32_t *indices, int rows, int features,
                               int32_t *row_start, int32_t *cols, float *vals,
