@@ -116,6 +116,7 @@ let package = Package(
         .executableTarget(name: "fuzz-where", dependencies: ["RunFilter", "FuzzHarness"]),
         .executableTarget(name: "fuzz-safetensors", dependencies: ["ModelFormats", "FuzzHarness"]),
         .executableTarget(name: "fuzz-output-lines", dependencies: ["OutputMetrics", "FuzzHarness"]),
+        .executableTarget(name: "fuzz-scoring-request", dependencies: ["ModelInputs", "Trainer", "FuzzHarness"]),
         // The throwaway PostgreSQL databases the tests of both backends use.
         .target(name: "TestSupport", dependencies: ["PostgresClient"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport", "PostgresClient"]),

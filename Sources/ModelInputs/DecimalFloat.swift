@@ -4,13 +4,13 @@ import Foundation
 /// the numbers scoring requests carry: up to 19 significant digits and a power of ten within ±22
 /// go through one Double division and a rounding to Float, which is exact unless the Double lies
 /// on or next to a Float midpoint; everything else goes to `strtof`.
-enum DecimalFloat {
+package enum DecimalFloat {
     /// Exact powers of ten as Double.
     private static let powers: [Double] = (0...22).map { pow(10, Double($0)) }
 
     /// Reads `[+-]?digits[.digits][(e|E)[+-]?digits]` (a leading or trailing `.` allowed) at
     /// `text[index...]`, moving `index` past it; nil (index unchanged) when no number starts there.
-    static func read(_ text: UnsafeBufferPointer<UInt8>, at index: inout Int) -> Float? {
+    package static func read(_ text: UnsafeBufferPointer<UInt8>, at index: inout Int) -> Float? {
         let start = index
         var i = index
         let end = text.count

@@ -125,11 +125,12 @@ public final class Store {
 
     /// A number that changes whenever another connection commits to the store (`PRAGMA
     /// data_version`): a reader can keep what it computed while it stays the same.
-    /// On PostgreSQL it is the server's write-ahead log position, which any commit moves forward.
+    /// On PostgreSQL it is the server's write-ahead log insert position, which any commit moves forward at
+    /// once (the write position can lag behind a commit when commits are not flushed).
     public func dataVersion() throws -> Int64 {
         switch database.dialect {
         case .sqlite: return try database.int64(sql: "PRAGMA data_version") ?? 0
-        case .postgresql: return try database.int64(sql: "SELECT (pg_current_wal_lsn() - '0/0')::bigint") ?? 0
+        case .postgresql: return try database.int64(sql: "SELECT (pg_current_wal_insert_lsn() - '0/0')::bigint") ?? 0
         }
     }
 

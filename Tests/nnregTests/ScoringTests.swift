@@ -3,6 +3,7 @@ import Foundation
 import FoundationNetworking
 #endif
 import Synchronization
+import TestSupport
 import Testing
 
 /// Predictions from the registry: `predict --input` on files written by their formats' own
@@ -285,5 +286,31 @@ import Testing
         let (data, response, error) = result.withLock { $0 }
         if let error { throw error }
         return Answer(status: response?.statusCode ?? 0, body: data ?? Data(), version: response?.value(forHTTPHeaderField: "nnreg-model-version"))
+    }
+}
+
+/// The scoring endpoint on a PostgreSQL store: the same answers as `predict`, and an alias moved by
+/// another process followed at the next request.
+@Suite(.serialized, .enabled(if: StoreBackend.available.contains(.postgresql)))
+struct PostgresScoringTests {
+    @Test func scoresFromAServerStoreAndFollowsItsAliases() throws {
+        let cli = try CommandLineHarness(trainCount: 600, testCount: 20, backend: .postgresql)
+        #expect(try cli.run(["train", "--steps", "80", "--display-step", "40", "--checkpoint-every", "40", "--name", "base"]).status == 0)
+        #expect(try cli.run(["model", "register", "digits", "base@40", "--alias", "champion"]).status == 0)
+        #expect(try cli.run(["model", "register", "digits", "base@80"]).status == 0)
+        var expected: [String: [Float]] = [:]
+        for version in ["digits:v1", "digits:v2"] {
+            let rows = try #require(try cli.run(["predict", version, "--index", "0", "--json"]).json as? [[String: Any]])
+            expected[version] = ScoringTests.floats(rows.first?["probabilities"])
+        }
+        let server = try ServeHarness(cli, arguments: ["--model", "digits@champion"])
+        let pixels = try ScoringTests.testPixels(cli)
+        let body = Data("{\"inputs\": [[\(pixels[0].map { "\(Float($0) / 255)" }.joined(separator: ","))]]}".utf8)
+        for version in ["digits:v1", "digits:v2", "digits:v1"] {
+            #expect(try cli.run(["model", "alias", "digits", "champion", String(version.last!)]).status == 0)
+            let answer = try ScoringTests.post(server.url + "/invocations", body, type: "application/json")
+            #expect(answer.status == 200 && answer.version == version, "\(answer.text)")
+            #expect(answer.predictions.first?.probabilities == expected[version])
+        }
     }
 }
