@@ -28,6 +28,7 @@ public enum ScoringRequest {
                 case "dataframe_split", "dataframe_records", "instances", "inputs":
                     guard result == nil else { throw InputError("the request has more than one of \(dataKeys.joined(separator: ", ")); send one") }
                     var reader = Reader(cursor: cursor, maxRows: maxRows)
+                    reader.values.reserveCapacity(min(body.count / 2, 1 << 20))  // a number takes at least two bytes
                     result = try reader.read(key)
                     cursor = reader.cursor
                 default:
@@ -155,7 +156,7 @@ public enum ScoringRequest {
                         try cursor.expect(UInt8(ascii: "["))
                         if !cursor.take(UInt8(ascii: "]")) {
                             repeat {
-                                if cursor.peek() == UInt8(ascii: "\"") { names.append(try cursor.string()) } else if let n = try cursor.number(), n == n.rounded(), n >= 0 {
+                                if cursor.peek() == UInt8(ascii: "\"") { names.append(try cursor.string()) } else if let n = try cursor.number(), n == n.rounded(), n >= 0, n < 1e9 {
                                     names.append(String(Int(n)))
                                 } else {
                                     throw InputError("\"dataframe_split\" columns must be names or numbers")

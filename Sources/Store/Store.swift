@@ -127,11 +127,12 @@ public final class Store {
     /// data_version`): a reader can keep what it computed while it stays the same.
     /// On PostgreSQL it is the server's write-ahead log insert position, which any commit moves forward at
     /// once (the write position can lag behind a commit when commits are not flushed).
+    /// Prepared once per connection: servers ask before every answer.
     public func dataVersion() throws -> Int64 {
-        switch database.dialect {
-        case .sqlite: return try database.int64(sql: "PRAGMA data_version") ?? 0
-        case .postgresql: return try database.int64(sql: "SELECT (pg_current_wal_insert_lsn() - '0/0')::bigint") ?? 0
-        }
+        let statement = try database.cachedStatement(sql: database.dialect == .sqlite
+            ? "PRAGMA data_version" : "SELECT (pg_current_wal_insert_lsn() - '0/0')::bigint")
+        defer { statement.reset() }
+        return try statement.step() ? statement.int64(at: 0) : 0
     }
 
     /// Runs `body` in one transaction (`BEGIN IMMEDIATE`, or a savepoint when nested): it commits when
