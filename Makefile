@@ -3,11 +3,11 @@ SHELL := /bin/bash
 NNREG_DATA ?= data/mnist
 NNREG_DB ?= nnreg.sqlite
 # What building and `make demo` need; the tests also need a browser (TEST_APT_PACKAGES).
-APT_PACKAGES := libsqlite3-dev zlib1g-dev pkg-config sqlite3 curl python3-pip python3-venv
+APT_PACKAGES := libsqlite3-dev zlib1g-dev libpng-dev libturbojpeg0-dev pkg-config sqlite3 curl python3-pip python3-venv
 TEST_APT_PACKAGES := chromium chromium-driver
 export NNREG_DATA
 
-.PHONY: demo test deps deps-test data build bench bench-postgres bench-mlflow bench-trainer torture clean fuzz venv venv-mlflow-server venv-torch examples
+.PHONY: demo test deps deps-test data build bench bench-postgres bench-mlflow bench-trainer bench-serve torture clean fuzz venv venv-mlflow-server venv-torch venv-serve examples
 
 demo: deps data build
 	.build/release/nnreg train --db $(NNREG_DB) --data $(NNREG_DATA)
@@ -46,6 +46,16 @@ bench-trainer: deps data venv venv-torch build
 	@test -d /usr/share/datasets/fashion-mnist || { [ "$$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist; } || true
 	$(VENV)/bin/python scripts/bench/trainer_bench.py --nnreg .build/release/nnreg --python $(VENV)/bin/python --torch-python $(TORCH_VENV)/bin/python --data $(NNREG_DATA)
 
+# Issue 24's figures in one sitting (scripts/bench/serve_bench.py): `nnreg serve --model` scoring one
+# image per request under wrk (Debian's package; 64 connections) beside the same ONNX file under ONNX
+# Runtime behind the fastest small Python server we found (scripts/bench/ort_server.py) and beside
+# `mlflow models serve`; the 10,000 test images in one batch, in-process, against ONNX Runtime; and how
+# soon an alias move reaches the answers while a client keeps sending.
+bench-serve: deps data venv venv-serve venv-mlflow-server build
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; } || { echo "Missing wrk. Run: sudo apt-get install -y wrk"; exit 1; }
+	swift build $(RELEASE) --product nnreg-bench
+	$(VENV)/bin/python scripts/bench/serve_bench.py --nnreg .build/release/nnreg --nnreg-bench .build/release/nnreg-bench --serve-python $(SERVE_VENV)/bin/python --mlflow $(MLFLOW_VENV)/bin/mlflow --data $(NNREG_DATA)
+
 # kill -9 a training run KILLS times (default 200), resuming each time; ends bit-exact or fails.
 torture: deps data build
 	scripts/torture.sh $(or $(KILLS),200)
@@ -72,7 +82,7 @@ examples: deps
 # Installs the system libraries when they are missing (as root), or prints the command to run.
 deps:
 	@missing=""; \
-	for m in sqlite3 zlib; do pkg-config --exists $$m 2>/dev/null || missing=yes; done; \
+	for m in sqlite3 zlib libpng libturbojpeg; do pkg-config --exists $$m 2>/dev/null || missing=yes; done; \
 	command -v sqlite3 >/dev/null || missing=yes; \
 	command -v curl >/dev/null || missing=yes; \
 	python3 -c 'import venv, ensurepip' 2>/dev/null || missing=yes; \
@@ -104,7 +114,7 @@ clean:
 # mlflow.pyfunc.load_model imports pandas, which skinny does not pull in.
 VENV := .venv
 MLFLOW_VERSION := 3.17.2
-PEER_PACKAGES := numpy safetensors onnx onnxruntime selenium mlflow-skinny==$(MLFLOW_VERSION) pandas==3.1.1
+PEER_PACKAGES := numpy pillow pypng safetensors onnx onnxruntime selenium mlflow-skinny==$(MLFLOW_VERSION) pandas==3.1.1
 venv: $(VENV)/.installed
 $(VENV)/.installed: Makefile
 	python3 -m venv $(VENV)
@@ -115,11 +125,13 @@ $(VENV)/.installed: Makefile
 # it): the full mlflow package, in an environment of its own so that its many dependencies never
 # reach the peers' one. Start it with .venv-mlflow/bin/mlflow server --backend-store-uri
 # sqlite:///PATH --artifacts-destination DIR --serve-artifacts --host 127.0.0.1 --port PORT.
+# ONNX Runtime is there for bench-serve: the model its `mlflow models serve` answers with runs the
+# exported .onnx file (scripts/bench/mlflow_onnx_model.py).
 MLFLOW_VENV := .venv-mlflow
 venv-mlflow-server: $(MLFLOW_VENV)/.installed
 $(MLFLOW_VENV)/.installed: Makefile
 	python3 -m venv $(MLFLOW_VENV)
-	$(MLFLOW_VENV)/bin/pip install --quiet --disable-pip-version-check mlflow==$(MLFLOW_VERSION)
+	$(MLFLOW_VENV)/bin/pip install --quiet --disable-pip-version-check mlflow==$(MLFLOW_VERSION) onnxruntime==$(ORT_VERSION)
 	touch $@
 
 # PyTorch (CPU use only, though PyPI's wheel brings its CUDA libraries: about 5 GB), for the trainer
@@ -130,4 +142,15 @@ venv-torch: $(TORCH_VENV)/.installed
 $(TORCH_VENV)/.installed: Makefile
 	python3 -m venv $(TORCH_VENV)
 	$(TORCH_VENV)/bin/pip install --quiet --disable-pip-version-check torch==$(TORCH_VERSION) numpy
+	touch $@
+
+# ONNX Runtime behind a small Python HTTP server (scripts/bench/ort_server.py: uvloop, orjson), the
+# peer of `nnreg serve --model` in bench-serve only; no test needs it.
+SERVE_VENV := .venv-serve
+ORT_VERSION := 1.32.0
+SERVE_PACKAGES := onnxruntime==$(ORT_VERSION) numpy==2.4.6 orjson==3.13.0 uvloop==0.23.0
+venv-serve: $(SERVE_VENV)/.installed
+$(SERVE_VENV)/.installed: Makefile
+	python3 -m venv $(SERVE_VENV)
+	$(SERVE_VENV)/bin/pip install --quiet --disable-pip-version-check $(SERVE_PACKAGES)
 	touch $@

@@ -20,19 +20,25 @@ package enum DecimalFloat {
             i += 1
         }
         var mantissa: UInt64 = 0
-        var significant = 0, dropped = 0, fraction = 0, digits = 0
+        var significant = 0, dropped = 0, fraction = 0
+        let digitsStart = i
+        // Leading zeros add nothing; then up to 19 significant digits fit in the mantissa.
+        while i < end, text[i] == UInt8(ascii: "0") { i += 1 }
         while i < end, text[i] &- 48 < 10 {
-            let d = UInt64(text[i] &- 48)
-            if significant < 19 { if mantissa != 0 || d != 0 { significant += 1 }; mantissa = mantissa &* 10 &+ d } else { dropped += 1 }
-            i += 1; digits += 1
+            if significant < 19 { mantissa = mantissa &* 10 &+ UInt64(text[i] &- 48); significant += 1 } else { dropped += 1 }
+            i += 1
         }
+        var digits = i - digitsStart
         if i < end, text[i] == UInt8(ascii: ".") {
             i += 1
+            let fractionStart = i
+            if mantissa == 0 { while i < end, text[i] == UInt8(ascii: "0") { i += 1; fraction += 1 } }
             while i < end, text[i] &- 48 < 10 {
-                let d = UInt64(text[i] &- 48)
-                if significant < 19 { if mantissa != 0 || d != 0 { significant += 1 }; mantissa = mantissa &* 10 &+ d; fraction += 1 } else if d != 0 { dropped += 1 }
-                i += 1; digits += 1
+                let d = text[i] &- 48
+                if significant < 19 { mantissa = mantissa &* 10 &+ UInt64(d); significant += 1; fraction += 1 } else if d != 0 { dropped += 1 }
+                i += 1
             }
+            digits += i - fractionStart
         }
         guard digits > 0 else { return nil }
         var exponent = 0

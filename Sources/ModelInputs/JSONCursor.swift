@@ -66,6 +66,32 @@ struct JSONCursor {
         return value
     }
 
+    /// The numbers of an array whose `[` was read, through its `]`, appended to `values`; returns
+    /// how many. Nil (nothing consumed but spaces) when the array's first element is not a number.
+    mutating func numberRow(into values: inout [Float]) throws(InputError) -> Int? {
+        var count = 0
+        if take(UInt8(ascii: "]")) { return 0 }
+        while true {
+            skipSpace()
+            // A bare 0 before a separator, the most common feature of all.
+            if index + 1 < text.count, text[index] == UInt8(ascii: "0"),
+               text[index + 1] == UInt8(ascii: ",") || text[index + 1] == UInt8(ascii: "]") {
+                values.append(0)
+                index += 1
+            } else if let value = try number() {
+                values.append(value)
+            } else if count == 0 {
+                return nil
+            } else {
+                throw InputError("value \(values.count) is \(kindAhead()); every feature must be a finite number")
+            }
+            count += 1
+            if take(UInt8(ascii: ",")) { continue }
+            try expect(UInt8(ascii: "]"))
+            return count
+        }
+    }
+
     /// A string (escapes decoded).
     mutating func string() throws(InputError) -> String {
         try expect(UInt8(ascii: "\""))

@@ -102,18 +102,12 @@ public enum ScoringRequest {
             try cursor.expect(UInt8(ascii: "["))
             // A row of numbers, the common case, in a loop of its own.
             if cursor.peek() != UInt8(ascii: "[") {
-                var count = 0
-                if !cursor.take(UInt8(ascii: "]")) {
-                    repeat {
-                        guard let value = try cursor.number() else {
-                            throw InputError("\"\(key)\" value \(values.count) is \(cursor.kindAhead()); every feature must be a finite number")
-                        }
-                        values.append(value)
-                        count += 1
-                    } while cursor.take(UInt8(ascii: ","))
-                    try cursor.expect(UInt8(ascii: "]"))
+                do {
+                    if let count = try cursor.numberRow(into: &values) { return [count] }
+                } catch {
+                    throw InputError(error.description.hasPrefix("value ") ? "\"\(key)\" \(error.description)" : error.description)
                 }
-                return [count]
+                throw InputError("\"\(key)\" value \(values.count) is \(cursor.kindAhead()); every feature must be a finite number")
             }
             var count = 0
             var elementShape: [Int]?
