@@ -97,13 +97,14 @@ public struct MLflowService: Sendable {
     /// 403 unless writes are allowed; 401 unless the request carries the token (when there is one).
     func guardWrite(_ request: Request) throws {
         guard allowsWrites else { throw MLflowError.readOnly }
-        guard carriesToken(request) else { throw MLflowError.unauthenticated }
+        guard carriesToken(request.headers) else { throw MLflowError.unauthenticated }
     }
 
-    /// Whether `request` carries the token as `Authorization: Bearer TOKEN` (true when there is no token).
-    public func carriesToken(_ request: Request) -> Bool {
+    /// Whether a request with `headers` carries the token as `Authorization: Bearer TOKEN` (true
+    /// when there is no token).
+    public func carriesToken(_ headers: HTTPFields) -> Bool {
         guard let token else { return true }
-        let given = request.headers[.authorization].map { Array($0.utf8) } ?? []
+        let given = headers[.authorization].map { Array($0.utf8) } ?? []
         let prefix = Array("Bearer ".utf8)
         return given.count > prefix.count && Array(given[..<prefix.count]) == prefix
             && Self.constantTimeEqual(Array(given[prefix.count...]), token)

@@ -10,7 +10,7 @@ final class Batcher: Sendable {
     private struct Job {
         let model: ServedModel
         let rows: Split
-        let continuation: CheckedContinuation<[Float], Never>
+        let done: @Sendable ([Float]) -> Void
     }
 
     private struct Queue {
@@ -36,16 +36,21 @@ final class Batcher: Sendable {
     /// Row-major probabilities of `rows` under `model` (rows × classes).
     func score(_ model: ServedModel, _ rows: Split) async -> [Float] {
         await withCheckedContinuation { continuation in
-            signal.lock()
-            // Only a first job or a full batch wakes the batcher; others join the batch it waits on.
-            let wakes = queue.withLock {
-                $0.jobs.append(Job(model: model, rows: rows, continuation: continuation))
-                $0.rows += rows.count
-                return $0.isIdle || $0.rows >= maxRows
-            }
-            if wakes { signal.signal() }
-            signal.unlock()
+            submit(model, rows) { continuation.resume(returning: $0) }
         }
+    }
+
+    /// Queues `rows`; `done` gets their probabilities on the batcher's thread.
+    func submit(_ model: ServedModel, _ rows: Split, done: @escaping @Sendable ([Float]) -> Void) {
+        signal.lock()
+        // Only a first job or a full batch wakes the batcher; others join the batch it waits on.
+        let wakes = queue.withLock {
+            $0.jobs.append(Job(model: model, rows: rows, done: done))
+            $0.rows += rows.count
+            return $0.isIdle || $0.rows >= maxRows
+        }
+        if wakes { signal.signal() }
+        signal.unlock()
     }
 
     private func loop() {
@@ -91,7 +96,7 @@ final class Batcher: Sendable {
             var start = 0
             for job in group {
                 let count = job.rows.count * classes
-                job.continuation.resume(returning: Array(probabilities[start..<(start + count)]))
+                job.done(Array(probabilities[start..<(start + count)]))
                 start += count
             }
         }

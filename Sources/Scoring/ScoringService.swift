@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import ModelInputs
+import NIOCore
 import Store
 import Trainer
 
@@ -16,6 +17,9 @@ import Trainer
 /// [...]}, ...]}` with the version that answered in `nnreg-model-version` (and its weights'
 /// SHA-256 in `nnreg-weights-sha256`). References are resolved per request against the registry,
 /// so a moved alias answers from its new version at the next request. Scoring only reads the store.
+///
+/// The POSTs are answered in each connection's channel pipeline (`ScoringChannelHandler`), ahead of
+/// the router; the router gets the GETs.
 public struct ScoringService: Sendable {
     public struct Limits: Sendable {
         /// Largest request body.
@@ -30,15 +34,21 @@ public struct ScoringService: Sendable {
         public init() {}
     }
 
+    /// An answer made without the batch (an error), or rows to score.
+    enum Outcome {
+        case answer(HTTPResponse.Status, ByteBuffer)
+        case score(ServedModel, FeatureRows)
+    }
+
     public let defaultModel: String?
     public let limits: Limits
     /// When set, a request must pass it (the write token as `Authorization: Bearer`) or gets a 401.
-    let authorize: (@Sendable (Request) -> Bool)?
+    let authorize: (@Sendable (HTTPFields) -> Bool)?
     let models: ModelCache
     let batcher: Batcher
 
     public init(storePath: String, defaultModel: String? = nil, limits: Limits = Limits(),
-                authorize: (@Sendable (Request) -> Bool)? = nil) {
+                authorize: (@Sendable (HTTPFields) -> Bool)? = nil) {
         self.defaultModel = defaultModel
         self.limits = limits
         self.authorize = authorize
@@ -52,16 +62,13 @@ public struct ScoringService: Sendable {
         _ = try models.model(defaultModel)
     }
 
+    /// The handler each connection's pipeline gets; `headers` go on every answer (the server's own).
+    public func makeChannelHandler(headers: HTTPFields) -> some RemovableChannelHandler {
+        ScoringChannelHandler(service: self, headers: headers)
+    }
+
+    /// The routes besides the POSTs: `GET /ping`, and 405 for other methods on the scoring paths.
     public func add(to router: Router<BasicRequestContext>) {
-        // `:name`, as the model page's route calls the segment (Hummingbird wants one name per position).
-        router.post("/models/:name/invocations") { request, context in
-            let reference = try context.parameters.require("name")
-            return await self.answer(request, reference: reference.removingPercentEncoding ?? reference)
-        }
-        router.post("/invocations") { request, _ in
-            guard let defaultModel = self.defaultModel else { return Self.problem(.notFound, ScoringError.noDefaultModel.description) }
-            return await self.answer(request, reference: defaultModel)
-        }
         for path in ["/invocations", "/models/:name/invocations"] {
             router.get(RouterPath(path)) { _, _ in
                 var response = Self.problem(.methodNotAllowed, "scoring takes POST with the rows in the body")
@@ -80,49 +87,54 @@ public struct ScoringService: Sendable {
         }
     }
 
-    /// Scores one request: guard, body, rows, the model the reference names now, the batch.
-    func answer(_ request: Request, reference: String) async -> Response {
-        if let authorize, !authorize(request) {
-            return Self.problem(.unauthorized, "this endpoint needs the server's token: send Authorization: Bearer TOKEN")
+    /// The reference a scoring POST's path names: `/invocations` (the default model, `""` when
+    /// there is none) or `/models/REF/invocations`; nil for any other path.
+    static func reference(path: String, defaultModel: String?) -> String? {
+        let path = path.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? path
+        if path == "/invocations" { return defaultModel ?? "" }
+        let prefix = "/models/", suffix = "/invocations"
+        guard path.hasPrefix(prefix), path.hasSuffix(suffix), path.count > prefix.count + suffix.count else { return nil }
+        let name = path.dropFirst(prefix.count).dropLast(suffix.count)
+        guard !name.contains("/") else { return nil }
+        return String(name).removingPercentEncoding ?? String(name)
+    }
+
+    /// Everything a request needs before the batch: guard, model, rows. `body` is nil when it
+    /// was larger than `limits.maxBodyBytes`.
+    func outcome(reference: String, headers: HTTPFields, body: ByteBuffer?) -> Outcome {
+        if let authorize, !authorize(headers) {
+            return .answer(.unauthorized, Self.problemBody(.unauthorized, "this endpoint needs the server's token: send Authorization: Bearer TOKEN"))
         }
-        if let length = request.headers[.contentLength].flatMap(Int.init), length > limits.maxBodyBytes {
-            return Self.problem(.contentTooLarge, "the body is \(length) bytes; the largest accepted is \(limits.maxBodyBytes)")
+        guard !reference.isEmpty else { return .answer(.notFound, Self.problemBody(.notFound, ScoringError.noDefaultModel.description)) }
+        guard let body else {
+            return .answer(.contentTooLarge, Self.problemBody(.contentTooLarge, "the body is larger than \(limits.maxBodyBytes) bytes, the largest accepted"))
         }
         let model: ServedModel
         do {
             model = try models.model(reference)
         } catch let error as StoreError {
-            return Self.problem(Self.status(of: error), error.description)
+            return .answer(Self.status(of: error), Self.problemBody(Self.status(of: error), error.description))
         } catch let error as ReferenceSyntaxError {
-            return Self.problem(.badRequest, error.description)
+            return .answer(.badRequest, Self.problemBody(.badRequest, error.description))
         } catch {
-            return Self.problem(.internalServerError, "\(error)")
-        }
-        let body: ByteBuffer
-        do {
-            body = try await request.body.collect(upTo: limits.maxBodyBytes)
-        } catch {
-            return Self.problem(.contentTooLarge, "the body is larger than \(limits.maxBodyBytes) bytes, the largest accepted")
+            return .answer(.internalServerError, Self.problemBody(.internalServerError, "\(error)"))
         }
         let rows: FeatureRows
         do {
-            rows = try Self.rows(body, contentType: request.headers[.contentType], inputs: model.network.inputs, maxRows: limits.maxRows)
+            rows = try Self.rows(body, contentType: headers[.contentType], inputs: model.network.inputs, maxRows: limits.maxRows)
         } catch let error as InputError {
-            return Self.problem(error.isTooLarge ? .contentTooLarge : .badRequest, error.description)
+            let status: HTTPResponse.Status = error.isTooLarge ? .contentTooLarge : .badRequest
+            return .answer(status, Self.problemBody(status, error.description))
         } catch let error as ScoringError {
-            return Self.problem(.unsupportedMediaType, error.description)
+            return .answer(.unsupportedMediaType, Self.problemBody(.unsupportedMediaType, error.description))
         } catch {
-            return Self.problem(.badRequest, "\(error)")
+            return .answer(.badRequest, Self.problemBody(.badRequest, "\(error)"))
         }
         guard rows.width == model.network.inputs else {
-            return Self.problem(.badRequest, ScoringError.wrongWidth(label: model.label, given: rows.width, expected: model.network.inputs).description)
+            let problem = ScoringError.wrongWidth(label: model.label, given: rows.width, expected: model.network.inputs)
+            return .answer(.badRequest, Self.problemBody(.badRequest, problem.description))
         }
-        let probabilities = await batcher.score(model, rows.split)
-        var response = Response(status: .ok, headers: [.contentType: "application/json"],
-                                body: .init(byteBuffer: PredictionJSON.encode(probabilities, classes: model.network.classes)))
-        response.headers[Self.versionHeader] = model.label
-        response.headers[Self.weightsHeader] = model.weightsSHA256
-        return response
+        return .score(model, rows)
     }
 
     static let versionHeader = HTTPField.Name("nnreg-model-version")!
@@ -161,7 +173,7 @@ public struct ScoringService: Sendable {
     }
 
     /// MLflow's scoring error shape: `{"error_code": "BAD_REQUEST", "message": "..."}`.
-    static func problem(_ status: HTTPResponse.Status, _ message: String) -> Response {
+    static func problemBody(_ status: HTTPResponse.Status, _ message: String) -> ByteBuffer {
         let code = switch status {
         case .notFound: "RESOURCE_DOES_NOT_EXIST"
         case .unauthorized: "UNAUTHENTICATED"
@@ -171,6 +183,10 @@ public struct ScoringService: Sendable {
         var buffer = ByteBuffer(string: "{\"error_code\":\"\(code)\",\"message\":")
         PredictionJSON.appendString(message, to: &buffer)
         buffer.writeString("}")
-        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: buffer))
+        return buffer
+    }
+
+    static func problem(_ status: HTTPResponse.Status, _ message: String) -> Response {
+        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: problemBody(status, message)))
     }
 }

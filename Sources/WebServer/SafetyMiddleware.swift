@@ -36,13 +36,20 @@ struct SafetyMiddleware: RouterMiddleware {
                 response = WebServer.html(.notFound, ErrorPage.html(status: 404, message: "No such page."))
             }
         }
-        response.headers[.contentSecurityPolicy] =
-            "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; img-src data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-        response.headers[.xContentTypeOptions] = "nosniff"
-        response.headers[HTTPField.Name("Referrer-Policy")!] = "no-referrer"
+        for field in Self.securityHeaders where field.name != .cacheControl { response.headers[field.name] = field.value }
         if response.headers[.cacheControl] == nil { response.headers[.cacheControl] = "no-store" }
         return response
     }
+
+    /// What every answer carries: a policy that lets a page load nothing from elsewhere, no
+    /// sniffing, no referrer, and (unless the answer says otherwise) no caching.
+    static let securityHeaders: HTTPFields = [
+        .contentSecurityPolicy:
+            "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; img-src data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+        .xContentTypeOptions: "nosniff",
+        HTTPField.Name("Referrer-Policy")!: "no-referrer",
+        .cacheControl: "no-store",
+    ]
 
     /// The paths of MLflow's protocol.
     static func isMLflowPath(_ path: String) -> Bool {

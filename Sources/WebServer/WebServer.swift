@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Logging
 import MLflowProtocol
@@ -33,8 +34,8 @@ public struct WebServer: Sendable {
         self.predictions = predictions
         let mlflow = MLflowService(storePath: storePath, allowsWrites: allowsWrites, token: token)
         self.mlflow = mlflow
-        var authorize: (@Sendable (Request) -> Bool)?
-        if scoringNeedsToken { authorize = { request in mlflow.carriesToken(request) } }
+        var authorize: (@Sendable (HTTPFields) -> Bool)?
+        if scoringNeedsToken { authorize = { headers in mlflow.carriesToken(headers) } }
         scoring = ScoringService(storePath: storePath, defaultModel: scoringModel, limits: scoringLimits, authorize: authorize)
         cache = PageCache(path: storePath)
     }
@@ -95,8 +96,11 @@ public struct WebServer: Sendable {
     /// Serves on `host:port` until SIGINT or SIGTERM; `onListening` gets the address actually bound
     /// (port 0 picks a free one).
     public func run(host: String, port: Int, onListening: @escaping @Sendable (String) -> Void) async throws {
+        let scoring = self.scoring
         let app = Application(
             router: makeRouter(),
+            // Scoring POSTs are answered in each connection's pipeline, ahead of the router.
+            server: .http1(configuration: .init(additionalChannelHandlers: [scoring.makeChannelHandler(headers: SafetyMiddleware.securityHeaders)])),
             configuration: .init(address: .hostname(host, port: port), serverName: "nnreg"),
             onServerRunning: { channel in
                 let address = channel.localAddress
