@@ -1,8 +1,7 @@
 import Foundation
 
 /// Rows of numbers from CSV text (a file for `predict --input`, a `text/csv` request body): one row
-/// per non-empty line, cells separated by commas. A first line with a cell that is not a number is
-/// a header; a header column named `label` (any case) is left out, so a dataset's own CSV file can
+/// per non-empty line, cells separated by commas. A first line with no number in it is a header; a header column named `label` (any case) is left out, so a dataset's own CSV file can
 /// be scored as it is. Every row has the same number of cells, each a finite number.
 public enum CSVRows {
     /// `source` names the input in messages (`rows.csv`, "the request body").
@@ -73,7 +72,7 @@ public enum CSVRows {
         range.allSatisfy { text[$0] == 0x20 || text[$0] == 0x09 }
     }
 
-    /// The cells of a header line (one with a cell that is not a number), unquoted; nil for a row of numbers.
+    /// The cells of a header line (one without a number), unquoted; nil for any other line.
     private static func header(_ text: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> [String]? {
         let cells = String(decoding: text[range], as: UTF8.self).split(separator: ",", omittingEmptySubsequences: false)
             .map { $0.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
@@ -84,7 +83,7 @@ public enum CSVRows {
                 return DecimalFloat.read(UnsafeBufferPointer(buffer), at: &i) != nil && i == buffer.count
             }
         }
-        return cells.allSatisfy(isNumber) ? nil : cells
+        return cells.contains(where: isNumber) ? nil : cells
     }
 
     private static func cell(_ text: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> String {

@@ -49,6 +49,7 @@ struct JSONCursor {
         case UInt8(ascii: "t"), UInt8(ascii: "f"): "a boolean"
         case UInt8(ascii: "n"): "null"
         case UInt8(ascii: "N"), UInt8(ascii: "I"): "not finite (NaN or Infinity)"
+        case UInt8(ascii: "-") where index + 1 < text.count && text[index + 1] == UInt8(ascii: "I"): "not finite (NaN or Infinity)"
         case nil: "missing"
         default: "not a number"
         }
@@ -69,27 +70,48 @@ struct JSONCursor {
     /// The numbers of an array whose `[` was read, through its `]`, appended to `values`; returns
     /// how many. Nil (nothing consumed but spaces) when the array's first element is not a number.
     mutating func numberRow(into values: inout [Float]) throws(InputError) -> Int? {
-        var count = 0
         if take(UInt8(ascii: "]")) { return 0 }
-        while true {
-            skipSpace()
-            // A bare 0 before a separator, the most common feature of all.
-            if index + 1 < text.count, text[index] == UInt8(ascii: "0"),
-               text[index + 1] == UInt8(ascii: ",") || text[index + 1] == UInt8(ascii: "]") {
-                values.append(0)
-                index += 1
-            } else if let value = try number() {
-                values.append(value)
-            } else if count == 0 {
-                return nil
-            } else {
-                throw InputError("value \(values.count) is \(kindAhead()); every feature must be a finite number")
+        var failure: InputError?
+        var count = 0
+        // Numbers go through a small buffer on the stack and join `values` 256 at a time.
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: 256) { buffer in
+            var filled = 0
+            defer { values.append(contentsOf: buffer[0..<filled]) }
+            while true {
+                if filled == buffer.count {
+                    values.append(contentsOf: buffer)
+                    filled = 0
+                }
+                skipSpace()
+                // 0 or 0.0 before a separator: the most common features of all (Python writes 0.0).
+                if index + 1 < text.count, text[index] == UInt8(ascii: "0"),
+                   text[index + 1] == UInt8(ascii: ",") || text[index + 1] == UInt8(ascii: "]") {
+                    buffer[filled] = 0
+                    index += 1
+                } else if index + 3 < text.count, text[index] == UInt8(ascii: "0"), text[index + 1] == UInt8(ascii: "."),
+                          text[index + 2] == UInt8(ascii: "0"), text[index + 3] == UInt8(ascii: ",") || text[index + 3] == UInt8(ascii: "]") {
+                    buffer[filled] = 0
+                    index += 3
+                } else {
+                    let value: Float?
+                    do throws(InputError) { value = try number() } catch { failure = error; return }
+                    guard let value else {
+                        if count > 0 {
+                            failure = InputError("value \(values.count + filled) is \(kindAhead()); every feature must be a finite number")
+                        }
+                        return
+                    }
+                    buffer[filled] = value
+                }
+                filled += 1
+                count += 1
+                if take(UInt8(ascii: ",")) { continue }
+                if peek() == UInt8(ascii: "]") { index += 1 } else { failure = error("expected ',' or ']', found \(found())") }
+                return
             }
-            count += 1
-            if take(UInt8(ascii: ",")) { continue }
-            try expect(UInt8(ascii: "]"))
-            return count
         }
+        if let failure { throw failure }
+        return count == 0 ? nil : count
     }
 
     /// A string (escapes decoded).
