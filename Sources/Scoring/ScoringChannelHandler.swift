@@ -1,3 +1,4 @@
+import Dispatch
 import HTTPTypes
 import NIOCore
 import NIOHTTPTypes
@@ -86,7 +87,22 @@ final class ScoringChannelHandler: ChannelDuplexHandler, RemovableChannelHandler
 
     private func answer(head: HTTPRequest, reference: String, body: ByteBuffer?, context: ChannelHandlerContext) {
         let closes = head.headerFields[.connection]?.lowercased() == "close"
-        switch service.outcome(reference: reference, headers: head.headerFields, body: body) {
+        guard service.resolvesOffEventLoop else {
+            return proceed(service.outcome(reference: reference, headers: head.headerFields, body: body), closes: closes, context: context)
+        }
+        let (service, loop) = (self.service, context.eventLoop)
+        let bound = NIOLoopBound((self, context), eventLoop: loop)
+        DispatchQueue.global().async {
+            let outcome = service.outcome(reference: reference, headers: head.headerFields, body: body)
+            loop.execute {
+                let (handler, context) = bound.value
+                handler.proceed(outcome, closes: closes, context: context)
+            }
+        }
+    }
+
+    private func proceed(_ outcome: ScoringService.Outcome, closes: Bool, context: ChannelHandlerContext) {
+        switch outcome {
         case .answer(let status, let problem):
             respond(status, problem, model: nil, closes: closes, context: context)
         case .score(let model, let rows):

@@ -35,7 +35,7 @@ public struct ScoringService: Sendable {
     }
 
     /// An answer made without the batch (an error), or rows to score.
-    enum Outcome {
+    enum Outcome: Sendable {
         case answer(HTTPResponse.Status, ByteBuffer)
         case score(ServedModel, FeatureRows)
     }
@@ -46,6 +46,9 @@ public struct ScoringService: Sendable {
     let authorize: (@Sendable (HTTPFields) -> Bool)?
     let models: ModelCache
     let batcher: Batcher
+    /// A PostgreSQL store's queries wait on futures, which an event loop must not: requests are
+    /// then resolved on another thread.
+    let resolvesOffEventLoop: Bool
 
     public init(storePath: String, defaultModel: String? = nil, limits: Limits = Limits(),
                 authorize: (@Sendable (HTTPFields) -> Bool)? = nil) {
@@ -54,6 +57,7 @@ public struct ScoringService: Sendable {
         self.authorize = authorize
         models = ModelCache(storePath: storePath)
         batcher = Batcher(wait: limits.batchWait, maxRows: limits.maxBatchRows)
+        resolvesOffEventLoop = Store.isServerLocation(storePath)
     }
 
     /// Checks, before listening, that the default model resolves: one line if it does not.
