@@ -1,11 +1,12 @@
-import Foundation
+import NIOCore
 import Synchronization
 import Trainer
 
-/// Gathers concurrent requests into one forward pass per network: the first request waits at most
-/// `wait` for others (or until `maxRows` rows are queued), then every queued request of the same
-/// weights is scored together on this batcher's own thread, with the kernels training uses. A row's
-/// probabilities are the same bits whatever batch it falls into (`Scorer`).
+/// Gathers concurrent requests into one forward pass per network, on the event loops themselves:
+/// the first request of a batch schedules it on its own event loop `wait` later (at once when
+/// `wait` is zero, or when `maxRows` rows are queued), and then every queued request of the same
+/// weights is scored together with the kernels training uses. A row's probabilities are the same
+/// bits whatever batch it falls into (`Scorer`).
 final class Batcher: Sendable {
     private struct Job {
         let model: ServedModel
@@ -13,67 +14,61 @@ final class Batcher: Sendable {
         let done: @Sendable ([Float]) -> Void
     }
 
-    private struct Queue {
+    /// A scorer checked out by one batch at a time (two event loops may each run one).
+    private final class Lease: @unchecked Sendable {
+        let scorer: Scorer
+        init(_ scorer: Scorer) { self.scorer = scorer }
+    }
+
+    private struct State {
         var jobs: [Job] = []
         var rows = 0
-        /// The batcher waits for a first job (a new one must wake it), not for a batch to fill.
-        var isIdle = true
+        var isScheduled = false
+        var idle: [String: [Lease]] = [:]
     }
 
     let wait: Duration
     let maxRows: Int
-    private let queue = Mutex(Queue())
-    private let signal = NSCondition()
+    private let state = Mutex(State())
 
     init(wait: Duration, maxRows: Int) {
         self.wait = wait
         self.maxRows = maxRows
-        let thread = Thread { [self] in self.loop() }
-        thread.name = "nnreg-scoring"
-        thread.start()
     }
 
-    /// Row-major probabilities of `rows` under `model` (rows × classes).
-    func score(_ model: ServedModel, _ rows: Split) async -> [Float] {
-        await withCheckedContinuation { continuation in
-            submit(model, rows) { continuation.resume(returning: $0) }
-        }
-    }
-
-    /// Queues `rows`; `done` gets their probabilities on the batcher's thread.
-    func submit(_ model: ServedModel, _ rows: Split, done: @escaping @Sendable ([Float]) -> Void) {
-        signal.lock()
-        // Only a first job or a full batch wakes the batcher; others join the batch it waits on.
-        let wakes = queue.withLock {
-            $0.jobs.append(Job(model: model, rows: rows, done: done))
-            $0.rows += rows.count
-            return $0.isIdle || $0.rows >= maxRows
-        }
-        if wakes { signal.signal() }
-        signal.unlock()
-    }
-
-    private func loop() {
-        var scorers: [String: Scorer] = [:]
-        while true {
-            signal.lock()
-            queue.withLock { $0.isIdle = true }
-            while queue.withLock({ $0.jobs.isEmpty }) { signal.wait() }
-            queue.withLock { $0.isIdle = false }
-            let deadline = Date().addingTimeInterval(Double(wait.components.attoseconds) / 1e18 + Double(wait.components.seconds))
-            while queue.withLock({ $0.rows < maxRows }), Date() < deadline {
-                _ = signal.wait(until: deadline)
+    /// Queues `rows`; `done` gets their probabilities on the event loop that runs the batch.
+    func submit(_ model: ServedModel, _ rows: Split, on loop: any EventLoop, done: @escaping @Sendable ([Float]) -> Void) {
+        let (schedules, full) = state.withLock { state -> (Bool, [Job]?) in
+            state.jobs.append(Job(model: model, rows: rows, done: done))
+            state.rows += rows.count
+            if state.rows >= maxRows {
+                defer { (state.jobs, state.rows) = ([], 0) }
+                return (false, state.jobs)
             }
-            let jobs = queue.withLock { queue in
-                defer { queue = Queue() }
-                return queue.jobs
-            }
-            signal.unlock()
-            run(jobs, scorers: &scorers)
+            guard !state.isScheduled else { return (false, nil) }
+            state.isScheduled = true
+            return (true, nil)
+        }
+        if let full { run(full) }
+        guard schedules else { return }
+        let microseconds = wait.components.seconds * 1_000_000 + wait.components.attoseconds / 1_000_000_000_000
+        if microseconds <= 0 {
+            loop.execute { self.fire() }
+        } else {
+            loop.scheduleTask(in: .microseconds(microseconds)) { self.fire() }
         }
     }
 
-    private func run(_ jobs: [Job], scorers: inout [String: Scorer]) {
+    private func fire() {
+        let jobs = state.withLock { state in
+            defer { (state.jobs, state.rows, state.isScheduled) = ([], 0, false) }
+            return state.jobs
+        }
+        run(jobs)
+    }
+
+    private func run(_ jobs: [Job]) {
+        guard !jobs.isEmpty else { return }
         var groups: [String: [Job]] = [:]
         var order: [String] = []
         for job in jobs {
@@ -83,15 +78,12 @@ final class Batcher: Sendable {
         for key in order {
             let group = groups[key]!
             let network = group[0].model.network
-            let scorer: Scorer
-            if let kept = scorers[key] {
-                scorer = kept
-            } else {
-                if scorers.count >= ModelCache.maxNetworks { scorers.removeAll() }
-                scorer = Scorer(network, capacity: maxRows)
-                scorers[key] = scorer
+            let lease = state.withLock { $0.idle[key]?.popLast() } ?? Lease(Scorer(network, capacity: maxRows))
+            let probabilities = lease.scorer.probabilities(Self.joined(group.map(\.rows)))
+            state.withLock { state in
+                if state.idle[key] == nil, state.idle.count >= ModelCache.maxNetworks { state.idle.removeAll() }
+                state.idle[key, default: []].append(lease)
             }
-            let probabilities = scorer.probabilities(Self.joined(group.map(\.rows)))
             let classes = network.classes
             var start = 0
             for job in group {

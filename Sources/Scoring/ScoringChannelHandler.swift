@@ -108,12 +108,13 @@ final class ScoringChannelHandler: ChannelDuplexHandler, RemovableChannelHandler
         case .score(let model, let rows):
             let loop = context.eventLoop
             let bound = NIOLoopBound((self, context), eventLoop: loop)
-            service.batcher.submit(model, rows.split) { probabilities in
-                loop.execute {
+            service.batcher.submit(model, rows.split, on: loop) { probabilities in
+                let answer = { @Sendable in
                     let (handler, context) = bound.value
                     handler.respond(.ok, PredictionJSON.encode(probabilities, classes: model.network.classes), model: model,
                                     closes: closes, context: context)
                 }
+                if loop.inEventLoop { answer() } else { loop.execute(answer) }
             }
         }
     }
