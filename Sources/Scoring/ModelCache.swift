@@ -9,46 +9,21 @@ import Trainer
 /// any process) resolves again and gets the new version; networks are kept by weights SHA-256,
 /// loaded and verified against it once.
 final class ModelCache: Sendable {
-    private struct State {
-        var store: Store?
-        var dataVersion: Int64 = -1
-        var resolved: [String: ServedModel] = [:]
-        var networks: [String: Network] = [:]
-    }
-
-    let storePath: String
+    let resolutions: VersionedCache<ServedModel>
     /// Distinct networks kept in memory at once.
     static let maxNetworks = 16
-    private let state = Mutex(State())
+    private let networks = Mutex<[String: Network]>([:])
 
     init(storePath: String) {
-        self.storePath = storePath
+        resolutions = VersionedCache(path: storePath)
     }
 
     /// The model `reference` names now. Throws `StoreError`, `ReferenceSyntaxError` or `ScoringError`.
     func model(_ reference: String) throws -> ServedModel {
-        try state.withLock { state in
-            let store: Store
-            if let open = state.store {
-                store = open
-            } else {
-                store = try Store(readingOnly: storePath)
-                state.store = store
-            }
-            let version = try store.dataVersion()
-            if version != state.dataVersion {
-                state.resolved.removeAll(keepingCapacity: true)
-                state.dataVersion = version
-            }
-            if let kept = state.resolved[reference] { return kept }
-            let model = try Self.resolve(reference, in: store, networks: &state.networks)
-            if state.resolved.count >= 256 { state.resolved.removeAll(keepingCapacity: true) }
-            state.resolved[reference] = model
-            return model
-        }
+        try resolutions.value(reference) { store in try resolve(reference, in: store) }
     }
 
-    private static func resolve(_ reference: String, in store: Store, networks: inout [String: Network]) throws -> ServedModel {
+    private func resolve(_ reference: String, in store: Store) throws -> ServedModel {
         let resolved = try store.resolve(reference)
         let checkpoints = try store.checkpoints(runID: resolved.run.id)
         guard let info = resolved.step.map({ step in checkpoints.first { $0.step == step } }) ?? checkpoints.last else {
@@ -56,7 +31,7 @@ final class ModelCache: Sendable {
             throw ScoringError.noCheckpoint(run: resolved.run.name)
         }
         let label = resolved.modelVersion?.reference ?? "\(resolved.run.name)@\(info.step)"
-        if let network = networks[info.weightsSHA256] {
+        if let network = networks.withLock({ $0[info.weightsSHA256] }) {
             return ServedModel(label: label, weightsSHA256: info.weightsSHA256, network: network)
         }
         // Read once and checked against its SHA-256 by the store.
@@ -69,8 +44,10 @@ final class ModelCache: Sendable {
         } catch {
             throw ScoringError.unreadableWeights(label: label, reason: "\(error)")
         }
-        if networks.count >= maxNetworks { networks.removeAll(keepingCapacity: true) }
-        networks[info.weightsSHA256] = network
+        networks.withLock { networks in
+            if networks.count >= Self.maxNetworks { networks.removeAll(keepingCapacity: true) }
+            networks[info.weightsSHA256] = network
+        }
         return ServedModel(label: label, weightsSHA256: info.weightsSHA256, network: network)
     }
 }

@@ -104,7 +104,7 @@ struct API {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        let answer = try server.cache.answer("api " + request.uri.string) { store in
+        let answer = try server.cache.value("api " + request.uri.string) { store in
             let status: HTTPResponse.Status
             let data: Data
             do {

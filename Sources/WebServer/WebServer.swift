@@ -118,7 +118,7 @@ public struct WebServer: Sendable {
     /// Renders a page on the shared read-only connection (or reuses it, `PageCache`); store errors
     /// become 404 (not found) or 500 pages.
     func page(_ request: Request, _ render: @escaping (Store) throws -> (HTTPResponse.Status, String)) throws -> Response {
-        let answer = try cache.answer(request.uri.string) { store in
+        let answer = try cache.value(request.uri.string) { store in
             do {
                 let (status, html) = try render(store)
                 return .init(status: status, body: html, contentType: "text/html; charset=utf-8")
