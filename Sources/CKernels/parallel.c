@@ -72,7 +72,7 @@ static pthread_mutex_t call_lock = PTHREAD_MUTEX_INITIALIZER;
 /* Adaptivity (timing only, never results): when the other core is busy with another process, the
    worker is often not running when a job arrives, and waiting for it costs more than it saves. Out of
    every 64 jobs, if more than 16 found the worker absent or slow, the next 4096 jobs run serially. */
-static int window_jobs = 0, window_misses = 0, serial_jobs = 0;
+static int window_jobs = 0, window_misses = 0, serial_jobs = 0, window_judged = 0;
 
 static long nanoseconds(void) {
     struct timespec t;
@@ -123,7 +123,10 @@ void run2(job_fn job, void *ctx) {
     }
     window_misses += missed;
     if (++window_jobs == 64) {
-        if (window_misses > 16) serial_jobs = 4096;
+        /* The first window is not judged: the worker thread has only just been created, and a
+           process that scores one batch and exits would otherwise run it all on one core. */
+        if (window_misses > 16 && window_judged) serial_jobs = 4096;
+        window_judged = 1;
         window_jobs = 0;
         window_misses = 0;
     }
