@@ -80,6 +80,17 @@ import Testing
         #expect(eval["accuracy"] as? Double == accuracy)
         let predict = try cli.run(["predict", "points", "--count", "3"], environment: environment)
         #expect(predict.status == 0 && predict.stdout.contains("model prediction"), "\(predict.stderr)")
+        // The file itself through predict --input and the scoring endpoint: the normalization stored
+        // with the model applies, and test row i (data row 5i + 4) gets predict's bits.
+        let drawn = try #require(try cli.run(["predict", "points", "--index", "0", "1", "2", "--json"], environment: environment).json as? [[String: Any]])
+        let reference = drawn.map { ScoringTests.floats($0["probabilities"]) }
+        let given = try cli.run(["predict", "points", "--input", file, "--json"], environment: environment)
+        let rows = try #require(given.json as? [[String: Any]], "\(given.stderr)")
+        #expect(rows.count == 400 && [4, 9, 14].map { ScoringTests.floats(rows[$0]["probabilities"]) } == reference)
+        let server = try ServeHarness(cli)
+        let body = "{\"dataframe_split\": {\"columns\": [\"a\", \"b\", \"c\"], \"data\": [\([5, 10, 15].map { "[\(lines[$0].split(separator: ",").dropFirst().joined(separator: ","))]" }.joined(separator: ","))]}}"
+        let answer = try ScoringTests.post(server.url + "/models/points/invocations", Data(body.utf8), type: "application/json")
+        #expect(answer.status == 200 && answer.predictions.map(\.probabilities) == reference, "\(answer.text)")
         // A ragged row is named and nothing is recorded.
         try (lines + ["1,0.5"]).joined(separator: "\n").write(toFile: file, atomically: true, encoding: .utf8)
         let ragged = try cli.run(["train", "--name", "ragged", "--steps", "5"], environment: environment)
