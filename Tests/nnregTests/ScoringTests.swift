@@ -119,6 +119,20 @@ import Testing
         #expect(other.version == "digits:v2" && other.predictions.map(\.probabilities) == fixture.expected["digits:v2"])
     }
 
+    @Test func anAliasMovedThroughMLflowsAPIIsFollowedByTheSameServer() throws {
+        let fixture = try Fixture()
+        let server = try ServeHarness(fixture.cli, arguments: ["--model", "digits@champion", "--allow-writes"])
+        let pixels = try Self.testPixels(fixture.cli)
+        let body = Data("{\"inputs\": [[\(pixels[0].map { "\(Float($0) / 255)" }.joined(separator: ","))]]}".utf8)
+        for version in [2, 1, 2] {
+            let move = try Self.post(server.url + "/api/2.0/mlflow/registered-models/alias",
+                                     Data("{\"name\": \"digits\", \"alias\": \"champion\", \"version\": \"\(version)\"}".utf8), type: "application/json")
+            #expect(move.status == 200, "\(move.text)")
+            let answer = try Self.post(server.url + "/invocations", body, type: "application/json")
+            #expect(answer.version == "digits:v\(version)" && answer.predictions.first?.probabilities == fixture.expected["digits:v\(version)"]?[0])
+        }
+    }
+
     @Test func concurrentRequestsAreBatchedAndAnswerAsAlone() throws {
         let fixture = try Fixture()
         let server = try ServeHarness(fixture.cli, arguments: ["--batch-wait-ms", "20"])
