@@ -327,6 +327,38 @@ long nn_internal_sparse_rows(const uint8_t *images, const int32_t *indices, int 
     return nnz;
 }
 
+/* Appends the nonzero floats of one row (not ±0; NaN counts, as != says), in feature order, at
+   position nnz: each one's feature to cols (32-bit) or cols16 (16-bit), whichever is given, its
+   value to vals, and one more to its feature's count when counts is given. Returns the new nnz.
+   Inlined into both callers, where the NULL tests fold away. */
+static inline long append_nonzero_floats(const float *src, int features, long nnz, int32_t *cols, uint16_t *cols16,
+                                         float *vals, int32_t *counts) {
+    int f = 0;
+#if defined(__SSE2__)
+    const __m128 zero = _mm_setzero_ps();
+    for (; f + 4 <= features; f += 4) {
+        unsigned mask = (unsigned)_mm_movemask_ps(_mm_cmpneq_ps(_mm_loadu_ps(src + f), zero));
+        while (mask) {
+            int j = f + __builtin_ctz(mask);
+            mask &= mask - 1;
+            if (cols) cols[nnz] = j; else cols16[nnz] = (uint16_t)j;
+            vals[nnz] = src[j];
+            if (counts) counts[j]++;
+            nnz++;
+        }
+    }
+#endif
+    for (; f < features; f++) {
+        if (src[f] != 0.0f) {
+            if (cols) cols[nnz] = f; else cols16[nnz] = (uint16_t)f;
+            vals[nnz] = src[f];
+            if (counts) counts[f]++;
+            nnz++;
+        }
+    }
+    return nnz;
+}
+
 /* The same for rows of float features (their nonzeros, not ±0, in feature order). */
 long nn_internal_sparse_rows_floats(const float *values, const int32_t *indices, int rows, int features,
                                     int32_t *row_start, int32_t *cols, float *vals, int32_t *counts) {
@@ -334,30 +366,7 @@ long nn_internal_sparse_rows_floats(const float *values, const int32_t *indices,
     for (int k = 0; k < features; k++) counts[k] = 0;
     for (int r = 0; r < rows; r++) {
         row_start[r] = (int32_t)nnz;
-        const float *src = values + (long)indices[r] * features;
-        int f = 0;
-#if defined(__SSE2__)
-        const __m128 zero = _mm_setzero_ps();
-        for (; f + 4 <= features; f += 4) {
-            unsigned mask = (unsigned)_mm_movemask_ps(_mm_cmpneq_ps(_mm_loadu_ps(src + f), zero));
-            while (mask) {
-                int j = f + __builtin_ctz(mask);
-                mask &= mask - 1;
-                cols[nnz] = j;
-                vals[nnz] = src[j];
-                counts[j]++;
-                nnz++;
-            }
-        }
-#endif
-        for (; f < features; f++) {
-            if (src[f] != 0.0f) {
-                cols[nnz] = f;
-                vals[nnz] = src[f];
-                counts[f]++;
-                nnz++;
-            }
-        }
+        nnz = append_nonzero_floats(values + (long)indices[r] * features, features, nnz, cols, 0, vals, counts);
     }
     row_start[rows] = (int32_t)nnz;
     return nnz;
@@ -461,25 +470,7 @@ void nn_sparse_index_floats(const float *values, long count, int features, int64
     long nnz = 0;
     for (long r = 0; r < count; r++) {
         row_start[r] = nnz;
-        const float *src = values + r * features;
-        int f = 0;
-#if defined(__SSE2__)
-        /* Four at a time; a mask bit for each value that is not ±0 (NaN counts, as != says). */
-        const __m128 zero = _mm_setzero_ps();
-        for (; f + 4 <= features; f += 4) {
-            unsigned mask = (unsigned)_mm_movemask_ps(_mm_cmpneq_ps(_mm_loadu_ps(src + f), zero));
-            while (mask) {
-                int j = f + __builtin_ctz(mask);
-                mask &= mask - 1;
-                cols[nnz] = (uint16_t)j;
-                vals[nnz] = src[j];
-                nnz++;
-            }
-        }
-#endif
-        for (; f < features; f++) {
-            if (src[f] != 0.0f) { cols[nnz] = (uint16_t)f; vals[nnz] = src[f]; nnz++; }
-        }
+        nnz = append_nonzero_floats(values + r * features, features, nnz, 0, cols, vals, 0);
     }
     row_start[count] = nnz;
 }
