@@ -68,6 +68,9 @@ let package = Package(
             dependencies: ["CKernels", "CZlib", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
         .target(name: "RunFilter"),
+        // Hyperparameter search (`nnreg sweep`): search spaces, the grid, random and TPE samplers, ASHA and median
+        // pruning, and the scheduler that picks a worker's next trial (pure: the CLI wires it to Store and Trainer).
+        .target(name: "Sweep"),
         .target(name: "ModelFormats"),
         // PNG and JPEG to grayscale pixels of a model's input size, through libpng and libjpeg-turbo.
         .target(name: "ImageDecoding", dependencies: ["CPNG", "CTurboJPEG"]),
@@ -107,7 +110,7 @@ let package = Package(
             name: "nnreg",
             dependencies: [
                 "Store", "Trainer", "RunFilter", "RunQuery", "ModelFormats", "WebPages", "WebServer", "CZlib",
-                "NNRegTracking", "ProcessTracker", "ModelInputs", "Scoring",
+                "NNRegTracking", "ProcessTracker", "ModelInputs", "Scoring", "Sweep",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
@@ -127,6 +130,7 @@ let package = Package(
             name: "TrackingTests", dependencies: ["NNRegTracking", "OutputMetrics", "ProcessTracker", "TestSupport"]),
         .testTarget(name: "TrainerTests", dependencies: ["Trainer"]),
         .testTarget(name: "ModelFormatsTests", dependencies: ["ModelFormats"]),
+        .testTarget(name: "SweepTests", dependencies: ["Sweep"]),
         .testTarget(name: "ImageDecodingTests", dependencies: ["ImageDecoding"], exclude: ["Fixtures"]),
         .testTarget(name: "ModelInputsTests", dependencies: ["ModelInputs", "Trainer"]),
         .testTarget(name: "MLflowProtocolTests", dependencies: ["MLflowProtocol", "Store", "TestSupport"]),

@@ -319,7 +319,7 @@ extension MLflowService {
         case .running: "RUNNING"
         case .finished: "FINISHED"
         case .failed, .crashed: "FAILED"
-        case .interrupted: "KILLED"
+        case .interrupted, .pruned: "KILLED"
         }
     }
 

@@ -22,12 +22,17 @@ final class OutputParser: @unchecked Sendable {
     private var extractor: MetricExtractor
     private var splitters: [Int: LineSplitter] = [:]
     private let beforeParsing: @Sendable () -> Void
+    private let watcher: (@Sendable ([ParsedPoint]) -> Void)?
 
     /// `beforeParsing` runs first on the parser's thread (recording the git state, off the
-    /// command's start-up path).
-    init(run: TrackedRun, patterns: [MetricPattern], beforeParsing: @escaping @Sendable () -> Void) {
+    /// command's start-up path); `watcher` sees each batch of points after they are logged.
+    init(
+        run: TrackedRun, patterns: [MetricPattern], watcher: (@Sendable ([ParsedPoint]) -> Void)? = nil,
+        beforeParsing: @escaping @Sendable () -> Void
+    ) {
         self.run = run
         extractor = MetricExtractor(patterns: patterns)
+        self.watcher = watcher
         self.beforeParsing = beforeParsing
     }
 
@@ -89,6 +94,7 @@ final class OutputParser: @unchecked Sendable {
             if !points.isEmpty {
                 let now = Date()
                 run.log(points.map { MetricSample(key: $0.key, step: $0.step, value: $0.value, wallTime: now) })
+                watcher?(points)
             }
             queue.lock()
             pointCount += points.count

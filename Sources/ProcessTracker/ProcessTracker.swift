@@ -18,6 +18,9 @@ public struct TrackRequest: Sendable {
     public var nnregVersion: String?
     /// How long a command may take to stop after nnreg passed it SIGINT or SIGTERM.
     public var gracePeriod: TimeInterval = 10
+    /// Sees the metric points as they are parsed (on the parser's thread); returning false stops
+    /// the command (SIGTERM, then SIGKILL after `gracePeriod`) and ends the run `pruned`.
+    public var watcher: (@Sendable (_ key: String, _ step: Int, _ value: Double) -> Bool)?
 
     public init(command: [String]) {
         self.command = command
@@ -102,7 +105,17 @@ public enum ProcessTracker {
         }
         let child = started!
         announce(run)
-        let parser = OutputParser(run: run, patterns: patterns) {
+        let pruning = PruningFlag()
+        let childPID = child.pid
+        let watcher = request.watcher.map { watch in
+            { @Sendable (points: [ParsedPoint]) in
+                guard !pruning.isSet else { return }
+                if points.contains(where: { !watch($0.key, $0.step, $0.value) }), pruning.set() {
+                    kill(childPID, SIGTERM)
+                }
+            }
+        }
+        let parser = OutputParser(run: run, patterns: patterns, watcher: watcher) {
             if let git = GitState.read(in: directory) {
                 _ = try? run.withStore { store, id in try store.setGitState(runID: id, commit: git.commit, isDirty: git.isDirty) }
             }
@@ -116,7 +129,7 @@ public enum ProcessTracker {
         let points = parser.finish()
         var warnings: [String] = []
         let artifacts = saveArtifacts(of: run, from: request.artifactDirectories, warnings: &warnings)
-        let status = status(exit: exit, stopSignal: SignalForwarding.receivedSignal)
+        let status = pruning.isSet ? .pruned : status(exit: exit, stopSignal: SignalForwarding.receivedSignal)
         try run.finish(status, exitCode: exit.code)
         return TrackOutcome(
             runID: run.id, name: run.name, status: status, exitCode: exit.code, metricPoints: points,
@@ -170,5 +183,21 @@ public enum ProcessTracker {
             warnings.append("artifacts not stored: \(error)")
         }
         return saved
+    }
+}
+
+/// Set once, from the parser's thread, when a watcher asked to stop the command.
+final class PruningFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+
+    var isSet: Bool { lock.withLock { value } }
+
+    /// Sets the flag; true the first time only.
+    func set() -> Bool {
+        lock.withLock {
+            defer { value = true }
+            return !value
+        }
     }
 }

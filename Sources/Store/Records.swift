@@ -3,6 +3,8 @@ import Foundation
 /// The life-cycle state of a run.
 public enum RunStatus: String, Sendable, Equatable, Hashable, Codable, CaseIterable {
     case running, finished, failed, interrupted, crashed
+    /// Stopped early by a sweep's pruner, with a checkpoint to continue from.
+    case pruned
 }
 
 /// A typed parameter value. Encodes to JSON as a plain number or string.

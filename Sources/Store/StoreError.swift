@@ -29,6 +29,10 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible, Loc
     /// A tag that is not set.
     case tagNotFound(key: String)
     case experimentNotFound(String)
+    /// No sweep has this name.
+    case sweepNotFound(String)
+    /// A sweep, or an experiment that is not one, already has this name.
+    case duplicateSweepName(String)
     case duplicateExperimentName(String)
     case invalidExperimentName(String)
     case experimentIsDeleted(String)
@@ -121,6 +125,10 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible, Loc
             return "No tag '\(key)' is set."
         case .experimentNotFound(let reference):
             return "No experiment '\(reference)'. 'nnreg experiment list' shows them."
+        case .sweepNotFound(let name):
+            return "No sweep '\(name)'. 'nnreg sweep list' shows them."
+        case .duplicateSweepName(let name):
+            return "An experiment named '\(name)' already exists; a sweep is an experiment of its own. Choose another name, or continue that sweep with 'nnreg sweep resume \(name)'."
         case .duplicateExperimentName(let name):
             return "An experiment named '\(name)' already exists. Choose another name."
         case .invalidSearch(let detail):

@@ -12,7 +12,7 @@ enum Style {
         .badge{display:inline-block;padding:0 7px;border-radius:9px;font-size:12px;border:1px solid}
         .badge.running{color:#0550ae;border-color:#0550ae;background:#ddf4ff}.badge.finished{color:#116329;border-color:#116329;background:#dafbe1}
         .badge.failed{color:#a40e26;border-color:#a40e26;background:#ffebe9}.badge.crashed{color:#fff;border-color:#a40e26;background:#a40e26}
-        .badge.interrupted{color:#7d4e00;border-color:#7d4e00;background:#fff8c5}
+        .badge.interrupted{color:#7d4e00;border-color:#7d4e00;background:#fff8c5}.badge.pruned{color:#57606a;border-color:#57606a;background:#f6f8fa}
         .tag{display:inline-block;padding:0 5px;margin:1px;border-radius:4px;background:#eaeef2;font-size:12px}
         .meta{color:var(--muted)}.diff{background:#fff8c5}.error{color:#a40e26;font-weight:600}
         form.filter{display:flex;gap:8px;align-items:center;flex-wrap:wrap;margin:8px 0}form.filter input[type=text]{width:480px;font:13px ui-monospace,monospace;padding:4px}

@@ -19,7 +19,7 @@ struct NNReg: ParsableCommand {
         ("eval", Eval.self), ("predict", Predict.self), ("check", Check.self), ("model", Model.self), ("export", Export.self),
         ("import", Import.self), ("delete", Delete.self), ("restore", Restore.self), ("gc", GC.self), ("serve", Serve.self),
         ("report", Report.self), ("track", Track.self), ("logs", Logs.self), ("artifacts", Artifacts.self),
-        ("copy", Copy.self), ("experiment", ExperimentCommand.self),
+        ("copy", Copy.self), ("experiment", ExperimentCommand.self), ("sweep", SweepCommand.self),
     ]
 
     /// The command line parsed with only the named subcommand as the root. Building the whole tree

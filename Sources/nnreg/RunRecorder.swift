@@ -14,6 +14,13 @@ final class RunRecorder: TrainingObserver {
     let printsSteps: Bool
     private(set) var lastCheckpointStep: Int?
     private(set) var lastReport: StepReport?
+    /// Asked after each display step is recorded; a status ends the run there (a sweep's pruner:
+    /// `pruned`; its sweep stopped: `interrupted`).
+    var judge: ((StepReport) throws -> RunStatus?)?
+    /// Steps that get a checkpoint besides every `checkpointEvery` (a sweep's rungs).
+    var checkpointSteps: Set<Int> = []
+    /// The status the judge ended the run with.
+    private(set) var verdict: RunStatus?
     private let startTime = Date()
     private let startStep: Int
     private var lastProgress = Date.distantPast
@@ -34,7 +41,7 @@ final class RunRecorder: TrainingObserver {
     var elapsed: Double { Date().timeIntervalSince(startTime) }
 
     private func isCheckpointDue(_ step: Int) -> Bool {
-        step % checkpointEvery == 0 || step == target
+        step % checkpointEvery == 0 || step == target || checkpointSteps.contains(step)
     }
 
     func trainer(_ trainer: Trainer, didReport report: StepReport) throws {
@@ -47,6 +54,7 @@ final class RunRecorder: TrainingObserver {
         if checkpoint != nil { lastCheckpointStep = report.step }
         lastReport = report
         lastHeartbeat = Date()
+        if let judge, let status = try judge(report) { verdict = status }
         if printsSteps {
             Terminal.endProgress()
             var line = String(format: "step: %d, loss: %.6f, accuracy: %.6f", report.step, report.loss, report.accuracy)
@@ -68,7 +76,7 @@ final class RunRecorder: TrainingObserver {
             lastProgress = now
             Terminal.progress(progressLine(step: step))
         }
-        return !Interruption.isRequested
+        return !Interruption.isRequested && verdict == nil
     }
 
     /// Saves a checkpoint of the trainer's current step unless one exists already.

@@ -14,6 +14,9 @@ struct TrainingSession {
     let checkpointEvery: Int
     let isJSON: Bool
     var lastCheckpointStep: Int?
+    /// A sweep's judge of each display step and its rungs (see `RunRecorder`).
+    var judge: ((StepReport) throws -> RunStatus?)?
+    var checkpointSteps: Set<Int> = []
 
     /// The closing record of a session; also `train --json`'s output.
     struct Outcome: Encodable {
@@ -41,6 +44,8 @@ struct TrainingSession {
         let recorder = RunRecorder(
             store: store, runID: run.id, trainer: trainer, target: target, checkpointEvery: checkpointEvery,
             printsSteps: !isJSON, lastCheckpointStep: lastCheckpointStep)
+        recorder.judge = judge
+        recorder.checkpointSteps = checkpointSteps
         let startStep = trainer.step
         Interruption.install()
         do {
@@ -70,6 +75,11 @@ struct TrainingSession {
             testAccuracy: nil, testLoss: nil, seconds: seconds,
             stepsPerSecond: Double(trainer.step - startStep) / max(seconds, 1e-9),
             checkpointSHA256: try store.checkpoints(runID: run.id).last?.weightsSHA256)
+        if let verdict = recorder.verdict, trainer.step < target {
+            try store.finishRun(runID: run.id, status: verdict)
+            outcome.status = verdict.rawValue
+            return outcome
+        }
         guard trainer.step >= target else {
             try store.finishRun(runID: run.id, status: .interrupted)
             if !isJSON {

@@ -161,7 +161,7 @@ struct Resume: ParsableCommand {
     /// A run can be continued when its process is gone; a finished one only to a larger --steps.
     static func checkResumable(_ run: Run, steps: Int?) throws {
         switch run.status {
-        case .interrupted, .crashed, .failed: return
+        case .interrupted, .crashed, .failed, .pruned: return
         case .running:
             throw CLIError("run \(run.name) is still running (pid \(run.pid.map(String.init) ?? "?") on \(run.host ?? "?")); stop it first, or use --fork")
         case .finished:
