@@ -7,7 +7,7 @@ APT_PACKAGES := libsqlite3-dev zlib1g-dev libpng-dev libturbojpeg0-dev pkg-confi
 TEST_APT_PACKAGES := chromium chromium-driver
 export NNREG_DATA
 
-.PHONY: demo test deps deps-test data build bench bench-postgres bench-mlflow bench-trainer bench-serve torture clean fuzz venv venv-mlflow-server venv-torch venv-serve examples
+.PHONY: demo test deps deps-test data build bench bench-postgres bench-mlflow bench-trainer bench-serve bench-sweep torture clean fuzz venv venv-mlflow-server venv-torch venv-serve venv-optuna examples
 
 demo: deps data build
 	.build/release/nnreg train --db $(NNREG_DB) --data $(NNREG_DATA)
@@ -55,6 +55,12 @@ bench-serve: deps data venv venv-serve venv-mlflow-server build
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; } || { echo "Missing wrk. Run: sudo apt-get install -y wrk"; exit 1; }
 	swift build $(RELEASE) --product nnreg-bench
 	$(VENV)/bin/python scripts/bench/serve_bench.py --nnreg .build/release/nnreg --nnreg-bench .build/release/nnreg-bench --serve-python $(SERVE_VENV)/bin/python --mlflow $(MLFLOW_VENV)/bin/mlflow --data $(NNREG_DATA)
+
+# A hyperparameter sweep in one sitting (scripts/bench/sweep_bench.py): `nnreg sweep` (TPE, ASHA, 2
+# workers) beside Optuna driving `nnreg train` (TPESampler, SuccessiveHalvingPruner, 2 worker processes
+# on one SQLite storage), the same search space, TRIALS trials (default 40) of STEPS steps (default 4000).
+bench-sweep: deps data venv-optuna build
+	$(OPTUNA_VENV)/bin/python scripts/bench/sweep_bench.py --nnreg .build/release/nnreg --data $(NNREG_DATA) --trials $(or $(TRIALS),40) --steps $(or $(STEPS),4000)
 
 # kill -9 a training run KILLS times (default 200), resuming each time; ends bit-exact or fails.
 torture: deps data build
@@ -153,4 +159,14 @@ venv-serve: $(SERVE_VENV)/.installed
 $(SERVE_VENV)/.installed: Makefile
 	python3 -m venv $(SERVE_VENV)
 	$(SERVE_VENV)/bin/pip install --quiet --disable-pip-version-check $(SERVE_PACKAGES)
+	touch $@
+
+# Optuna (pure Python: SQLAlchemy, Alembic, NumPy and a few small ones), the peer of `nnreg sweep` in
+# bench-sweep only; no test needs it.
+OPTUNA_VENV := .venv-optuna
+OPTUNA_VERSION := 5.0.0
+venv-optuna: $(OPTUNA_VENV)/.installed
+$(OPTUNA_VENV)/.installed: Makefile
+	python3 -m venv $(OPTUNA_VENV)
+	$(OPTUNA_VENV)/bin/pip install --quiet --disable-pip-version-check optuna==$(OPTUNA_VERSION)
 	touch $@
