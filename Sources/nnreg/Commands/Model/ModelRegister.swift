@@ -12,7 +12,7 @@ struct ModelRegister: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The model's name (letters, digits, '.', '_', '-').") var name: String
-    @Argument(help: "The checkpoint: RUN (its latest), RUN@STEP, or another model's MODEL@ALIAS / MODEL:vN.")
+    @Argument(help: "The checkpoint: RUN (its latest), RUN@STEP, another model's MODEL@ALIAS / MODEL:vN, or sweep:NAME@best.")
     var reference: String
     @Option(help: ArgumentHelp(
         "Register this .safetensors artifact of RUN instead (nnreg track --artifacts): it becomes the run's checkpoint at its last step.",
@@ -28,12 +28,13 @@ struct ModelRegister: ParsableCommand {
     func validate() throws {
         guard ReferenceReading.isModelName(name) else { throw ValidationError(StoreError.invalidModelName(name).description) }
         for alias in aliases where !ReferenceReading.isAlias(alias) { throw ValidationError(StoreError.invalidAlias(alias).description) }
-        if artifact == nil { try ReferenceSyntax.validate(reference) }
+        if artifact == nil, !reference.hasPrefix("sweep:") { try ReferenceSyntax.validate(reference) }
         _ = try KeyValueOptions.parse(tags, option: "--tag")
     }
 
     func run() throws {
         let store = try StoreOpening.openForReading(global.db)
+        let reference = try SweepReport.bestRunReference(self.reference, in: store) ?? self.reference
         let picked: (run: Run, step: Int, weights: Data?)
         if let artifact {
             let run = try store.existingRun(reference)

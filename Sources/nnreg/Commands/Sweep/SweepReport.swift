@@ -115,6 +115,21 @@ struct SweepReport: Encodable {
         return seconds / Double(max(1, end.step - points[0].step))
     }
 
+    /// `sweep:NAME@best` as the uid of the run of the sweep's best finished trial (nil for any other reference).
+    static func bestRunReference(_ reference: String, in store: Store) throws -> String? {
+        guard reference.hasPrefix("sweep:") else { return nil }
+        guard reference.hasSuffix("@best"), reference.count > "sweep:@best".count else {
+            throw CLIError("'\(reference)' is not a sweep reference; write sweep:NAME@best")
+        }
+        let name = String(reference.dropFirst("sweep:".count).dropLast("@best".count))
+        let (sweep, spec) = try SweepCommand.load(name, from: store)
+        let report = try SweepReport(store: store, sweep: sweep, spec: spec, wallSeconds: nil)
+        guard let best = report.best, let uid = best.runUID else {
+            throw CLIError("sweep \(name) has no finished trial yet; 'nnreg sweep show \(name)' lists its trials")
+        }
+        return uid
+    }
+
     static func print(sweepNamed name: String, db: String, asJSON: Bool, wallSeconds: Double?) throws {
         let store = try StoreOpening.openForReading(db)
         let (sweep, spec) = try SweepCommand.load(name, from: store)
