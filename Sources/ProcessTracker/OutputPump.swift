@@ -9,10 +9,11 @@ enum OutputPump {
     /// Returns the command's exit status once it has ended and its output is drained. Output that
     /// a process the command left behind still writes after a short drain is not waited for.
     static func run(
-        _ child: ChildProcess, gracePeriod: TimeInterval, sink: (_ stream: Int, UnsafeRawBufferPointer) -> Void
+        _ child: ChildProcess, gracePeriod: TimeInterval, echoes: Bool = true,
+        sink: (_ stream: Int, UnsafeRawBufferPointer) -> Void
     ) -> (code: Int32, signal: Int32?) {
         var open = child.outputs
-        var isDestinationOpen: [Int32: Bool] = [1: true, 2: true]
+        var isDestinationOpen: [Int32: Bool] = [1: echoes, 2: echoes]
         var status: (code: Int32, signal: Int32?)?
         var endedAt: Date?
         var stopRequestedAt: Date?

@@ -21,6 +21,8 @@ public struct TrackRequest: Sendable {
     /// Sees the metric points as they are parsed (on the parser's thread); returning false stops
     /// the command (SIGTERM, then SIGKILL after `gracePeriod`) and ends the run `pruned`.
     public var watcher: (@Sendable (_ key: String, _ step: Int, _ value: Double) -> Bool)?
+    /// Whether the command's output is passed on to nnreg's stdout and stderr (it is recorded either way).
+    public var echoesOutput = true
 
     public init(command: [String]) {
         self.command = command
@@ -122,7 +124,7 @@ public enum ProcessTracker {
         }
         parser.start()
         var outputBytes = 0
-        let exit = OutputPump.run(child, gracePeriod: request.gracePeriod) { stream, bytes in
+        let exit = OutputPump.run(child, gracePeriod: request.gracePeriod, echoes: request.echoesOutput) { stream, bytes in
             outputBytes += bytes.count
             parser.enqueue(stream: stream, bytes)
         }

@@ -231,6 +231,7 @@ struct SweepWorker {
         request.tags = tags.merging(["sweep": sweep.name, "sweep.trial": String(number)]) { $1 }
         request.params = assignment.mapValues(FlagParams.typed)
         request.readsFlagParams = false
+        request.echoesOutput = false  // recorded with the run: 'nnreg logs RUN'
         request.nnregVersion = NNReg.version
         let judge = OutsideJudge(db: db, sweepID: sweep.id, number: number, metric: spec.metric, pruner: spec.pruner)
         request.watcher = { key, step, value in judge.watch(key: key, step: step, value: value) }
