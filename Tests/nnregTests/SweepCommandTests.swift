@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `nnreg sweep` end to end: reproducible proposals, ASHA's promotions continuing bit-exactly from
@@ -147,5 +148,33 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: cli.db), "a refused sweep created the store")
         let unknown = try cli.run(["sweep", "show", "nope"])
         #expect(unknown.status == 1 && unknown.stderr.hasPrefix("Error:"), "\(unknown.stderr)")
+    }
+}
+
+/// Workers on two hosts share one sweep through PostgreSQL: each trial is claimed by one of them.
+@Suite(.serialized, .enabled(if: StoreBackend.available.contains(.postgresql)))
+struct PostgresSweepTests {
+    @Test func twoHostsTakeTrialsFromOneSweep() throws {
+        let cli = try CommandLineHarness(trainCount: 400, testCount: 100, backend: .postgresql)
+        let first = try cli.start(["sweep", "shared", "--trials", "8", "--method", "random", "--param", "lr=log:1e-3..1e-1",
+                                   "--param", "hidden=8,16", "--steps", "3000", "--display-step", "100", "--min-steps", "100",
+                                   "--validation", "100", "--json"], environment: ["NNREG_HOST": "host-a", "NNREG_PARALLEL": "0"])
+        let deadline = Date().addingTimeInterval(60)
+        while try cli.run(["sweep", "list", "--json"]).stdout.contains("\"shared\"") == false, Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        let second = try cli.run(["sweep", "shared", "--join", "--json"], environment: ["NNREG_HOST": "host-b", "NNREG_PARALLEL": "0"])
+        let firstResult = cli.finish(first)
+        #expect(firstResult.status == 0 && second.status == 0, "\(firstResult.stderr) \(second.stderr)")
+        let trials = try SweepCommandTests.trials(cli, "shared")
+        #expect(trials.map { $0["number"] as? Int } == Array(0..<8))
+        #expect(trials.allSatisfy { ["finished", "pruned"].contains($0["state"] as? String) }, "\(trials)")
+        var hosts: [String: Int] = [:]
+        for trial in trials {
+            let run = try cli.run(["show", trial["run"] as! String, "--json"]).object
+            hosts[run["host"] as? String ?? "?", default: 0] += 1
+        }
+        #expect(hosts.keys.sorted() == ["host-a", "host-b"], "\(hosts)")
+        #expect((try cli.run(["list", "--experiment", "shared", "--json"]).json as? [Any])?.count == 8)
     }
 }
