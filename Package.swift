@@ -77,7 +77,7 @@ let package = Package(
         // Filtering and sorting runs with the --where language, shared by `list` and the web pages.
         .target(name: "RunQuery", dependencies: ["Store", "RunFilter"]),
         // HTML and SVG of the run, compare and model pages, shared by `serve` and `report`.
-        .target(name: "WebPages", dependencies: ["Store", "RunQuery"]),
+        .target(name: "WebPages", dependencies: ["Store", "RunQuery", "Sweep"]),
         // The read-only HTTP server (`nnreg serve`).
         .target(
             name: "WebServer",

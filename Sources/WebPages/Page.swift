@@ -34,7 +34,7 @@ public enum Page {
         html += "<body data-live=\"\(isLive ? "1" : "0")\">"
         switch mode {
         case .served:
-            html += "<nav><a class=\"brand\" href=\"/\">nnreg</a><a href=\"/\">Runs</a><a href=\"/models\">Models</a><a href=\"/api/runs\">API</a></nav>"
+            html += "<nav><a class=\"brand\" href=\"/\">nnreg</a><a href=\"/\">Runs</a><a href=\"/models\">Models</a><a href=\"/sweeps\">Sweeps</a><a href=\"/api/runs\">API</a></nav>"
         case .report:
             html += "<nav><span class=\"brand\">nnreg report</span></nav>"
         }

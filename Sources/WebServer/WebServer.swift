@@ -74,6 +74,12 @@ public struct WebServer: Sendable {
         router.get("/models/:name") { request, context in try self.page(request) { store in
             (.ok, try ModelPage.load(store, name: try context.parameters.require("name")).html())
         } }
+        router.get("/sweeps") { request, _ in try self.page(request) { store in (.ok, try SweepsPage.load(store).html()) } }
+        router.get("/sweeps/:name") { request, context in try self.page(request) { store in
+            let isLog = QueryString(request.uri.query)["scale"] == "log"
+            let name = try context.parameters.require("name")
+            return (.ok, try SweepPage.load(store, name: name.removingPercentEncoding ?? name, isLogScale: isLog).html())
+        } }
         router.get("/static/nnreg.js") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/javascript; charset=utf-8", .cacheControl: "max-age=300"],
                      body: .init(byteBuffer: ByteBuffer(string: Script.source)))
@@ -136,7 +142,7 @@ public struct WebServer: Sendable {
 
     static func status(of error: StoreError) -> HTTPResponse.Status {
         switch error {
-        case .runNotFound, .modelNotFound, .modelVersionNotFound, .aliasNotFound, .checkpointNotFound, .experimentNotFound: return .notFound
+        case .runNotFound, .modelNotFound, .modelVersionNotFound, .aliasNotFound, .checkpointNotFound, .experimentNotFound, .sweepNotFound: return .notFound
         case .busy: return .serviceUnavailable
         default: return .internalServerError
         }

@@ -42,6 +42,30 @@ import Testing
         #expect(offline["first_chart_curves"] as? Int == 2 && (offline["colours"] as? Int ?? 0) > 8)
     }
 
+    /// A sweep's page: the parallel-coordinates plot (one line per trial), a scatter per searched
+    /// parameter, the trials' curves on linear and log scales, and the sweeps list.
+    @Test func aSweepsPageDrawsItsTrials() throws {
+        let cli = try CommandLineHarness(trainCount: 400, testCount: 100)
+        let sweep = try cli.run(["sweep", "<b>s</b>", "--method", "random", "--trials", "6", "--steps", "60", "--display-step", "10",
+                                 "--min-steps", "20", "--validation", "100", "--param", "lr=log:1e-3..1e-1", "--param", "hidden=8,16",
+                                 "--param", "optimizer=adam", "--json"])
+        #expect(sweep.status == 0, "\(sweep.stderr)")
+        let server = try ServeHarness(cli)
+        let pages = ["/sweeps", "/sweeps/%3Cb%3Es%3C%2Fb%3E", "/sweeps/%3Cb%3Es%3C%2Fb%3E?scale=log"]
+        let result = try PythonPeer.run("browser_check.py", [server.url, "--pages"] + pages)
+        let loaded = try #require(result["pages"] as? [[String: Any]])
+        #expect(loaded.count == 3)
+        for page in loaded {
+            let url = page["url"] as? String ?? "?"
+            #expect((page["console_errors"] as? [Any])?.isEmpty == true, "\(url): \(page["console_errors"] ?? "")")
+            #expect((page["colours"] as? Int ?? 0) > 8, "\(url) looks blank")
+            #expect(page["dialog"] as? Bool == false, "\(url) opened a dialog")
+        }
+        // Parallel coordinates, one scatter per searched parameter (lr, hidden), the curves.
+        #expect(loaded[1]["charts"] as? Int == 4 && loaded[2]["charts"] as? Int == 4, "\(loaded)")
+        #expect(loaded[1]["first_chart_curves"] as? Int == 6, "one line per trial")
+    }
+
     @Test func aRunningRunsPageUpdatesItselfAndShowsACrash() throws {
         let cli = try CommandLineHarness(trainCount: 600, testCount: 60)
         let trainer = try cli.start(["train", "--steps", "1000000", "--display-step", "20", "--checkpoint-every", "2000",
