@@ -728,4 +728,49 @@ import Testing
         }
         try Self.upgrade(on: backend, from: earlier, fill: fill, then: upgradeAndCheck)
     }
+
+    /// Migration 0010 (sweeps; runs may end `pruned`, which rebuilds SQLite's runs table): a store of
+    /// the previous schema with runs of every status, experiments, metrics, params, tags and
+    /// checkpoints upgrades with every row kept; then a sweep with trials and points, and a pruned run, work.
+    @Test(arguments: StoreBackend.available)
+    func aStoreOfTheRegistrySchemaUpgradesToSweepsWithEveryRunKept(backend: StoreBackend) throws {
+        let earlier = { (migrations: [(id: String, sql: String)]) in migrations.filter { $0.id < "0010" } }
+        // Runs keep their columns too, so they are compared whole (expectUnchanged expects added columns).
+        let tables = ["all_runs", "experiments", "params", "tags", "metrics", "checkpoints"]
+        func dump(_ store: Store, _ table: String) throws -> [String] {
+            table == "all_runs"
+                ? try Self.dump(store.database, "SELECT * FROM runs ORDER BY id")
+                : try Self.dump(store.database, "SELECT \(Self.columns(of: table, runs: "*")) FROM \(table) ORDER BY 1, 2")
+        }
+        func fill(_ old: Store) throws -> [String: [String]] {
+            try old.database.execute(sql: "INSERT INTO experiments (name, artifact_location, created_at, updated_at) VALUES ('lab', 'x', 1.5, 2.5)")
+            for (index, status) in ["running", "finished", "failed", "interrupted", "crashed"].enumerated() {
+                let run = try Self.insertRun(old, name: "r\(index)", seed: Int64(index), targetSteps: 20, params: ["lr": .real(0.5)], tags: ["k": status])
+                try old.database.execute(sql: "UPDATE runs SET status = '\(status)', experiment_id = \(index % 2) WHERE id = \(run)")
+                try old.logStep(runID: run, step: 10, metrics: [("loss", 0.5 + Double(index)), ("accuracy", 0.25)])
+                try old.saveCheckpoint(runID: run, step: 10, weights: Data(repeating: UInt8(index), count: 32), trainerState: Data("s".utf8))
+            }
+            return try Dictionary(uniqueKeysWithValues: tables.map { ($0, try dump(old, $0)) })
+        }
+        func upgradeAndSweep(_ store: Store, _ before: [String: [String]]) throws {
+            #expect(store.appliedMigrationIDs == Store.knownMigrationIDs.filter { $0 >= "0010" })
+            for table in tables { #expect(try dump(store, table).sorted() == before[table]?.sorted(), "\(table) changed") }
+            #expect(try store.run(reference: "r3").status == .interrupted && store.run(reference: "r4").experimentID == 0)
+            let sweep = try store.createSweep(name: "search", spec: "{}")
+            #expect(throws: StoreError.duplicateSweepName("lab")) { try store.createSweep(name: "lab", spec: "{}") }
+            let run = try store.run(reference: "r1")
+            try store.addSweepTrial(sweepID: sweep.id, number: 0, assignment: ["lr": "0.1"], runID: run.id)
+            try store.recordSweepPoint(sweepID: sweep.id, number: 0, step: 10, value: 0.75)
+            try store.recordSweepPoint(sweepID: sweep.id, number: 0, step: 10, value: 0.5)
+            try store.updateSweepTrial(sweepID: sweep.id, number: 0, state: "pruned", step: 10, savedSteps: 10)
+            try store.finishRun(runID: run.id, status: .pruned)
+            let trial = try #require(try store.sweepTrials(sweepID: sweep.id).first)
+            #expect(trial.assignment == ["lr": "0.1"] && trial.points == [10: 0.5] && trial.state == "pruned" && trial.resumed == 1)
+            #expect(try store.run(id: run.id).status == .pruned && store.sweepPoints(sweepID: sweep.id, step: 10).count == 1)
+            #expect(try store.experiment(id: sweep.experimentID).name == "search")
+            let problems = try store.check().problems
+            #expect(problems.isEmpty, "\(problems)")
+        }
+        try Self.upgrade(on: backend, from: earlier, fill: fill, then: upgradeAndSweep)
+    }
 }
