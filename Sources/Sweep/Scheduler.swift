@@ -59,16 +59,16 @@ public struct Scheduler: Sendable {
     public let sampler: any Sampler
     public let pruner: Pruner
     public let trialLimit: Int
-    /// Whether paused trials can continue from a checkpoint (nnreg's own trainer; an outside
-    /// program has no resume, so its pruned trials stay pruned).
-    public let canResume: Bool
 
-    public init(sampler: any Sampler, pruner: Pruner, trialLimit: Int, canResume: Bool) {
+    public init(sampler: any Sampler, pruner: Pruner, trialLimit: Int) {
         self.sampler = sampler
         self.pruner = pruner
         self.trialLimit = min(trialLimit, sampler.capacity ?? Int.max)
-        self.canResume = canResume
     }
+
+    /// Whether paused trials can continue from a checkpoint (nnreg's own trainer; an outside
+    /// program has no resume, so its pruned trials stay pruned).
+    public var canResume: Bool { pruner.canResume }
 
     public func next(_ trials: [TrialSnapshot]) -> Job {
         let ordered = trials.sorted { $0.number < $1.number }
@@ -83,15 +83,41 @@ public struct Scheduler: Sendable {
         return ordered.contains { $0.state == .running } ? .wait : .done
     }
 
-    /// ASHA: the best paused trial that its rung now ranks among the best 1/η, from the highest rung down.
+    /// ASHA: the best paused trial that its rung now certainly ranks within its keep, from the
+    /// highest rung down.
     func promotion(_ trials: [TrialSnapshot]) -> Int? {
-        for rung in pruner.rungs.reversed() {
+        let pending = pendingArrivals(trials)
+        for (index, rung) in pruner.rungs.enumerated().reversed() {
             let paused = Set(trials.filter { $0.state == .pruned && $0.step == rung }.map(\.number))
             guard !paused.isEmpty else { continue }
             let values = trials.compactMap { trial in trial.points[rung].map { (trial.number, $0) } }
-            if let best = pruner.promotable(pausedAt: rung, values: values, paused: paused).first { return best }
+            if let best = pruner.promotable(pausedAt: rung, values: values, paused: paused, pending: pending[index]).first {
+                return best
+            }
         }
         return nil
+    }
+
+    /// For each rung, how many more trials may yet reach it: those on their way (running or
+    /// stopped since the rung below), and those that rung may still send up (new trials for the
+    /// first), no more than it has paused or will receive. Zero everywhere once nothing runs and
+    /// nothing can start. A trial being judged at a rung counts as paused there.
+    public func pendingArrivals(_ trials: [TrialSnapshot]) -> [Int] {
+        let isActive = { (trial: TrialSnapshot) in trial.state == .running || trial.state == .stopped }
+        var pending: [Int] = []
+        var below = 0
+        // What may still come up from below: at the start, the trials not yet begun.
+        var coming = max(0, trialLimit - trials.count)
+        for (index, rung) in pruner.rungs.enumerated() {
+            let onTheWay = trials.count { isActive($0) && $0.step >= below && $0.step < rung }
+            pending.append(onTheWay + coming)
+            let passed = trials.count { $0.step > rung || (isActive($0) && $0.step == rung) }
+            let paused = trials.count { $0.state == .pruned && $0.step == rung }
+            let share = pruner.share(ofRung: index) ?? Int.max
+            coming = min(max(0, share - passed), paused + pending[index])
+            below = rung
+        }
+        return pending
     }
 
     /// The trials so far as the sampler sees them.

@@ -57,11 +57,12 @@ public struct SweepSpec: Sendable, Equatable, Codable {
     }
 
     public var pruner: Pruner {
-        Pruner(method: pruning, isMaximizing: isMaximizing, budget: steps, displayStep: displayStep, eta: eta, minSteps: minSteps)
+        Pruner(method: pruning, isMaximizing: isMaximizing, budget: steps, displayStep: displayStep, eta: eta, minSteps: minSteps,
+               canResume: command == nil, trialCount: min(trials, (try? sampler())?.capacity ?? trials))
     }
 
     public func scheduler() throws(SearchSpaceError) -> Scheduler {
-        Scheduler(sampler: try sampler(), pruner: pruner, trialLimit: trials, canResume: command == nil)
+        Scheduler(sampler: try sampler(), pruner: pruner, trialLimit: trials)
     }
 
     /// The JSON the Store keeps.

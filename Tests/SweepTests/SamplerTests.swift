@@ -77,17 +77,21 @@ import Testing
 
     @Test func ashaKeepsTheBestThirdAndPromotesPausedTrialsLater() {
         let pruner = Pruner(method: .asha, isMaximizing: true, budget: 900, displayStep: 100, minSteps: 100)
-        #expect(!pruner.shouldStop(value: 0.5, at: 100, others: []))  // the first at a rung goes on
-        #expect(pruner.shouldStop(value: 0.4, at: 100, others: [0.5]))
-        #expect(!pruner.shouldStop(value: 0.6, at: 100, others: [0.5, 0.4]))
+        #expect(pruner.shouldStop(value: 0.5, at: 100, others: []))  // the first two at a rung pause
+        #expect(pruner.shouldStop(value: 0.6, at: 100, others: [0.5]))
+        #expect(!pruner.shouldStop(value: 0.6, at: 100, others: [0.5, 0.4]))  // the best of three goes on
+        #expect(pruner.shouldStop(value: 0.5, at: 100, others: [0.6, 0.4]))
         #expect(pruner.shouldStop(value: .nan, at: 100, others: []))
+        // Without resume a stop is final: the best so far goes on, as Optuna's successive halving.
+        let final = Pruner(method: .asha, isMaximizing: true, budget: 900, displayStep: 100, minSteps: 100, canResume: false)
+        #expect(!final.shouldStop(value: 0.5, at: 100, others: []) && final.shouldStop(value: 0.4, at: 100, others: [0.5]))
         #expect(!pruner.shouldStop(value: 0.1, at: 900, others: [0.9]))  // the end is never pruned
         // Trial 1 paused at 0.4 against 0.5; four worse trials later make it one of the best two of six.
         let values = [(0, 0.5), (1, 0.4), (2, 0.1), (3, 0.2), (4, 0.3), (5, 0.35)]
         #expect(pruner.promotable(pausedAt: 100, values: Array(values.prefix(3)), paused: [1]).isEmpty)
         #expect(pruner.promotable(pausedAt: 100, values: values, paused: [1, 2]) == [1])
         let minimizing = Pruner(method: .asha, isMaximizing: false, budget: 900, displayStep: 100, minSteps: 100)
-        #expect(minimizing.shouldStop(value: 0.5, at: 100, others: [0.4]) && !minimizing.shouldStop(value: 0.3, at: 100, others: [0.4]))
+        #expect(minimizing.shouldStop(value: 0.5, at: 100, others: [0.4, 0.6]) && !minimizing.shouldStop(value: 0.3, at: 100, others: [0.4, 0.6]))
     }
 
     @Test func theMedianRuleWaitsForFiveOthers() {
@@ -101,7 +105,7 @@ import Testing
     @Test func theSchedulerContinuesOrphansThenPromotesThenProposes() throws {
         let space = try SearchSpace(parsing: ["lr=0..1"])
         let pruner = Pruner(method: .asha, isMaximizing: true, budget: 900, displayStep: 100, minSteps: 100)
-        let scheduler = Scheduler(sampler: RandomSampler(space: space, seed: 1), pruner: pruner, trialLimit: 8, canResume: true)
+        let scheduler = Scheduler(sampler: RandomSampler(space: space, seed: 1), pruner: pruner, trialLimit: 8)
         func trial(_ number: Int, _ state: TrialState, _ value: Double, gone: Bool = false) -> TrialSnapshot {
             TrialSnapshot(number: number, state: state, assignment: ["lr": "0.5"], step: 100, points: [100: value], isOwnerGone: gone)
         }
@@ -110,8 +114,55 @@ import Testing
         let six = [trial(0, .running, 0.9), trial(1, .pruned, 0.5), trial(2, .pruned, 0.1), trial(3, .pruned, 0.2),
                    trial(4, .pruned, 0.3), trial(5, .pruned, 0.35)]
         #expect(scheduler.next(six) == .promote(number: 1))
-        let noResume = Scheduler(sampler: RandomSampler(space: space, seed: 1), pruner: pruner, trialLimit: 6, canResume: false)
+        let final = Pruner(method: .asha, isMaximizing: true, budget: 900, displayStep: 100, minSteps: 100, canResume: false)
+        let noResume = Scheduler(sampler: RandomSampler(space: space, seed: 1), pruner: final, trialLimit: 6)
         #expect(noResume.next(six) == .wait)
         #expect(noResume.next(six.map { $0.number == 0 ? trial(0, .finished, 0.9) : $0 }) == .done)
     }
+
+    /// Successive halving makes its decisions as soon as they are certain: 9 trials, η = 3, rungs
+    /// 100 and 300 keep 3 and 1.
+    @Test func successiveHalvingPromotesEachTrialOnceItIsCertain() throws {
+        let space = try SearchSpace(parsing: ["lr=0..1"])
+        let pruner = Pruner(method: .halving, isMaximizing: true, budget: 900, displayStep: 100, minSteps: 100, trialCount: 9)
+        #expect(pruner.share(ofRung: 0) == 3 && pruner.share(ofRung: 1) == 1)
+        let scheduler = Scheduler(sampler: RandomSampler(space: space, seed: 1), pruner: pruner, trialLimit: 9)
+        func trial(_ number: Int, _ state: TrialState, _ points: [Int: Double], step: Int? = nil) -> TrialSnapshot {
+            TrialSnapshot(number: number, state: state, assignment: ["lr": "0.5"], step: step ?? points.keys.max() ?? 0, points: points)
+        }
+        // The best of the first one, or of six with three to come, is not yet certain; of seven with two to come, it is.
+        #expect(pruner.shouldStop(value: 0.9, at: 100, others: [], pending: 8))
+        #expect(pruner.shouldStop(value: 0.9, at: 100, others: [0.1, 0.2, 0.3, 0.4, 0.5], pending: 3))
+        #expect(!pruner.shouldStop(value: 0.9, at: 100, others: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6], pending: 2))
+        #expect(pruner.shouldStop(value: 0.55, at: 100, others: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6], pending: 2))
+        // Seven paused at rung 100, one running toward it, one to start: two may yet arrive, and the
+        // best of the seven (rank 1 + 2 ≤ 3) goes on; the second (2 + 2) waits.
+        var trials = (0..<7).map { trial($0, .pruned, [100: Double($0) / 10]) } + [trial(7, .running, [:])]
+        #expect(scheduler.pendingArrivals(trials) == [2, 3])
+        #expect(scheduler.next(trials) == .promote(number: 6))
+        trials[6] = trial(6, .running, [100: 0.6], step: 100)
+        #expect(scheduler.next(trials).isStart)
+        trials.append(trial(8, .running, [:]))
+        #expect(scheduler.pendingArrivals(trials) == [2, 3] && scheduler.next(trials) == .wait)
+        trials[7] = trial(7, .pruned, [100: 0.05])
+        trials[8] = trial(8, .pruned, [100: 0.65])
+        #expect(scheduler.next(trials) == .promote(number: 8))
+        trials[8] = trial(8, .running, [100: 0.65], step: 100)
+        #expect(scheduler.next(trials) == .promote(number: 5))
+        trials[5] = trial(5, .running, [100: 0.5], step: 100)
+        #expect(scheduler.next(trials) == .wait)  // exactly three go on from rung 100
+        // At rung 300, one of three: two paused there, one failed on its way; the best goes on.
+        trials[6] = trial(6, .pruned, [100: 0.6, 300: 0.7])
+        trials[8] = trial(8, .failed, [100: 0.65], step: 250)
+        #expect(scheduler.pendingArrivals(trials) == [0, 1])
+        #expect(scheduler.next(trials) == .wait)
+        trials[5] = trial(5, .pruned, [100: 0.5, 300: 0.75])
+        #expect(scheduler.next(trials) == .promote(number: 5))
+        trials[5] = trial(5, .finished, [100: 0.5, 300: 0.75, 900: 0.8])
+        #expect(scheduler.next(trials) == .done)
+    }
+}
+
+extension Job {
+    var isStart: Bool { if case .start = self { true } else { false } }
 }

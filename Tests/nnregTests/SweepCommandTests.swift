@@ -91,17 +91,28 @@ import Testing
         #expect(try Self.finalSHA(cli, run: trials[0]["run"] as! String) == straight.object["checkpoint_sha256"] as? String)
     }
 
-    /// Two worker processes on one SQLite store: every trial runs once.
+    /// Two worker processes on one SQLite store: every trial runs once, and successive halving
+    /// trains exactly its share at each rung.
     @Test func twoWorkersShareOneSQLiteStore() throws {
         let cli = try CommandLineHarness(trainCount: 400, testCount: 100)
-        let sweep = try cli.run(["sweep", "pair", "--workers", "2", "--trials", "8", "--method", "random", "--param", "lr=log:1e-3..1e-1",
-                                 "--param", "hidden=8,16"] + Self.small + ["--json"])
+        let sweep = try cli.run(["sweep", "pair", "--workers", "2", "--trials", "8", "--method", "random", "--prune", "halving",
+                                 "--param", "lr=log:1e-3..1e-1", "--param", "hidden=8,16"] + Self.small + ["--json"])
         #expect(sweep.status == 0, "\(sweep.stderr)")
         let trials = try Self.trials(cli, "pair")
         #expect(trials.map { $0["number"] as? Int } == Array(0..<8))
         #expect(trials.allSatisfy { ["finished", "pruned"].contains($0["state"] as? String) })
         let runs = try cli.run(["list", "--experiment", "pair", "--json"]).json as? [[String: Any]] ?? []
         #expect(runs.count == 8 && Set(trials.compactMap { $0["run_id"] as? Int }).count == 8)
+        // Successive halving's budget for 8 trials (rungs at 10 and 30 keep 2 and 1): one trains its
+        // whole budget, paused and continued, on one core or two, to the bits of a straight run.
+        let finished = trials.filter { $0["state"] as? String == "finished" }
+        #expect(finished.count == 1 && trials.count { ($0["step"] as? Int ?? 0) >= 30 } == 2, "\(trials)")
+        for trial in finished {
+            let params = trial["params"] as? [String: String] ?? [:]
+            let straight = try cli.run(["train", "--learning-rate", params["lr"]!, "--hidden", params["hidden"]!, "--predictions", "0",
+                                        "--steps", "90", "--display-step", "10", "--validation", "100", "--json"])
+            #expect(try Self.finalSHA(cli, run: trial["run"] as! String) == straight.object["checkpoint_sha256"] as? String)
+        }
     }
 
     /// An outside program swept through `nnreg track`'s metric extraction: bad settings are stopped

@@ -2,12 +2,13 @@
 """A hyperparameter sweep by `nnreg sweep` beside Optuna driving `nnreg train`, one after the other.
 
     python scripts/bench/sweep_bench.py --nnreg .build/release/nnreg --data data/mnist \
-        [--trials 40] [--steps 4000] [--display-step 100] [--skip-nnreg] [--skip-optuna] [--json-out FILE]
+        [--trials 40] [--steps 4000] [--display-step 100] [--prune asha,halving] [--skip-nnreg] [--skip-optuna] [--json-out FILE]
 
 Both search one space (SPACE) for the best val_accuracy (5,000 training images held out): TRIALS
 trials of up to STEPS steps, 2 at a time, each tool in a fresh temporary folder.
-1. nnreg: `nnreg sweep bench ... --method tpe --prune asha --workers 2 --min-steps MIN --json` (MIN
-   below); the wall time of the whole command and its JSON summary (parse_sweep).
+1. nnreg: `nnreg sweep bench ... --method tpe --prune P --workers 2 --min-steps MIN --json` (MIN
+   below), once for each P of --prune (asha, then halving); the wall time of the whole command and
+   its JSON summary (parse_sweep).
 2. Optuna: one study on one SQLite storage, TPESampler (seed 1 and 2, one per worker, so that their
    random start-up trials differ), SuccessiveHalvingPruner(min_resource=MIN, reduction_factor=3) with
    MIN = STEPS/27 rounded up to a display step. 2 worker processes (this script, --optuna-worker) run
@@ -72,12 +73,12 @@ def parse_sweep(doc):
             "steps_resumed_saved": pick(doc, "steps_resumed_saved"), "scheduler_ms_per_trial": pick(doc, "scheduler_ms_per_trial")}
 
 
-def run_nnreg(args, scratch):
+def run_nnreg(args, scratch, prune):
     probe = subprocess.run([args.nnreg, "sweep", "--help"], capture_output=True, text=True)
     if "USAGE: nnreg sweep" not in probe.stdout:  # an unknown subcommand prints the top-level help
         return {"pending": f"{args.nnreg} has no sweep command yet"}
     command = [args.nnreg, "sweep", STUDY, "--db", os.path.join(scratch, "nnreg.sqlite"), "--data", args.data,
-               "--method", "tpe", "--prune", "asha", "--workers", str(WORKERS), "--trials", str(args.trials),
+               "--method", "tpe", "--prune", prune, "--workers", str(WORKERS), "--trials", str(args.trials),
                "--steps", str(args.steps), "--validation", str(VALIDATION), "--seed", str(args.seed),
                "--display-step", str(args.display_step), "--min-steps", str(args.min_resource)]  # Optuna's rungs
     command += [a for name, spec in SPACE.items() for a in ("--param", f"{name}={spec}")] + ["--json"]
@@ -196,13 +197,15 @@ def run_optuna(args, scratch):
 
 
 def report(results):
-    n, o = results.get("nnreg") or {}, results.get("optuna") or {}
+    o = results.get("optuna") or {}
+    n = results.get("nnreg") or {}  # the first variant: the ratios' base
     fmt = lambda v, spec: "" if v is None else format(v, spec)  # noqa: E731
     print(f"CPU: {results['cpu']}; {results['trials']} trials of up to {results['steps']} steps, {WORKERS} at a time; "
           f"first rung at {results['min_resource']} steps, ×3 after")
     print("| tool | trials | pruned | failed | best val_accuracy | its test accuracy | steps trained | wall s | wall / nnreg's |")
     print("|---|---|---|---|---|---|---|---|---|")
-    for label, r in (("nnreg sweep (tpe, asha)", n), (f"Optuna {o.get('version', '')} + nnreg train", o)):
+    rows = [(f"nnreg sweep (tpe, {p})", results[f"nnreg-{p}"]) for p in results["prunes"] if f"nnreg-{p}" in results]
+    for label, r in rows + [(f"Optuna {o.get('version', '')} + nnreg train", o)]:
         if not r:
             continue
         if "pending" in r or ("error" in r and "trials" not in r):
@@ -211,7 +214,7 @@ def report(results):
         ratio = f"{r['wall_seconds'] / n['wall_seconds']:.2f}x" if n.get("wall_seconds") and "trials" in n else ""
         print(f"| {label} | {r['trials']} | {r['pruned']} | {r['failed']} | {fmt(r['best_val_accuracy'], '.4f')} | "
               f"{fmt(r['best_test_accuracy'], '.4f')} | {fmt(r['steps_trained'], ',')} | {r['wall_seconds']:.1f} | {ratio} |")
-    for name, r in (("nnreg", n), ("optuna", o)):
+    for name, r in [(f"nnreg {p}", results.get(f"nnreg-{p}") or {}) for p in results["prunes"]] + [("optuna", o)]:
         if r.get("best_params"):
             print(f"best params, {name}: {json.dumps(r['best_params'])}")
         if r.get("error"):
@@ -228,6 +231,7 @@ def main():
     parser.add_argument("--min-resource", type=int, help="the first rung (default: STEPS/27 up to a display step)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--skip-nnreg", action="store_true")
+    parser.add_argument("--prune", default="asha,halving", help="nnreg's pruners to run, in turn (default asha,halving)")
     parser.add_argument("--skip-optuna", action="store_true")
     parser.add_argument("--nnreg-parallel", action="store_true", help="let each Optuna trial use both cores")
     parser.add_argument("--json-out", help="write the figures to this file as JSON")
@@ -240,10 +244,13 @@ def main():
     if args.optuna_worker is not None:
         return optuna_worker(args)
     results = {"cpu": cpu_model(), "trials": args.trials, "steps": args.steps, "display_step": args.display_step,
-               "min_resource": args.min_resource, "workers": WORKERS, "load_at_start": os.getloadavg()[0]}
-    if not args.skip_nnreg:
+               "min_resource": args.min_resource, "workers": WORKERS, "load_at_start": os.getloadavg()[0],
+               "prunes": [] if args.skip_nnreg else args.prune.split(",")}
+    for prune in results["prunes"]:
         with tempfile.TemporaryDirectory(prefix="sweep-bench-nnreg-") as scratch:
-            results["nnreg"] = run_nnreg(args, scratch)
+            results[f"nnreg-{prune}"] = run_nnreg(args, scratch, prune)
+    if results["prunes"]:
+        results["nnreg"] = results[f"nnreg-{results['prunes'][0]}"]
     if not args.skip_optuna:
         with tempfile.TemporaryDirectory(prefix="sweep-bench-optuna-") as scratch:
             results["optuna"] = run_optuna(args, scratch)
@@ -254,7 +261,7 @@ def main():
     if args.json_out:
         with open(args.json_out, "w") as f:
             json.dump(results, f, indent=2)
-    if n.get("error") or o.get("error"):
+    if any(results.get(f"nnreg-{p}", {}).get("error") for p in results["prunes"]) or o.get("error"):
         sys.exit(1)
 
 

@@ -52,7 +52,7 @@ final class OutsideJudge: @unchecked Sendable {
         switch pruner.method {
         case .none: return nil
         case .median: return pruner.isJudged(step) && step < pruner.budget ? step : nil
-        case .asha: return pruner.rungs.last { $0 <= step }
+        case .asha, .halving: return pruner.rungs.last { $0 <= step }
         }
     }
 }

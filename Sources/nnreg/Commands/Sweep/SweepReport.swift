@@ -106,13 +106,14 @@ struct SweepReport: Encodable {
         return a.number < b.number
     }
 
-    /// A trial's training speed, from the wall times of its first display steps (before any pause).
+    /// A trial's training speed: seconds per step between display steps, the median.
     static func secondsPerStep(store: Store, runID: Int64) throws -> Double {
+        // The median over consecutive display steps: a paused trial's history has gaps of waiting.
         let points = try store.metricHistory(runID: runID, key: "loss")
-        guard points.count >= 2 else { return 0 }
-        let end = points[min(points.count - 1, 3)]
-        let seconds = end.wallTime.timeIntervalSince(points[0].wallTime)
-        return seconds / Double(max(1, end.step - points[0].step))
+        let rates = zip(points, points.dropFirst()).compactMap { a, b in
+            b.step > a.step ? b.wallTime.timeIntervalSince(a.wallTime) / Double(b.step - a.step) : nil
+        }.sorted()
+        return rates.isEmpty ? 0 : rates[rates.count / 2]
     }
 
     /// `sweep:NAME@best` as the uid of the run of the sweep's best finished trial (nil for any other reference).

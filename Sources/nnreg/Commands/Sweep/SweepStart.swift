@@ -27,7 +27,7 @@ struct SweepStart: ParsableCommand {
     @Option(help: "Trials to run (default 20; grid: every combination).") var trials: Int?
     @Option(help: "The metric judged (default val_accuracy; never the test set).") var metric: String?
     @Option(help: "max or min (default: min for a loss or error, else max).") var goal: String?
-    @Option(help: "Early stopping: asha, median or none (default asha).") var prune: String?
+    @Option(help: "Early stopping: asha, halving, median or none (default asha).") var prune: String?
     @Option(help: "ASHA's reduction factor η (default 3).") var eta: Int?
     @Option(help: "ASHA's first rung in steps (default: steps/η³).") var minSteps: Int?
     @Option(help: "A trial's whole budget in steps (default 3000).") var steps: Int?
@@ -39,6 +39,7 @@ struct SweepStart: ParsableCommand {
     @Option(help: "Trials run at once on this machine.") var workers = 1
     @Flag(help: "Take trials from an existing sweep (on this or another host) until none is left.") var join = false
     @Flag(help: "Print the outcome as JSON.") var json = false
+    @Flag(help: .hidden) var sharesCores = false
     @Argument(parsing: .postTerminator, help: "An outside program to sweep, with {NAME} placeholders.") var command: [String] = []
 
     func validate() throws {
@@ -57,7 +58,9 @@ struct SweepStart: ParsableCommand {
         if join {
             let store = try StoreOpening.open(global.db)
             let (sweep, spec) = try SweepCommand.load(name, from: store)
-            try SweepWorker(store: store, db: global.db, sweep: sweep, spec: spec, dataPath: global.data, isQuiet: json).run()
+            var worker = SweepWorker(store: store, db: global.db, sweep: sweep, spec: spec, dataPath: global.data, isQuiet: json)
+            worker.sharesCores = sharesCores
+            try worker.run()
             return
         }
         let spec = try resolvedSpec()
@@ -86,7 +89,7 @@ struct SweepStart: ParsableCommand {
             throw CLIError("--method must be grid, random or tpe (got '\(self.method ?? file?.method ?? "")')")
         }
         guard let pruning = PruningMethod(rawValue: prune ?? file?.prune ?? "asha") else {
-            throw CLIError("--prune must be asha, median or none (got '\(prune ?? file?.prune ?? "")')")
+            throw CLIError("--prune must be asha, halving, median or none (got '\(prune ?? file?.prune ?? "")')")
         }
         let metric = metric ?? file?.metric ?? "val_accuracy"
         let goal = goal ?? file?.goal ?? (metric.contains("loss") || metric.contains("error") ? "min" : "max")

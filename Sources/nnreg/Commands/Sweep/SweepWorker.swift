@@ -18,6 +18,10 @@ struct SweepWorker {
     let isQuiet: Bool
     /// How long to wait between looks when every remaining trial is another worker's.
     var pollInterval: TimeInterval = 0.25
+    /// One of several workers on this machine, each on one core: a trial that is the sweep's only
+    /// one running (the others wait for it) trains on two cores until another starts. The same
+    /// bits either way.
+    var sharesCores = false
 
     /// What a claim gave this worker.
     private enum Claim {
@@ -49,7 +53,7 @@ struct SweepWorker {
                 let schedulerTag = ["sweep.scheduler_ms": String(format: "%.3f", schedulerMilliseconds)]
                 if let dataset, let run {
                     try store.addTags(schedulerTag, runID: run.id)
-                    try train(number: number, run: run, assignment: assignment, isContinued: isContinued, dataset: dataset)
+                    try train(number: number, run: run, assignment: assignment, isContinued: isContinued, dataset: dataset, scheduler: scheduler)
                 } else {
                     try execute(number: number, assignment: assignment, tags: schedulerTag)
                 }
@@ -63,22 +67,8 @@ struct SweepWorker {
     /// a new trial's run is created, a continued one's run claimed, before any other worker looks.
     private func claim(_ scheduler: Scheduler, dataset: DatasetIdentity?) throws -> Claim {
         try store.inTransaction {
-            let crashed = Set(try store.crashedRunIDs())
             let records = try store.sweepTrials(sweepID: sweep.id)
-            var snapshots: [TrialSnapshot] = []
-            for record in records {
-                var isOwnerGone = false
-                if record.state == TrialState.running.rawValue {
-                    if let runID = record.runID {
-                        isOwnerGone = try crashed.contains(runID) || store.run(id: runID).status != .running
-                    } else {
-                        isOwnerGone = Date().timeIntervalSince(record.updatedAt) > Store.heartbeatTimeout
-                    }
-                }
-                snapshots.append(TrialSnapshot(
-                    number: record.number, state: TrialState(rawValue: record.state) ?? .failed, assignment: record.assignment,
-                    step: record.step, points: record.points, isOwnerGone: isOwnerGone))
-            }
+            let snapshots = try self.snapshots(records, findingOrphans: true)
             switch scheduler.next(snapshots) {
             case .done: return .done
             case .wait: return .wait
@@ -104,6 +94,25 @@ struct SweepWorker {
         }
     }
 
+    /// The trials as the scheduler sees them; with `findingOrphans`, a running trial whose worker
+    /// is gone (a dead pid on this host, a stale heartbeat elsewhere) is marked so.
+    private func snapshots(_ records: [SweepTrialRecord], findingOrphans: Bool) throws -> [TrialSnapshot] {
+        let crashed = findingOrphans ? Set(try store.crashedRunIDs()) : []
+        return try records.map { record in
+            var isOwnerGone = false
+            if findingOrphans, record.state == TrialState.running.rawValue {
+                if let runID = record.runID {
+                    isOwnerGone = try crashed.contains(runID) || store.run(id: runID).status != .running
+                } else {
+                    isOwnerGone = Date().timeIntervalSince(record.updatedAt) > Store.heartbeatTimeout
+                }
+            }
+            return TrialSnapshot(
+                number: record.number, state: TrialState(rawValue: record.state) ?? .failed, assignment: record.assignment,
+                step: record.step, points: record.points, isOwnerGone: isOwnerGone)
+        }
+    }
+
     /// The run of a new trial of nnreg's trainer (nil for an outside program: `nnreg track` makes its own).
     private func newRun(number: Int, assignment: Assignment, dataset: DatasetIdentity) throws -> Run {
         let train = try TrialSettings.train(spec, assignment)
@@ -119,7 +128,7 @@ struct SweepWorker {
 
     // MARK: nnreg's trainer
 
-    private func train(number: Int, run: Run, assignment: Assignment, isContinued: Bool, dataset: Dataset) throws {
+    private func train(number: Int, run: Run, assignment: Assignment, isContinued: Bool, dataset: Dataset, scheduler: Scheduler) throws {
         let train = try TrialSettings.train(spec, assignment)
         var trainer: Trainer
         var lastCheckpoint: Int?
@@ -147,12 +156,13 @@ struct SweepWorker {
             try store.updateSweepTrial(sweepID: sweep.id, number: number, state: TrialState.running.rawValue, step: trainer.step, savedSteps: trainer.step)
         }
         log("trial \(number) (\(run.name)) \(isContinued ? "continues from step \(trainer.step)" : "starts"): \(describe(assignment))")
-        let pruner = spec.pruner
+        let pruner = scheduler.pruner
+        if sharesCores { KernelPath.setUsesTwoCores(false) }  // until a display step finds it alone
         var session = TrainingSession(
             store: store, run: run, trainer: trainer, dataset: dataset, target: spec.steps, checkpointEvery: train.checkpointEvery,
             isJSON: true, lastCheckpointStep: lastCheckpoint)
         session.checkpointSteps = Set(pruner.rungs)
-        session.judge = { report in try judge(number: number, report: report, pruner: pruner) }
+        session.judge = { report in try judge(number: number, report: report, scheduler: scheduler) }
         let outcome: TrainingSession.Outcome
         do {
             outcome = try session.execute()
@@ -183,8 +193,10 @@ struct SweepWorker {
     }
 
     /// At a display step: the sweep's metric recorded where it is judged, and the pruner's verdict,
-    /// in one transaction with the other trials' values at that step; a stopped sweep stops here.
-    private func judge(number: Int, report: StepReport, pruner: Pruner) throws -> RunStatus? {
+    /// in one transaction with the other trials' values at that step (and, for ASHA, how many may
+    /// yet arrive there); a stopped sweep stops here.
+    private func judge(number: Int, report: StepReport, scheduler: Scheduler) throws -> RunStatus? {
+        let pruner = scheduler.pruner
         if pruner.isJudged(report.step) {
             guard let value = Self.metric(spec.metric, of: report) else {
                 throw CLIError("the trainer reports no \(spec.metric) (it has loss, accuracy, val_loss, val_accuracy; the val_ ones need --validation N)")
@@ -192,10 +204,23 @@ struct SweepWorker {
             let isStopping = try store.inTransaction {
                 try store.recordSweepPoint(sweepID: sweep.id, number: number, step: report.step, value: storable(value))
                 guard report.step < spec.steps else { return false }
-                let others = try store.sweepPoints(sweepID: sweep.id, step: report.step).filter { $0.number != number }.map(\.value)
-                return pruner.shouldStop(value: value, at: report.step, others: others)
+                let records = try store.sweepTrials(sweepID: sweep.id)
+                let others = records.compactMap { $0.number == number ? nil : $0.points[report.step] }
+                var pending = 0
+                if pruner.isCertainBeforeGoingOn, let rung = pruner.rungs.firstIndex(of: report.step) {
+                    // This trial counts as paused at the rung it reached.
+                    let trials = try snapshots(records, findingOrphans: false).map { trial in
+                        trial.number != number ? trial : TrialSnapshot(
+                            number: number, state: .pruned, assignment: trial.assignment, step: report.step, points: trial.points)
+                    }
+                    pending = scheduler.pendingArrivals(trials)[rung]
+                }
+                return pruner.shouldStop(value: value, at: report.step, others: others, pending: pending)
             }
             if isStopping { return .pruned }
+        }
+        if sharesCores {
+            KernelPath.setUsesTwoCores(try store.sweepTrials(sweepID: sweep.id).count { $0.state == TrialState.running.rawValue } == 1)
         }
         return try store.sweepState(sweepID: sweep.id) == "running" ? nil : .interrupted
     }

@@ -18,7 +18,7 @@ enum SweepWorkers {
         for _ in 0..<count {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = ["sweep", "start", sweep.name, "--join", "--db", global.db, "--data", global.data] + (isQuiet ? ["--json"] : [])
+            process.arguments = ["sweep", "start", sweep.name, "--join", "--db", global.db, "--data", global.data] + ["--shares-cores"] + (isQuiet ? ["--json"] : [])
             process.environment = environment
             do { try process.run() } catch {
                 processes.forEach { $0.terminate() }
