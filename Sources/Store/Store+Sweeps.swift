@@ -27,6 +27,9 @@ public struct SweepTrialRecord: Sendable, Equatable {
     public let savedSteps: Int
     public let updatedAt: Date
     public let points: [Int: Double]
+
+    /// The metric at the last step judged.
+    public var lastValue: Double? { points.max { $0.key < $1.key }?.value }
 }
 
 extension Store {
@@ -87,13 +90,7 @@ extension Store {
 
     /// Sets a sweep's state: `running`, `stopped` or `finished`.
     public func setSweepState(sweepID: Int64, state: String) throws {
-        try inTransaction {
-            let update = try database.cachedStatement(sql: "UPDATE sweeps SET state = ?, updated_at = ? WHERE id = ?")
-            try update.bind(state, at: 1)
-            try update.bind(Date(), at: 2)
-            try update.bind(sweepID, at: 3)
-            try update.execute()
-        }
+        try updateSweep(sweepID: sweepID, column: "state", to: state)
     }
 
     /// A sweep's state as another process may just have set it (one indexed read).
@@ -203,9 +200,14 @@ extension Store {
 extension Store {
     /// Replaces a sweep's specification (`sweep resume --trials N`).
     public func setSweepSpec(sweepID: Int64, spec: String) throws {
+        try updateSweep(sweepID: sweepID, column: "spec", to: spec)
+    }
+
+    /// Sets one text column of a sweep (`column` is one of this file's names, never user input).
+    private func updateSweep(sweepID: Int64, column: String, to value: String) throws {
         try inTransaction {
-            let update = try database.cachedStatement(sql: "UPDATE sweeps SET spec = ?, updated_at = ? WHERE id = ?")
-            try update.bind(spec, at: 1)
+            let update = try database.cachedStatement(sql: "UPDATE sweeps SET \(column) = ?, updated_at = ? WHERE id = ?")
+            try update.bind(value, at: 1)
             try update.bind(Date(), at: 2)
             try update.bind(sweepID, at: 3)
             try update.execute()

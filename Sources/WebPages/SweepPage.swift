@@ -28,7 +28,7 @@ public struct SweepPage {
         let trials = try store.sweepTrials(sweepID: sweep.id).map { record in
             let run = try record.runID.map { try store.run(id: $0) }
             return Trial(
-                record: record, run: run, value: record.points.max { $0.key < $1.key }?.value,
+                record: record, run: run, value: record.lastValue,
                 testAccuracy: record.runID.flatMap { summaries[$0]?.testAccuracy },
                 curve: try record.runID.map { try store.metricCurve(runID: $0, key: spec.metric) } ?? [])
         }
@@ -191,7 +191,7 @@ public struct SweepsPage {
         }
         body += "<table id=\"sweeps\"><thead><tr><th>NAME</th><th>STATE</th><th>METHOD</th><th class=\"num\">TRIALS</th><th>METRIC</th><th class=\"num\">BEST</th><th>CREATED</th></tr></thead><tbody>"
         for (sweep, spec, trials) in rows {
-            let finished = trials.filter { $0.state == "finished" }.compactMap { $0.points.max { $0.key < $1.key }?.value }
+            let finished = trials.filter { $0.state == "finished" }.compactMap(\.lastValue)
             let best = (spec?.isMaximizing ?? true) ? finished.max() : finished.min()
             body += "<tr><td>\(Page.link("/sweeps/\(HTML.urlComponent(sweep.name))", sweep.name))</td><td>\(Page.badge(sweep.state))</td>"
             body += "<td>\(spec?.method.rawValue ?? "?")</td><td class=\"num\">\(trials.count)/\(spec?.trials ?? 0)</td><td>\(HTML.escape(spec?.metric ?? "?"))</td>"

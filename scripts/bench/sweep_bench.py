@@ -20,6 +20,7 @@ Prints a table (trials, pruned, best val_accuracy and that trial's test accuracy
 time, Optuna's over nnreg's) with the CPU model.
 """
 import argparse
+import datetime
 import json
 import math
 import os
@@ -83,7 +84,7 @@ def run_nnreg(args, scratch, prune):
                "--display-step", str(args.display_step), "--min-steps", str(args.min_resource)]  # Optuna's rungs
     command += [a for name, spec in SPACE.items() for a in ("--param", f"{name}={spec}")] + ["--json"]
     log("nnreg: " + " ".join(command))
-    start = time.perf_counter()
+    start, epoch = time.perf_counter(), time.time()
     done = subprocess.run(command, stdout=subprocess.PIPE, text=True)  # its stderr (progress) passes through
     wall = time.perf_counter() - start
     if done.returncode != 0:
@@ -93,7 +94,14 @@ def run_nnreg(args, scratch, prune):
         doc = json.loads(text)
     except ValueError:  # one JSON object on the last line that opens one
         doc = json.loads(next(l for l in reversed(text.splitlines()) if l.lstrip().startswith("{")))
-    return dict(parse_sweep(doc), wall_seconds=wall)
+    # When each finished trial ended (its run's start and duration, from `nnreg list`).
+    runs = json.loads(subprocess.run([args.nnreg, "list", "--db", os.path.join(scratch, "nnreg.sqlite"), "--experiment", STUDY,
+                                      "--json"], stdout=subprocess.PIPE, text=True, check=True).stdout)
+    ended = {r["run_id"]: datetime.datetime.fromisoformat(r["created"].replace("Z", "+00:00")).timestamp() + r["duration_s"] - epoch
+             for r in runs if r.get("duration_s") is not None}
+    timeline = [(ended[t["run_id"]], t["value"], t["test_accuracy"]) for t in doc.get("trials", [])
+                if t.get("state") == "finished" and t.get("run_id") in ended and t.get("test_accuracy") is not None]
+    return dict(parse_sweep(doc), wall_seconds=wall, timeline=sorted(timeline))
 
 
 def objective_for(args, scratch):
@@ -175,7 +183,7 @@ def run_optuna(args, scratch):
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     log(f"optuna {optuna.__version__}: {WORKERS} workers, {args.trials} trials, SuccessiveHalvingPruner(min_resource="
         f"{args.min_resource}, reduction_factor=3)" + ("" if args.nnreg_parallel else ", NNREG_PARALLEL=0"))
-    start = time.perf_counter()
+    start, epoch = time.perf_counter(), time.time()
     optuna.create_study(study_name=STUDY, storage=optuna_storage(scratch), direction="maximize")
     workers = [subprocess.Popen([sys.executable, os.path.abspath(__file__)] + sys.argv[1:] +
                                 ["--optuna-worker", str(i), "--scratch", scratch]) for i in range(WORKERS)]
@@ -190,10 +198,23 @@ def run_optuna(args, scratch):
               "best_val_accuracy": best.value if best else None,
               "best_test_accuracy": best.user_attrs.get("test_accuracy") if best else None,
               "best_params": best.params if best else None,
-              "steps_trained": sum(t.user_attrs.get("step") or max(t.intermediate_values, default=0) for t in trials)}
+              "steps_trained": sum(t.user_attrs.get("step") or max(t.intermediate_values, default=0) for t in trials),
+              "timeline": sorted((t.datetime_complete.timestamp() - epoch, t.value, t.user_attrs.get("test_accuracy"))
+                                 for t in complete if t.user_attrs.get("test_accuracy") is not None)}
     if any(codes) or best is None:
         result["error"] = f"worker exit codes {codes}, {len(complete)} trials complete"
     return result
+
+
+def time_to_reach(timeline, accuracy):
+    """The first time the best finished trial so far, by val_accuracy, has at least `accuracy` on the test set."""
+    best = None
+    for seconds, value, test in timeline:
+        if best is None or value > best[0]:
+            best = (value, test)
+        if best[1] >= accuracy:
+            return seconds
+    return None
 
 
 def report(results):
@@ -214,6 +235,14 @@ def report(results):
         ratio = f"{r['wall_seconds'] / n['wall_seconds']:.2f}x" if n.get("wall_seconds") and "trials" in n else ""
         print(f"| {label} | {r['trials']} | {r['pruned']} | {r['failed']} | {fmt(r['best_val_accuracy'], '.4f')} | "
               f"{fmt(r['best_test_accuracy'], '.4f')} | {fmt(r['steps_trained'], ',')} | {r['wall_seconds']:.1f} | {ratio} |")
+    # Anytime: when each tool's best trial so far (by val_accuracy) first had at least the other's final test accuracy.
+    for label, r in rows:
+        for mine, theirs, name in ((r, o, "Optuna"), (o, r, label)):
+            if mine.get("timeline") and theirs.get("best_test_accuracy") is not None:
+                reached = time_to_reach(mine["timeline"], theirs["best_test_accuracy"])
+                who = "Optuna" if mine is o else label
+                print(f"{who} reached {name}'s final test accuracy {theirs['best_test_accuracy']:.4f} "
+                      + (f"at {reached:.1f} s" if reached is not None else "never") + f" (its whole search: {mine['wall_seconds']:.1f} s)")
     for name, r in [(f"nnreg {p}", results.get(f"nnreg-{p}") or {}) for p in results["prunes"]] + [("optuna", o)]:
         if r.get("best_params"):
             print(f"best params, {name}: {json.dumps(r['best_params'])}")

@@ -57,10 +57,9 @@ struct SweepReport: Encodable {
         for record in records {
             var run: Run?
             if let id = record.runID { run = try? store.run(id: id) }
-            let last = record.points.max { $0.key < $1.key }
             trials.append(Trial(
                 number: record.number, runID: record.runID, runUID: run?.uid, run: run?.name, state: record.state, step: record.step,
-                value: last?.value, testAccuracy: record.runID.flatMap { summaries[$0]?.testAccuracy }, resumed: record.resumed,
+                value: record.lastValue, testAccuracy: record.runID.flatMap { summaries[$0]?.testAccuracy }, resumed: record.resumed,
                 params: record.assignment))
             if let id = record.runID {
                 if let time = try store.tags(runID: id)["sweep.scheduler_ms"].flatMap(Double.init) { schedulerTimes.append(time) }

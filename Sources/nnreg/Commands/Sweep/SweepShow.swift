@@ -46,7 +46,7 @@ struct SweepList: ParsableCommand {
         for sweep in try store.sweeps() {
             guard let spec = try? SweepSpec.decode(sweep.spec) else { continue }
             let trials = try store.sweepTrials(sweepID: sweep.id)
-            let finishedValues = trials.filter { $0.state == TrialState.finished.rawValue }.compactMap { $0.points.max { $0.key < $1.key }?.value }
+            let finishedValues = trials.filter { $0.state == TrialState.finished.rawValue }.compactMap(\.lastValue)
             entries.append(Entry(
                 name: sweep.name, state: sweep.state, method: spec.method.rawValue, metric: spec.metric, trials: trials.count,
                 trialLimit: (try? spec.scheduler().trialLimit) ?? spec.trials,

@@ -186,9 +186,9 @@ struct SweepWorker {
             }
         }
         try store.updateSweepTrial(sweepID: sweep.id, number: number, state: state.rawValue, step: trainer.step)
-        let value = try store.sweepTrials(sweepID: sweep.id).first { $0.number == number }?.points.max { $0.key < $1.key }
+        let value = try store.sweepTrials(sweepID: sweep.id).first { $0.number == number }?.lastValue
         log("trial \(number) \(state.rawValue) at step \(trainer.step)"
-            + (value.map { String(format: ", %@ %.4f", spec.metric, $0.value) } ?? "")
+            + (value.map { String(format: ", %@ %.4f", spec.metric, $0) } ?? "")
             + (outcome.testAccuracy.map { String(format: ", test accuracy %.4f", $0) } ?? ""))
     }
 
