@@ -8,13 +8,16 @@ public struct Observation: Sendable, Equatable {
     public let step: Int
     /// Whether the trial trained its whole budget.
     public let isComplete: Bool
+    /// Whether it is training now (TPE's constant liar counts it with the bad trials).
+    public let isRunning: Bool
 
-    public init(number: Int, assignment: Assignment, value: Double?, step: Int, isComplete: Bool) {
+    public init(number: Int, assignment: Assignment, value: Double?, step: Int, isComplete: Bool, isRunning: Bool = false) {
         self.number = number
         self.assignment = assignment
         self.value = value
         self.step = step
         self.isComplete = isComplete
+        self.isRunning = isRunning
     }
 }
 

@@ -126,7 +126,7 @@ public struct Scheduler: Sendable {
             let last = trial.state == .failed ? nil : trial.lastValue
             return Observation(
                 number: trial.number, assignment: trial.assignment, value: last?.value, step: last?.step ?? 0,
-                isComplete: trial.state == .finished)
+                isComplete: trial.state == .finished, isRunning: trial.state == .running)
         }
     }
 }
