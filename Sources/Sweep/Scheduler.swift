@@ -80,7 +80,23 @@ public struct Scheduler: Sendable {
             let number = (ordered.last?.number ?? -1) + 1
             return .start(number: number, assignment: sampler.propose(number: number, history: history(ordered)))
         }
-        return ordered.contains { $0.state == .running } ? .wait : .done
+        if ordered.contains(where: { $0.state == .running }) { return .wait }
+        if canResume, let last = lastPromotion(ordered) { return .promote(number: last) }
+        return .done
+    }
+
+    /// When no trial can start and none runs or has trained its whole budget (ASHA paused them
+    /// all: too few reached the top rungs for ⌊n/η⌋ of them to go on), the best paused trial at
+    /// the highest rung goes on, so that a sweep ends with a trial trained on its whole budget.
+    func lastPromotion(_ trials: [TrialSnapshot]) -> Int? {
+        guard pruner.usesRungs, !trials.contains(where: { $0.state == .finished }) else { return nil }
+        for rung in pruner.rungs.reversed() {
+            let paused = trials.filter { $0.state == .pruned && $0.step == rung }
+            let best = paused.compactMap { trial in trial.points[rung].map { (trial.number, $0) } }.filter { $0.1.isFinite }
+                .min { $0.1 != $1.1 ? pruner.isBetterValue($0.1, $1.1) : $0.0 < $1.0 }
+            if let best { return best.0 }
+        }
+        return nil
     }
 
     /// ASHA: the best paused trial that its rung now certainly ranks within its keep, from the

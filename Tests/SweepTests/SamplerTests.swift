@@ -157,6 +157,24 @@ import Testing
         #expect(noResume.next(six.map { $0.number == 0 ? trial(0, .finished, 0.9) : $0 }) == .done)
     }
 
+    @Test func anASHASweepThatPausedEveryTrialEndsWithTheBestAtTheTopRungTrainedOnItsWholeBudget() throws {
+        let space = try SearchSpace(parsing: ["lr=0..1"])
+        let pruner = Pruner(method: .asha, isMaximizing: true, budget: 900, displayStep: 100, minSteps: 100)
+        let scheduler = Scheduler(sampler: RandomSampler(space: space, seed: 1), pruner: pruner, trialLimit: 4)
+        func trial(_ number: Int, _ state: TrialState, _ points: [Int: Double]) -> TrialSnapshot {
+            TrialSnapshot(number: number, state: state, assignment: ["lr": "0.5"], step: points.keys.max()!, points: points)
+        }
+        // Four at rung 100 (one promoted); at rung 300 that one alone, paused: it goes on, not trial 3.
+        var trials = [trial(0, .pruned, [100: 0.2]), trial(1, .pruned, [100: 0.9, 300: 0.95]),
+                      trial(2, .pruned, [100: 0.3]), trial(3, .pruned, [100: 0.4])]
+        #expect(scheduler.next(trials) == .promote(number: 1))
+        trials[2] = trial(2, .running, [100: 0.3])
+        #expect(scheduler.next(trials) == .wait)
+        trials[2] = trial(2, .pruned, [100: 0.3])
+        trials[1] = trial(1, .finished, [100: 0.9, 300: 0.95, 900: 0.97])
+        #expect(scheduler.next(trials) == .done)
+    }
+
     /// Successive halving makes its decisions as soon as they are certain: 9 trials, η = 3, rungs
     /// 100 and 300 keep 3 and 1.
     @Test func successiveHalvingPromotesEachTrialOnceItIsCertain() throws {

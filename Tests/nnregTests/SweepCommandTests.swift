@@ -107,6 +107,7 @@ import Testing
         // whole budget, paused and continued, on one core or two, to the bits of a straight run.
         let finished = trials.filter { $0["state"] as? String == "finished" }
         #expect(finished.count == 1 && trials.count { ($0["step"] as? Int ?? 0) >= 30 } == 2, "\(trials)")
+        #expect(try cli.run(["sweep", "show", "pair", "--json"]).object["steps_trained"] as? Int == 8 * 10 + 2 * 20 + 60)
         for trial in finished {
             let params = trial["params"] as? [String: String] ?? [:]
             let straight = try cli.run(["train", "--learning-rate", params["lr"]!, "--hidden", params["hidden"]!, "--predictions", "0",

@@ -82,7 +82,7 @@ struct SweepReport: Encodable {
             let arguments = spec.trainArguments.filter { $0 != "--predictions" && $0 != "0" } + spec.optionArguments(best.params)
             return ["nnreg", "train"] + arguments
         }
-        stepsTrained = records.reduce(0) { $0 + $1.step } - records.reduce(0) { $0 + $1.savedSteps }
+        stepsTrained = records.reduce(0) { $0 + $1.step }  // continuing from a checkpoint trains no step twice
         stepsResumedSaved = records.reduce(0) { $0 + $1.savedSteps }
         secondsResumedSaved = savedSeconds
         schedulerMillisecondsPerTrial = schedulerTimes.isEmpty ? nil : schedulerTimes.reduce(0, +) / Double(schedulerTimes.count)
