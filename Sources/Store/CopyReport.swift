@@ -35,6 +35,8 @@ public struct CopyReport: Sendable, Equatable, Codable {
             case modelAlias = "model_alias"
             /// The model's or version's tag has another value at the destination.
             case modelTag = "model_tag"
+            /// The destination's sweep of this name has another spec or other trials.
+            case sweep
         }
 
         public let kind: Kind
@@ -49,6 +51,7 @@ public struct CopyReport: Sendable, Equatable, Codable {
             switch kind {
             case .runDiffers: return "run \(name) (uid \(uid ?? "-")): \(detail)"
             case .modelVersion, .modelAlias, .modelTag: return "\(name): \(detail)"
+            case .sweep: return "sweep \(name): \(detail)"
             }
         }
     }
@@ -77,6 +80,9 @@ public struct CopyReport: Sendable, Equatable, Codable {
     /// Model versions (`MODEL:vN`) and aliases (`MODEL@ALIAS`) added at the destination.
     public internal(set) var modelVersionsCopied: [String] = []
     public internal(set) var aliasesCopied: [String] = []
+    /// Sweeps added at the destination (every trial's run there), and those left behind with why.
+    public internal(set) var sweepsCopied: [String] = []
+    public internal(set) var sweepsLeftOut: [String] = []
     /// Totals over the runs copied.
     public internal(set) var metricPoints = 0
     public internal(set) var checkpoints = 0
@@ -89,6 +95,7 @@ public struct CopyReport: Sendable, Equatable, Codable {
     enum CodingKeys: String, CodingKey {
         case copied, alreadyPresent = "already_present", conflicts, skipped, failures, deletedLeftOut = "deleted_left_out"
         case modelVersionsCopied = "model_versions_copied", aliasesCopied = "aliases_copied"
+        case sweepsCopied = "sweeps_copied", sweepsLeftOut = "sweeps_left_out"
         case metricPoints = "metric_points", checkpoints, blobBytes = "blob_bytes", seconds
     }
 }

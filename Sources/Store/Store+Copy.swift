@@ -45,7 +45,8 @@ extension Store {
     /// - A run the destination holds with the same uid and content (`RunContentDigest`) is "already
     ///   present"; with other content it is a conflict, left as it is there. Names need not be
     ///   unique: a run whose name another run has at the destination is copied all the same.
-    /// - Model versions of runs now at the destination follow (`copyModelVersions`).
+    /// - Model versions of runs now at the destination follow (`copyModelVersions`), and sweeps all
+    ///   of whose trials' runs are there (`copySweeps`).
     ///
     /// Throws `runNotFound` for an unknown id before anything is written, and any error of the
     /// destination itself (busy, disk full), after which the runs already copied stay, whole.
@@ -122,6 +123,7 @@ extension Store {
         }
         progress(plan.count, plan.count, "")
         try copyModelVersions(ofRuns: synced, to: destination, report: &report)
+        try copySweeps(ofRuns: synced, to: destination, report: &report)
         report.seconds = Date().timeIntervalSince(start)
         return report
     }

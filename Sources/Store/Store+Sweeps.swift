@@ -129,9 +129,7 @@ extension Store {
 
     /// Adds trial `number` in state `running` (its run, when already made).
     public func addSweepTrial(sweepID: Int64, number: Int, assignment: [String: String], runID: Int64?) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        let json = String(decoding: try encoder.encode(assignment), as: UTF8.self)
+        let json = try Self.assignmentJSON(assignment)
         try inTransaction {
             let insert = try database.cachedStatement(sql: """
                 INSERT INTO sweep_trials (sweep_id, number, assignment, state, run_id, updated_at) VALUES (?, ?, ?, 'running', ?, ?)
@@ -143,6 +141,13 @@ extension Store {
             try insert.bind(Date(), at: 5)
             try insert.execute()
         }
+    }
+
+    /// A trial's settings as `sweep_trials.assignment` keeps them: a JSON object, keys sorted.
+    static func assignmentJSON(_ assignment: [String: String]) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return String(decoding: try encoder.encode(assignment), as: UTF8.self)
     }
 
     /// Updates a trial: its state, steps trained, run, and for a continuation from a checkpoint

@@ -70,6 +70,37 @@ import Testing
         #expect(register.status == 0 && register.object["run_id"] as? Int == sweep.object["best"].flatMap { ($0 as? [String: Any])?["run_id"] as? Int })
     }
 
+    /// `nnreg copy` carries a sweep with its runs: the destination shows the same trials, points and
+    /// best, and `sweep:NAME@best` resolves there; copying again adds nothing; copying only some of
+    /// its runs leaves it behind, and says so.
+    @Test func aSweepIsCopiedWithItsRuns() throws {
+        let cli = try CommandLineHarness(trainCount: 400, testCount: 100)
+        let sweep = try cli.run(["sweep", "carried", "--method", "grid", "--param", "lr=0.01,0.003,0.0001,0.00003",
+                                 "--param", "hidden=8"] + Self.small + ["--json"])
+        #expect(sweep.status == 0, "\(sweep.stderr)")
+        let partial = cli.directory + "/partial.sqlite"
+        let some = try cli.run(["copy", cli.db, partial, "carried-0", "--json"])
+        #expect(some.status == 0 && (some.object["sweeps_copied"] as? [String])?.isEmpty == true, "\(some.stderr)")
+        #expect((some.object["sweeps_left_out"] as? [String])?.first?.hasPrefix("carried: 3 of its 4 trials") == true)
+        let destination = cli.directory + "/other.sqlite"
+        let copy = try cli.run(["copy", cli.db, destination, "--json"])
+        #expect(copy.status == 0, "\(copy.stderr)")
+        #expect(copy.object["sweeps_copied"] as? [String] == ["carried"])
+        let here = try cli.run(["sweep", "show", "carried", "--json"]).object
+        let there = try cli.run(["sweep", "show", "carried", "--json", "--db", destination]).object
+        for field in ["trials", "best", "steps_trained", "state", "pruning", "best_command"] {
+            #expect(try canonical(there[field]) == canonical(here[field]), "\(field)")
+        }
+        #expect(try cli.run(["model", "register", "digits", "sweep:carried@best", "--db", destination]).status == 0)
+        let again = try cli.run(["copy", cli.db, destination, "--json"])
+        #expect(again.status == 0 && (again.object["sweeps_copied"] as? [String])?.isEmpty == true, "\(again.stderr)")
+        #expect((again.object["conflicts"] as? [Any])?.isEmpty == true)
+    }
+
+    func canonical(_ value: Any?) throws -> String {
+        String(decoding: try JSONSerialization.data(withJSONObject: [value ?? NSNull()], options: [.sortedKeys]), as: UTF8.self)
+    }
+
     /// A worker killed with SIGKILL mid-trial leaves it `running` with a dead pid; `sweep resume`
     /// claims it again and continues it from its last checkpoint to the bits of an unbroken run.
     @Test func aKilledWorkersTrialIsClaimedAgainAndContinued() throws {
@@ -188,5 +219,12 @@ struct PostgresSweepTests {
         }
         #expect(hosts.keys.sorted() == ["host-a", "host-b"], "\(hosts)")
         #expect((try cli.run(["list", "--experiment", "shared", "--json"]).json as? [Any])?.count == 8)
+        // The sweep copies out of PostgreSQL with its runs, the same on the other side.
+        let local = cli.directory + "/local.sqlite"
+        let copy = try cli.run(["copy", cli.db, local, "--json"])
+        #expect(copy.status == 0 && copy.object["sweeps_copied"] as? [String] == ["shared"], "\(copy.stderr)")
+        let there = try cli.run(["sweep", "show", "shared", "--json", "--db", local]).object
+        let here = try cli.run(["sweep", "show", "shared", "--json"]).object
+        #expect(try SweepCommandTests().canonical(there["trials"]) == SweepCommandTests().canonical(here["trials"]))
     }
 }

@@ -12,7 +12,8 @@ struct Copy: ParsableCommand {
             same uid and other content, or a different run with the same name, is reported and left as it is there.
             Without RUN, every run of SRC that has ended and is not deleted is copied; a run still running never is;
             a run's parent is copied before it, even when not named. Model versions, aliases, tags and history of
-            copied runs follow. Exits 1 after copying everything else when anything clashed or failed.
+            copied runs follow, and sweeps whose every trial's run is in DST. Exits 1 after copying everything else
+            when anything clashed or failed.
             """)
 
     @Argument(help: ArgumentHelp("The store to copy from (it must exist).", valueName: "src")) var source: String
@@ -76,6 +77,8 @@ struct Copy: ParsableCommand {
         }
         for version in report.modelVersionsCopied { lines.append("Copied model version \(version)") }
         for alias in report.aliasesCopied { lines.append("Copied alias \(alias)") }
+        for sweep in report.sweepsCopied { lines.append("Copied sweep \(sweep)") }
+        for sweep in report.sweepsLeftOut { lines.append("Left out sweep \(sweep)") }
         for note in report.skipped { lines.append("Skipped \(note)") }
         for conflict in report.conflicts { lines.append("Conflict: \(conflict)") }
         for failure in report.failures { lines.append("Failed: \(failure.reason)") }
