@@ -71,7 +71,8 @@ def parse_sweep(doc):
             "best_val_accuracy": pick(best, "value", "val_accuracy", "metric"),
             "best_test_accuracy": pick(best, "test_accuracy", "test"), "best_params": pick(best, "params"),
             "steps_trained": steps, "own_wall_seconds": pick(doc, "wall_seconds", "seconds"),
-            "steps_resumed_saved": pick(doc, "steps_resumed_saved"), "scheduler_ms_per_trial": pick(doc, "scheduler_ms_per_trial")}
+            "steps_resumed_saved": pick(doc, "steps_resumed_saved"),
+            "seconds_resumed_saved": pick(doc, "seconds_resumed_saved"), "scheduler_ms_per_trial": pick(doc, "scheduler_ms_per_trial")}
 
 
 def run_nnreg(args, scratch, prune):
@@ -235,6 +236,10 @@ def report(results):
         ratio = f"{r['wall_seconds'] / n['wall_seconds']:.2f}x" if n.get("wall_seconds") and "trials" in n else ""
         print(f"| {label} | {r['trials']} | {r['pruned']} | {r['failed']} | {fmt(r['best_val_accuracy'], '.4f')} | "
               f"{fmt(r['best_test_accuracy'], '.4f')} | {fmt(r['steps_trained'], ',')} | {r['wall_seconds']:.1f} | {ratio} |")
+    for label, r in rows:
+        if r.get("steps_resumed_saved"):
+            print(f"{label}: promotions continued from checkpoints, not training {r['steps_resumed_saved']:,} steps again "
+                  f"(about {r.get('seconds_resumed_saved') or 0:.1f} s of one core); scheduler {r.get('scheduler_ms_per_trial') or 0:.2f} ms per trial")
     # Anytime: when each tool's best trial so far (by val_accuracy) first had at least the other's final test accuracy.
     for label, r in rows:
         for mine, theirs, name in ((r, o, "Optuna"), (o, r, label)):
