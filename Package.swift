@@ -98,12 +98,17 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
             ]),
+        // MLflow's wire format without the server: request bodies read strictly into fields, responses
+        // written as MLflow writes them, its search filters and errors (no Store, no server: fuzzed on its own).
+        .target(
+            name: "MLflowWire",
+            dependencies: ["RunFilter", .product(name: "HTTPTypes", package: "swift-http-types")]),
         // MLflow's tracking protocol (REST API under /api/2.0/mlflow/, artifacts, registry) over the Store,
         // mounted by WebServer.
         .target(
             name: "MLflowProtocol",
             dependencies: [
-                "Store", .product(name: "Hummingbird", package: "hummingbird"),
+                "Store", "MLflowWire", "RunFilter", .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "Crypto", package: "swift-crypto"),
             ]),
         .executableTarget(
@@ -123,6 +128,7 @@ let package = Package(
         .executableTarget(name: "fuzz-safetensors", dependencies: ["ModelFormats", "FuzzHarness"]),
         .executableTarget(name: "fuzz-output-lines", dependencies: ["OutputMetrics", "FuzzHarness"]),
         .executableTarget(name: "fuzz-scoring-request", dependencies: ["ModelInputs", "Trainer", "FuzzHarness"]),
+        .executableTarget(name: "fuzz-mlflow-request", dependencies: ["MLflowWire", "RunFilter", "FuzzHarness"]),
         // The throwaway PostgreSQL databases the tests of both backends use.
         .target(name: "TestSupport", dependencies: ["PostgresClient"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport", "PostgresClient"]),
@@ -133,7 +139,7 @@ let package = Package(
         .testTarget(name: "SweepTests", dependencies: ["Sweep"]),
         .testTarget(name: "ImageDecodingTests", dependencies: ["ImageDecoding"], exclude: ["Fixtures"]),
         .testTarget(name: "ModelInputsTests", dependencies: ["ModelInputs", "Trainer"]),
-        .testTarget(name: "MLflowProtocolTests", dependencies: ["MLflowProtocol", "Store", "TestSupport"]),
+        .testTarget(name: "MLflowWireTests", dependencies: ["MLflowWire", "RunFilter"]),
         .testTarget(name: "WebTests", dependencies: ["WebServer", "WebPages", "Store", "RunQuery"]),
         .testTarget(
             name: "nnregTests",

@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-30}
-targets=(fuzz-idx fuzz-trainer-state fuzz-where fuzz-safetensors fuzz-output-lines fuzz-scoring-request)
+targets=(fuzz-idx fuzz-trainer-state fuzz-where fuzz-safetensors fuzz-output-lines fuzz-scoring-request fuzz-mlflow-request)
 scratch=.build-fuzz
 export SWIFT_BACKTRACE=enable=no  # a crash report comes from the sanitizer, at once
 flags=(-c release --scratch-path "$scratch" -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING -Xswiftc -use-ld=lld)

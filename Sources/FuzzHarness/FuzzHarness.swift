@@ -12,6 +12,20 @@ public enum FuzzHarness {
     /// traps (precondition) only on a real bug.
     nonisolated(unsafe) static var target: ([UInt8]) -> (any Error)? = { _ in nil }
 
+    /// `--write-seeds DIR` writes `seeds()` into DIR, one file per seed, as the target's seed corpus
+    /// (Fuzz/corpus/<target>); anything else is `run(_:)`.
+    public static func run(_ fuzzOne: @escaping ([UInt8]) -> (any Error)?, seeds: () throws -> [(name: String, bytes: [UInt8])]) throws -> Never {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if arguments.first == "--write-seeds", arguments.count == 2 {
+            try FileManager.default.createDirectory(atPath: arguments[1], withIntermediateDirectories: true)
+            for seed in try seeds() {
+                try Data(seed.bytes).write(to: URL(fileURLWithPath: arguments[1] + "/" + seed.name))
+            }
+            exit(0)
+        }
+        try run(fuzzOne)
+    }
+
     public static func run(_ fuzzOne: @escaping ([UInt8]) -> (any Error)?) throws -> Never {
         target = fuzzOne
         #if FUZZING

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
+import MLflowWire
 import Store
 
 /// MLflow's artifact proxy, `/api/2.0/mlflow-artifacts/artifacts/EXPERIMENT/RUN_ID/artifacts/PATH`:

@@ -1,5 +1,7 @@
 import Foundation
 import HTTPTypes
+import MLflowWire
+import RunFilter
 import Store
 
 /// MLflow's `experiments/…` endpoints.

@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import MLflowWire
 import Store
 
 /// MLflow 3's logged models (`logged-models…`, `runs/outputs`): what `log_model` creates before it
@@ -66,7 +67,7 @@ extension MLflowService {
         add("runs/outputs", [.post], true) { call, store in
             let run = try Self.activeRun(call, store)
             let models = try call.objects("models").map { entry -> (id: String, step: Int) in
-                guard let id = entry["model_id"] as? String, !id.isEmpty else { throw MLflowError.invalid("An output has no model_id.") }
+                guard let id = entry["model_id"]?.string, !id.isEmpty else { throw MLflowError.invalid("An output has no model_id.") }
                 return (id, Int(try entry["step"].map { try MLflowRequest.int64($0, "step") } ?? 0))
             }
             try store.logRunOutputs(runID: run.id, models: models)

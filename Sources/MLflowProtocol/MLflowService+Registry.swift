@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import MLflowWire
 import Store
 
 /// The model registry: MLflow's `registered-models/…` and `model-versions/…` over nnreg's one

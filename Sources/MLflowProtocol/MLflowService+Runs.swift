@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import MLflowWire
 import Store
 
 /// Runs, their params, tags, metrics and inputs: MLflow's `runs/…` and `metrics/get-history`.
@@ -82,7 +83,7 @@ extension MLflowService {
         }
         add("runs/log-batch", [.post], true) { call, store in
             let run = try Self.activeRun(call, store)
-            let metrics = try call.objects("metrics"), params = try call.keyValues("params"), tags = try call.keyValues("tags")
+            let metrics = try call.metricPoints("metrics"), params = try call.keyValues("params"), tags = try call.keyValues("tags")
             guard metrics.count <= Self.maxBatchMetrics, params.count <= Self.maxBatchParams, tags.count <= Self.maxBatchTags,
                   metrics.count + params.count + tags.count <= Self.maxBatchMetrics else {
                 throw MLflowError.invalid(
@@ -92,14 +93,9 @@ extension MLflowService {
             }
             let now = Self.milliseconds(Date())
             var checked: Set<String> = []
-            let points = try metrics.map { entry -> MetricSample in
-                guard let key = entry["key"] as? String, !key.isEmpty else { throw MLflowError.invalid("A metric in the batch has no key.") }
-                if checked.insert(key).inserted { try Self.checkKey(key) }
-                guard let value = entry["value"] else { throw MLflowError.invalid("Metric '\(key)' has no value.") }
-                return MetricSample(
-                    key: key, step: Int(try entry["step"].map { try MLflowRequest.int64($0, "step") } ?? 0),
-                    value: try MLflowRequest.double(value, "value"),
-                    wallTime: Self.date(try entry["timestamp"].map { try MLflowRequest.int64($0, "timestamp") } ?? now))
+            let points = try metrics.map { metric in
+                if checked.insert(metric.key).inserted { try Self.checkKey(metric.key) }
+                return MetricSample(key: metric.key, step: Int(metric.step), value: metric.value, wallTime: Self.date(metric.timestamp ?? now))
             }
             // All or nothing: one transaction, checked before anything is written.
             try store.inTransaction {
@@ -112,15 +108,15 @@ extension MLflowService {
         add("runs/log-inputs", [.post], true) { call, store in
             let run = try Self.activeRun(call, store)
             let inputs = try call.objects("datasets").map { entry -> RunInput in
-                guard let dataset = entry["dataset"] as? JSONObject, let name = dataset["name"] as? String,
-                      let digest = dataset["digest"] as? String else {
+                guard let dataset = entry["dataset"]?.object, let name = dataset["name"]?.string,
+                      let digest = dataset["digest"]?.string else {
                     throw MLflowError.invalid("Each dataset input needs a dataset with a name and a digest.")
                 }
                 let tags = try MLflowRequest(object: entry).keyValues("tags")
                 return RunInput(
-                    name: name, digest: digest, sourceType: dataset["source_type"] as? String ?? "",
-                    source: dataset["source"] as? String ?? "", schema: dataset["schema"] as? String,
-                    profile: dataset["profile"] as? String, tags: Dictionary(tags, uniquingKeysWith: { $1 }))
+                    name: name, digest: digest, sourceType: dataset["source_type"]?.string ?? "",
+                    source: dataset["source"]?.string ?? "", schema: dataset["schema"]?.string,
+                    profile: dataset["profile"]?.string, tags: Dictionary(tags, uniquingKeysWith: { $1 }))
             }
             try store.logInputs(runID: run.id, inputs)
             return Self.empty

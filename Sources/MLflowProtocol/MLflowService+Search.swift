@@ -1,5 +1,7 @@
 import Foundation
 import HTTPTypes
+import MLflowWire
+import RunFilter
 import Store
 
 /// MLflow's `runs/search`: its filter grammar and order_by (`SearchFilter`), answered in SQL by

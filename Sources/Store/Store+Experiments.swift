@@ -1,4 +1,5 @@
 import Foundation
+import RunFilter
 
 /// A named group of runs (MLflow's experiment). Id 0 is `Default`.
 public struct Experiment: Sendable, Equatable, Codable {

@@ -1,4 +1,5 @@
 import Foundation
+import RunFilter
 
 extension Store {
     /// The ids of the runs a `RunSearch` selects, in its order, from its offset, at most its limit:

@@ -1,22 +1,21 @@
 import Foundation
-import Store
 
 /// The filters of MLflow's small searches (`search_experiments`, `search_registered_models`,
 /// `search_model_versions`): terms joined by AND, each an attribute (also as `attribute.NAME`) or
 /// `tags.KEY` compared with a quoted string (`=`, `!=`, `LIKE`, `ILIKE`, and `IN ('a', 'b')` where
 /// allowed) or a number (`=`, `!=`, `<`, `<=`, `>`, `>=`). Which attributes exist, and their kind,
 /// is the search's; the things searched are few, so they are matched here rather than in SQL.
-struct TermFilter {
-    enum Kind { case text, textOrList, number }
-    enum Field: Equatable { case attribute(String), tag(String) }
-    enum Value { case text(String), number(Double) }
-    struct Term { let field: Field; let comparison: String; let texts: [String]; let number: Double? }
-    let terms: [Term]
+package struct TermFilter {
+    package enum Kind { case text, textOrList, number }
+    package enum Field: Equatable { case attribute(String), tag(String) }
+    package enum Value { case text(String), number(Double) }
+    package struct Term { let field: Field; let comparison: String; let texts: [String]; let number: Double? }
+    package let terms: [Term]
     /// Whether `tags.K != 'v'` holds for a thing without tag K (MLflow's registry: yes, so that the
     /// client's own `tag.`mlflow.prompt.is_prompt` != 'true'` keeps every model; experiments: no).
-    let missingTagIsUnequal: Bool
+    package let missingTagIsUnequal: Bool
 
-    init(_ filter: String, attributes: [String: Kind], missingTagIsUnequal: Bool = false) throws {
+    package init(_ filter: String, attributes: [String: Kind], missingTagIsUnequal: Bool = false) throws {
         self.missingTagIsUnequal = missingTagIsUnequal
         var scanner = Tokens(Array(filter.utf8))
         var terms: [Term] = []
@@ -86,13 +85,13 @@ struct TermFilter {
         return .attribute(name)
     }
 
-    static func unquote(_ text: String) -> String {
+    package static func unquote(_ text: String) -> String {
         if text.count >= 2, let first = text.first, ["`", "\""].contains(first), text.last == first { return String(text.dropFirst().dropLast()) }
         return text
     }
 
     /// Whether every term holds for a thing with these attributes and tags.
-    func matches(_ attribute: (String) -> Value?, tags: [String: String]) -> Bool {
+    package func matches(_ attribute: (String) -> Value?, tags: [String: String]) -> Bool {
         terms.allSatisfy { term in
             switch term.field {
             case .attribute(let name):
@@ -133,7 +132,7 @@ struct TermFilter {
     }
 
     /// SQL LIKE: `%` any run, `_` one character; linear-time matching with backtracking to the last `%`.
-    static func like(_ text: [Unicode.Scalar], _ pattern: [Unicode.Scalar]) -> Bool {
+    package static func like(_ text: [Unicode.Scalar], _ pattern: [Unicode.Scalar]) -> Bool {
         var (t, p) = (0, 0)
         var star: Int?, mark = 0
         while t < text.count {
@@ -157,7 +156,7 @@ struct TermFilter {
     }
 
     /// An `order_by` clause: `FIELD [ASC|DESC]` with FIELD one of `fields` (also as `attribute.FIELD`).
-    static func order(_ clause: String, fields: Set<String>) throws -> (field: String, ascending: Bool) {
+    package static func order(_ clause: String, fields: Set<String>) throws -> (field: String, ascending: Bool) {
         let parts = clause.split(separator: " ").map(String.init)
         var field = parts.first ?? ""
         for prefix in ["attribute.", "attributes.", "attr."] where field.hasPrefix(prefix) { field = String(field.dropFirst(prefix.count)) }
@@ -169,7 +168,7 @@ struct TermFilter {
     }
 
     /// Sorts `items` by the `order_by` clauses (each a field `key` reads), then by `fallback`.
-    static func sort<T>(_ items: inout [T], clauses: [String], fields: Set<String>, key: (T, String) -> Value?, fallback: (T, T) -> Bool) throws {
+    package static func sort<T>(_ items: inout [T], clauses: [String], fields: Set<String>, key: (T, String) -> Value?, fallback: (T, T) -> Bool) throws {
         let orders = try clauses.map { try order($0, fields: fields) }
         items.sort { left, right in
             for (field, ascending) in orders {
@@ -185,7 +184,7 @@ struct TermFilter {
 
     /// Words, comparison operators and quoted strings of a filter. A quoted string comes back
     /// marked with a leading U+0001 when asked, so that `'5'` and `5` stay apart.
-    struct Tokens {
+    package struct Tokens {
         let bytes: [UInt8]
         var position = 0
 

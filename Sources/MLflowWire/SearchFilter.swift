@@ -1,4 +1,4 @@
-import Store
+import RunFilter
 
 /// MLflow's `filter_string` and `order_by` of `runs/search`, read into `RunSearch` conditions and orders.
 ///

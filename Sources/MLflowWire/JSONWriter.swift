@@ -1,12 +1,12 @@
 /// Builds a JSON response as bytes, as MLflow's server writes it: int64 fields as numbers, doubles
 /// in their shortest exact form, and NaN and the infinities as the strings `"NaN"`, `"Infinity"`
 /// and `"-Infinity"` (protobuf's JSON spelling, which the client parses back).
-struct JSONWriter {
-    private(set) var bytes: [UInt8] = []
+package struct JSONWriter {
+    package private(set) var bytes: [UInt8] = []
     /// Whether the current object or array has a member yet (one entry per open level).
     private var hasMember: [Bool] = []
 
-    init(capacity: Int = 1_024) { bytes.reserveCapacity(capacity) }
+    package init(capacity: Int = 1_024) { bytes.reserveCapacity(capacity) }
 
     private mutating func separate() {
         if let last = hasMember.last {
@@ -15,7 +15,7 @@ struct JSONWriter {
         }
     }
 
-    mutating func key(_ name: String) {
+    package mutating func key(_ name: String) {
         separate()
         appendString(name)
         bytes.append(UInt8(ascii: ":"))
@@ -32,34 +32,34 @@ struct JSONWriter {
         }
     }
 
-    mutating func openObject() {
+    package mutating func openObject() {
         beginValue()
         bytes.append(UInt8(ascii: "{"))
         hasMember.append(false)
     }
 
-    mutating func closeObject() {
+    package mutating func closeObject() {
         hasMember.removeLast()
         bytes.append(UInt8(ascii: "}"))
     }
 
-    mutating func openArray() {
+    package mutating func openArray() {
         beginValue()
         bytes.append(UInt8(ascii: "["))
         hasMember.append(false)
     }
 
-    mutating func closeArray() {
+    package mutating func closeArray() {
         hasMember.removeLast()
         bytes.append(UInt8(ascii: "]"))
     }
 
-    mutating func string(_ value: String) {
+    package mutating func string(_ value: String) {
         beginValue()
         appendString(value)
     }
 
-    mutating func int(_ value: Int64) {
+    package mutating func int(_ value: Int64) {
         beginValue()
         appendDigits(value)
     }
@@ -84,7 +84,7 @@ struct JSONWriter {
     /// One point of a metric's history, `{"key":…,"value":…,"timestamp":…,"step":…}`, with the key
     /// already written as `{"key":"NAME","value":` (`metricPrefix`): a history is written point
     /// after point, so this is its whole cost.
-    mutating func metricPoint(prefix: [UInt8], value: Double, timestamp: Int64, step: Int64) {
+    package mutating func metricPoint(prefix: [UInt8], value: Double, timestamp: Int64, step: Int64) {
         separate()
         bytes.append(contentsOf: prefix)
         if value.isNaN {
@@ -105,7 +105,7 @@ struct JSONWriter {
     private static let timestampKey = Array(",\"timestamp\":".utf8), stepKey = Array(",\"step\":".utf8)
 
     /// The start of a point of metric `key` for `metricPoint`.
-    static func metricPrefix(key: String) -> [UInt8] {
+    package static func metricPrefix(key: String) -> [UInt8] {
         var writer = JSONWriter(capacity: 32 + key.utf8.count)
         writer.bytes.append(contentsOf: "{\"key\":".utf8)
         writer.appendString(key)
@@ -113,12 +113,12 @@ struct JSONWriter {
         return writer.bytes
     }
 
-    mutating func bool(_ value: Bool) {
+    package mutating func bool(_ value: Bool) {
         beginValue()
         bytes.append(contentsOf: (value ? "true" : "false").utf8)
     }
 
-    mutating func double(_ value: Double) {
+    package mutating func double(_ value: Double) {
         beginValue()
         if value.isNaN {
             bytes.append(contentsOf: "\"NaN\"".utf8)
@@ -130,19 +130,44 @@ struct JSONWriter {
         }
     }
 
+    /// A value as it was read: numbers in their own text, members in their order.
+    package mutating func value(_ value: JSONValue) {
+        switch value {
+        case .object(let object):
+            openObject()
+            for member in object.members {
+                key(member.name)
+                self.value(member.value)
+            }
+            closeObject()
+        case .array(let elements):
+            openArray()
+            for element in elements { self.value(element) }
+            closeArray()
+        case .string(let text): string(text)
+        case .number(let number):
+            beginValue()
+            bytes.append(contentsOf: number.text.utf8)
+        case .bool(let flag): bool(flag)
+        case .null:
+            beginValue()
+            bytes.append(contentsOf: "null".utf8)
+        }
+    }
+
     /// `"key": "value"` pairs.
-    mutating func field(_ name: String, _ value: String) {
+    package mutating func field(_ name: String, _ value: String) {
         key(name)
         string(value)
     }
 
-    mutating func field(_ name: String, _ value: Int64) {
+    package mutating func field(_ name: String, _ value: Int64) {
         key(name)
         int(value)
     }
 
     /// `{"key": …, "value": …}` entries, sorted by key, as MLflow lists params and tags.
-    mutating func keyValueList(_ name: String, _ pairs: [String: String]) {
+    package mutating func keyValueList(_ name: String, _ pairs: [String: String]) {
         key(name)
         openArray()
         for (key, value) in pairs.sorted(by: { $0.key < $1.key }) {

@@ -1,7 +1,6 @@
-import Store
+import MLflowWire
+import RunFilter
 import Testing
-
-@testable import MLflowProtocol
 
 /// Expectations checked against MLflow 3.18's `SearchUtils.parse_search_filter` and
 /// `parse_order_by_for_search_runs`, plus the comparator checks of its SQL store.
