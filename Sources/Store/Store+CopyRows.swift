@@ -127,18 +127,9 @@ extension Store {
         }
     }
 
-    /// Rows per INSERT when copying metric points (6 parameters each, far below either backend's limit).
-    static let copyMetricChunk = 200
-    static let copyMetricChunkSQL =
-        "INSERT INTO metrics (run_id, key_id, step, seq, value, wall_time) VALUES "
-        + Array(repeating: "(?, ?, ?, ?, ?, ?)", count: copyMetricChunk).joined(separator: ", ")
-
     /// Copies every point of the run, key by key in pages, each with its seq, and each key's latest
     /// point; returns the count.
     func copyMetrics(of sourceRunID: Int64, into runID: Int64, at destination: Store, batchSize: Int) throws -> Int {
-        let chunk = try destination.database.cachedStatement(sql: Self.copyMetricChunkSQL)
-        let single = try destination.database.cachedStatement(
-            sql: "INSERT INTO metrics (run_id, key_id, step, seq, value, wall_time) VALUES (?, ?, ?, ?, ?, ?)")
         let latest = try destination.database.cachedStatement(
             sql: "INSERT INTO metric_latest (run_id, key_id, step, value) VALUES (?, ?, ?, ?)")
         let repeatsSteps = try database.cachedStatement(
@@ -165,23 +156,9 @@ extension Store {
                                              wallTime: Date(timeIntervalSince1970: page.wallTimes[row])))
                     })
                 }
-                var index = 0
-                while index < page.count {
-                    let statement = page.count - index >= Self.copyMetricChunk ? chunk : single
-                    let count = statement === chunk ? Self.copyMetricChunk : 1
-                    var parameter: Int32 = 1
-                    for row in index..<(index + count) {
-                        try statement.bind(runID, at: parameter)
-                        try statement.bind(keyID, at: parameter + 1)
-                        try statement.bind(page.steps[row], at: parameter + 2)
-                        try statement.bind(page.seqs[row], at: parameter + 3)
-                        try statement.bind(page.values[row], at: parameter + 4)
-                        try statement.bind(page.wallTimes[row], at: parameter + 5)
-                        parameter += 6
-                    }
-                    try statement.execute()
-                    index += count
-                }
+                try destination.insertMetricRows(runID: runID, page.steps.indices.map { row in
+                    MetricRow(keyID: keyID, step: page.steps[row], seq: page.seqs[row], value: page.values[row], wallTime: page.wallTimes[row])
+                })
             }
             if let last {
                 try latest.bind(runID, at: 1)

@@ -23,52 +23,68 @@ extension Store {
                 return
             }
             try requireRun(runID)
+            // Each key once: a small index for the per-key state below (points come in runs of one key).
+            var keys: [Int64] = [], indexOfKey: [String: Int] = [:]
+            var pointKeys: [Int] = []
+            pointKeys.reserveCapacity(points.count)
+            var lastKey: (name: String, index: Int)?
+            for point in points {
+                if let lastKey, lastKey.name == point.key { pointKeys.append(lastKey.index); continue }
+                let index = indexOfKey[point.key] ?? keys.count
+                if index == keys.count {
+                    keys.append(keyIDs[point.key]!)
+                    indexOfKey[point.key] = index
+                }
+                pointKeys.append(index)
+                lastKey = (point.key, index)
+            }
             // A point after every stored step of its key (the usual case: training goes forward)
-            // takes its seq from this batch alone; any other asks the index for its step's next seq.
-            let insertAfter = try database.cachedStatement(sql: """
-                INSERT INTO metrics (run_id, key_id, step, seq, value, wall_time) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                """)
+            // takes its seq from this batch alone and is inserted with the others in chunks; any
+            // other asks the index for its step's next seq, after the rows before it are in.
             let insertAmong = try database.cachedStatement(sql: """
                 INSERT INTO metrics (run_id, key_id, step, seq, value, wall_time)
                 VALUES (?1, ?2, ?3, coalesce((SELECT max(seq) + 1 FROM metrics WHERE run_id = ?1 AND key_id = ?2 AND step = ?3), 0), ?5, ?6)
                 """)
             let lastStep = try database.cachedStatement(sql: "SELECT max(step) FROM metrics WHERE run_id = ? AND key_id = ?")
-            var storedUpTo: [Int64: Int] = [:]
-            for keyID in Set(keyIDs.values) {
+            var storedUpTo: [Int] = []
+            for keyID in keys {
                 try lastStep.bind(runID, at: 1)
                 try lastStep.bind(keyID, at: 2)
-                storedUpTo[keyID] = try lastStep.step() ? lastStep.optionalInt(at: 0) ?? Int.min : Int.min
+                storedUpTo.append(try lastStep.step() ? lastStep.optionalInt(at: 0) ?? Int.min : Int.min)
                 lastStep.reset()
             }
-            var seqs: [Int64: (step: Int, next: Int)] = [:]  // per key: the last new step in this batch, its next seq
-            var latest: [Int64: MetricSample] = [:]
-            for point in points {
-                let keyID = keyIDs[point.key]!
-                let insert: Statement
-                if point.step > storedUpTo[keyID]! {
-                    let seq = seqs[keyID].map { $0.step == point.step ? $0.next : 0 } ?? 0
-                    if let previous = seqs[keyID], previous.step > point.step {
-                        insert = insertAmong  // a new step behind another new one: ask the index
-                    } else {
-                        insert = insertAfter
-                        try insert.bind(seq, at: 4)
-                        seqs[keyID] = (point.step, seq + 1)
-                    }
+            // Per key: the last new step in this batch and its next seq; the latest point.
+            var seqs = [(step: Int, next: Int)?](repeating: nil, count: keys.count)
+            var latest = [MetricSample?](repeating: nil, count: keys.count)
+            var rows: [MetricRow] = []
+            rows.reserveCapacity(points.count)
+            for (point, key) in zip(points, pointKeys) {
+                let keyID = keys[key]
+                if point.step > storedUpTo[key], seqs[key].map({ $0.step <= point.step }) ?? true {
+                    let seq = seqs[key].map { $0.step == point.step ? $0.next : 0 } ?? 0
+                    rows.append(MetricRow(keyID: keyID, step: Int64(point.step), seq: Int64(seq), value: point.value,
+                                          wallTime: point.wallTime.timeIntervalSince1970))
+                    seqs[key] = (point.step, seq + 1)
                 } else {
-                    insert = insertAmong
+                    // A step already stored, or a new step behind another new one: ask the index.
+                    try insertMetricRows(runID: runID, rows)
+                    rows.removeAll(keepingCapacity: true)
+                    try insertAmong.bind(runID, at: 1)
+                    try insertAmong.bind(keyID, at: 2)
+                    try insertAmong.bind(point.step, at: 3)
+                    try insertAmong.bind(point.value, at: 5)
+                    try insertAmong.bind(point.wallTime.timeIntervalSince1970, at: 6)
+                    try insertAmong.execute()
                 }
-                try insert.bind(runID, at: 1)
-                try insert.bind(keyID, at: 2)
-                try insert.bind(point.step, at: 3)
-                try insert.bind(point.value, at: 5)
-                try insert.bind(point.wallTime.timeIntervalSince1970, at: 6)
-                try insert.execute()
-                if let kept = latest[keyID], kept.step > point.step { continue }
-                latest[keyID] = point
+                if let kept = latest[key], kept.step > point.step { continue }
+                latest[key] = point
             }
-            for (keyID, point) in latest {
-                try updateLatestMetric(runID: runID, keyID: keyID, step: point.step, value: point.value)
+            try insertMetricRows(runID: runID, rows)
+            for (key, point) in latest.enumerated() {
+                guard let point else { continue }
+                try updateLatestMetric(runID: runID, keyID: keys[key], step: point.step, value: point.value)
             }
         }
     }
 }
+

@@ -99,12 +99,6 @@ extension Store {
             wallTime: wallTime)
     }
 
-    /// Rows per statement in the bulk path: many rows per `sqlite3_step` amortize the statement overhead.
-    static let metricChunk = 100
-    static let insertMetricChunkSQL =
-        "INSERT OR REPLACE INTO metrics (run_id, key_id, step, value, wall_time) VALUES "
-        + Array(repeating: "(?, ?, ?, ?, ?)", count: metricChunk).joined(separator: ", ")
-
     /// Logs many points of one run in one transaction (the fast path for bulk imports). Points are
     /// written in (key, step) order, so each key's points append to one contiguous range of the
     /// table instead of alternating between keys (twice as fast for interleaved keys); a point
@@ -127,7 +121,9 @@ extension Store {
             if database.dialect == .postgresql {
                 try insertMetricArrays(runID: runID, rows: rows)
             } else {
-                try insertMetricChunks(runID: runID, rows: rows)
+                try insertMetricRows(runID: runID, rows.map { keyID, sample in
+                    MetricRow(keyID: keyID, step: Int64(sample.step), seq: 0, value: sample.value, wallTime: sample.wallTime.timeIntervalSince1970)
+                }, replacing: true)
             }
             // Each key's latest point is the last of its bucket (highest step; of equal steps the later).
             for (keyIndex, bucket) in byKey.enumerated() {
@@ -137,21 +133,44 @@ extension Store {
         }
     }
 
-    /// SQLite: rows in statements of `metricChunk` rows, the rest one by one.
-    private func insertMetricChunks(runID: Int64, rows: [(Int64, MetricSample)]) throws {
-        let chunked = try database.cachedStatement(sql: Self.insertMetricChunkSQL)
-        let single = try database.cachedStatement(sql: insertMetricSQL)
+    /// Rows per statement when points are written as rows in bulk (6 parameters each, far below
+    /// either backend's limit): many rows per statement share its fixed cost.
+    static let metricChunk = 200
+    static let metricChunkSQL = metricRowsSQL(replacing: false, count: metricChunk)
+    static let replacingMetricChunkSQL = metricRowsSQL(replacing: true, count: metricChunk)
+
+    /// The replacing form leaves `seq` to its default, 0 (the trainer's points; a store older than
+    /// migration 0008 has no seq).
+    private static func metricRowsSQL(replacing: Bool, count: Int) -> String {
+        replacing
+            ? "INSERT OR REPLACE INTO metrics (run_id, key_id, step, value, wall_time) VALUES "
+                + Array(repeating: "(?, ?, ?, ?, ?)", count: count).joined(separator: ", ")
+            : "INSERT INTO metrics (run_id, key_id, step, seq, value, wall_time) VALUES "
+                + Array(repeating: "(?, ?, ?, ?, ?, ?)", count: count).joined(separator: ", ")
+    }
+
+    /// Inserts rows of run `runID` with their seqs as given (none looked up), `metricChunk` rows per
+    /// statement while that many are left, then one by one. `replacing` (SQLite's) replaces a point
+    /// stored at the same (key, step) and writes seq 0 whatever the rows say.
+    func insertMetricRows(runID: Int64, _ rows: [MetricRow], replacing: Bool = false) throws {
+        guard !rows.isEmpty else { return }
+        let chunk = try database.cachedStatement(sql: replacing ? Self.replacingMetricChunkSQL : Self.metricChunkSQL)
+        let single = try database.cachedStatement(sql: Self.metricRowsSQL(replacing: replacing, count: 1))
         var index = 0
         while index < rows.count {
-            let statement = rows.count - index >= Self.metricChunk ? chunked : single
-            let count = statement === chunked ? Self.metricChunk : 1
+            let count = rows.count - index >= Self.metricChunk ? Self.metricChunk : 1
+            let statement = count == 1 ? single : chunk
             var parameter: Int32 = 1
-            for (keyID, sample) in rows[index..<(index + count)] {
+            for row in rows[index..<(index + count)] {
                 try statement.bind(runID, at: parameter)
-                try statement.bind(keyID, at: parameter + 1)
-                try statement.bind(sample.step, at: parameter + 2)
-                try statement.bind(sample.value, at: parameter + 3)
-                try statement.bind(sample.wallTime.timeIntervalSince1970, at: parameter + 4)
+                try statement.bind(row.keyID, at: parameter + 1)
+                try statement.bind(row.step, at: parameter + 2)
+                if !replacing {
+                    try statement.bind(row.seq, at: parameter + 3)
+                    parameter += 1
+                }
+                try statement.bind(row.value, at: parameter + 3)
+                try statement.bind(row.wallTime, at: parameter + 4)
                 parameter += 5
             }
             try statement.execute()
@@ -396,4 +415,13 @@ extension Store {
         while try statement.step() { keys.append(statement.string(at: 0)) }
         return keys
     }
+}
+
+/// One point as the `metrics` table holds it (its run aside).
+struct MetricRow {
+    var keyID: Int64
+    var step: Int64
+    var seq: Int64
+    var value: Double
+    var wallTime: Double
 }
