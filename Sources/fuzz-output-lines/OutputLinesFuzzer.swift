@@ -47,8 +47,8 @@ func fuzzOne(_ bytes: [UInt8]) -> (any Error)? {
     return nil
 }
 
-func writeSeeds(to directory: String) throws {
-    let seeds: [(String, String)] = [
+func seeds() -> [(name: String, bytes: [UInt8])] {
+    let texts: [(String, String)] = [
         ("seed", "step: 1, loss: 560.782349, accuracy: 0.433594\nstep: 100, loss: 90.1, accuracy: 0.9\nTest Accuracy: 0.936800\n"),
         ("shell", "loss=0.5\nloss=0.25 acc=0.9\r\nloss=1e-3\n"),
         ("json", #"{"step": 3, "loss": 0.5, "tags": {"a": [1, 2, {"b": "x\"}"}]}, "ok": true}"# + "\n{\"loss\": -2.5E+3}\n"),
@@ -56,17 +56,10 @@ func writeSeeds(to directory: String) throws {
         ("pattern", "epoch 7 lr=0.01\nepoch 8 lr=0.005 step=9 loss=1\n"),
         ("noise", "50%|█████     | 50/100 [00:01<00:01, loss=0.3]\r 12:00:00 INFO done 95% 5ms nan inf\n"),
     ]
-    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    for (name, text) in seeds {
-        try Data(text.utf8).write(to: URL(fileURLWithPath: directory + "/" + name))
-    }
+    return texts.map { ($0.0, Array($0.1.utf8)) }
 }
 
 @main
 enum Main {
-    static func main() throws {
-        let arguments = Array(CommandLine.arguments.dropFirst())
-        if arguments.first == "--write-seeds", arguments.count == 2 { return try writeSeeds(to: arguments[1]) }
-        try FuzzHarness.run(fuzzOne)
-    }
+    static func main() throws { try FuzzHarness.run(fuzzOne, seeds: seeds) }
 }

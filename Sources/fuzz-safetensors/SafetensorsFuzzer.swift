@@ -49,13 +49,13 @@ func file(_ header: String, _ data: [UInt8]) -> [UInt8] {
 
 /// Seeds: a valid export with metadata, one with escaped names and an empty tensor, and broken files
 /// that each reach a different refusal.
-func writeSeeds(to directory: String) throws {
+func seeds() -> [(name: String, bytes: [UInt8])] {
     let valid = Safetensors.encode(sampleTensors(), metadata: [
         "format": "nnreg", "nnreg.run": "brisk-otter-42", "nnreg.step": "5000", "nnreg.test_accuracy": "0.9368",
     ])
     let one: [UInt8] = [0, 0, 0x80, 0x3F]
     let nan: [UInt8] = [0, 0, 0xC0, 0x7F]
-    let seeds: [(String, [UInt8])] = [
+    return [
         ("valid", valid),
         ("escapes", file(#"{"__metadata__":{"k\u00e9":"\ud83d\ude42\n"},"a\"b":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"#
             + #""empty":{"dtype":"F32","shape":[0,3],"data_offsets":[4,4]},"s":{"shape":[],"dtype":"F32","data_offsets":[4,8]}}  "#,
@@ -68,18 +68,9 @@ func writeSeeds(to directory: String) throws {
         ("bad-json", file(#"{"a":{"dtype":"F32","shape":[1.5e3],"data_offsets":[0,4]},"b":[[[[{"x":"\ud800"}]]]]}"#, one)),
         ("huge-claim", withUnsafeBytes(of: UInt64(100_000_000).littleEndian) { Array($0) } + Array(#"{"a":1}     "#.utf8)),
     ]
-    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    for (name, bytes) in seeds {
-        try Data(bytes).write(to: URL(fileURLWithPath: directory + "/" + name))
-    }
 }
 
-/// `--write-seeds DIR` writes the seed corpus; anything else goes to the harness.
 @main
 enum Main {
-    static func main() throws {
-        let arguments = Array(CommandLine.arguments.dropFirst())
-        if arguments.first == "--write-seeds", arguments.count == 2 { return try writeSeeds(to: arguments[1]) }
-        try FuzzHarness.run(fuzzOne)
-    }
+    static func main() throws { try FuzzHarness.run(fuzzOne, seeds: seeds) }
 }

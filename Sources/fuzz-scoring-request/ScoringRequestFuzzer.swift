@@ -33,9 +33,9 @@ func fuzzOne(_ bytes: [UInt8]) -> (any Error)? {
     return nil
 }
 
-func writeSeeds(to directory: String) throws {
+func seeds() -> [(name: String, bytes: [UInt8])] {
     let row = (0..<784).map { $0 % 7 == 0 ? "0.5" : "0" }.joined(separator: ",")
-    let seeds: [(String, [UInt8])] = [
+    return [
         ("inputs", Array("{\"inputs\": [[\(row)]]}".utf8)),
         ("instances", Array("{\"instances\": [[1, 2.5e-3, -0.0], [3, 4, 5]], \"params\": {\"a\": [1, {\"b\": null}]}}".utf8)),
         ("named", Array("{\"inputs\": {\"pixels\": [[[1, 2], [3, 4]]]}}".utf8)),
@@ -51,17 +51,9 @@ func writeSeeds(to directory: String) throws {
                  0x42, 0x60, 0x82]),
         ("jpeg", [0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, 0x4A, 0x46, 0x49, 0x46, 0x00, 0x01, 0x01, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0xFF, 0xD9]),
     ]
-    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    for (name, bytes) in seeds {
-        try Data(bytes).write(to: URL(fileURLWithPath: directory + "/" + name))
-    }
 }
 
 @main
 enum Main {
-    static func main() throws {
-        let arguments = Array(CommandLine.arguments.dropFirst())
-        if arguments.first == "--write-seeds", arguments.count == 2 { return try writeSeeds(to: arguments[1]) }
-        try FuzzHarness.run(fuzzOne)
-    }
+    static func main() throws { try FuzzHarness.run(fuzzOne, seeds: seeds) }
 }

@@ -64,7 +64,7 @@ func fuzzOne(_ bytes: [UInt8]) -> (any Error)? {
 /// Seeds: states after three steps of small networks — the seed's shape with SGD, and deeper or
 /// shallower ones with every other optimizer (their moments in the state), activation, schedule, a
 /// validation split and a normalization — with and without a valid CRC, and their weights blobs.
-func writeSeeds(to directory: String) throws {
+func seeds() throws -> [(name: String, bytes: [UInt8])] {
     var base = Hyperparameters()
     base.steps = 10; base.batchSize = 2; base.displayStep = 2; base.hidden = [2, 3]; base.shuffleBufferSize = 5
     var variants: [(String, Hyperparameters)] = [("sgd", base)]
@@ -80,25 +80,19 @@ func writeSeeds(to directory: String) throws {
         h.weightDecay = 0.01
         variants.append((optimizer.rawValue, h))
     }
-    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    var seeds: [(name: String, bytes: [UInt8])] = []
     for (name, h) in variants {
         let trainer = try Trainer(hyperparameters: h, dataset: dataset)
         try trainer.train(until: 3, observer: nil)
         let state = trainer.serializedState()
         let weights = trainer.network.serialized()
         let framed = [UInt8(weights.count & 0xFF), UInt8(weights.count >> 8)] + weights + state
-        for (suffix, bytes) in [("state", [0] + framed), ("state-crc", [1] + framed), ("weights", [2] + weights)] {
-            try Data(bytes).write(to: URL(fileURLWithPath: directory + "/\(name)-\(suffix)"))
-        }
+        seeds += [("\(name)-state", [0] + framed), ("\(name)-state-crc", [1] + framed), ("\(name)-weights", [2] + weights)]
     }
+    return seeds
 }
 
-/// `--write-seeds DIR` writes the seed corpus; anything else goes to the harness.
 @main
 enum Main {
-    static func main() throws {
-        let arguments = Array(CommandLine.arguments.dropFirst())
-        if arguments.first == "--write-seeds", arguments.count == 2 { return try writeSeeds(to: arguments[1]) }
-        try FuzzHarness.run(fuzzOne)
-    }
+    static func main() throws { try FuzzHarness.run(fuzzOne, seeds: seeds) }
 }
