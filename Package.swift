@@ -21,7 +21,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
-        // Already resolved for Hummingbird; named because Scoring's pipeline handler takes HTTP parts directly.
+        // Already resolved for Hummingbird; named because HTTPLane takes HTTP parts directly.
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
     ],
     targets: [
@@ -82,10 +82,18 @@ let package = Package(
         .target(
             name: "WebServer",
             dependencies: [
-                "Store", "RunQuery", "WebPages", "MLflowProtocol", "Scoring", .product(name: "Hummingbird", package: "hummingbird"),
+                "Store", "RunQuery", "WebPages", "MLflowProtocol", "Scoring", "HTTPLane", .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"), .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            ]),
+        // Requests answered in a connection's channel pipeline, ahead of the router (scoring POSTs, MLflow's
+        // JSON calls): the body gathered, the answer written in order, without the router's per-request machinery.
+        .target(
+            name: "HTTPLane",
+            dependencies: [
+                .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
             ]),
         // Users' inputs (image, CSV, NumPy files; MLflow's scoring request bodies) as feature rows for a network.
         .target(name: "ModelInputs", dependencies: ["Trainer", "ImageDecoding"]),
@@ -94,9 +102,8 @@ let package = Package(
         .target(
             name: "Scoring",
             dependencies: [
-                "Store", "Trainer", "ModelInputs", .product(name: "Hummingbird", package: "hummingbird"),
+                "Store", "Trainer", "ModelInputs", "HTTPLane", .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
             ]),
         // MLflow's wire format without the server: request bodies read strictly into fields, responses
         // written as MLflow writes them, its search filters and errors (no Store, no server: fuzzed on its own).
@@ -108,7 +115,7 @@ let package = Package(
         .target(
             name: "MLflowProtocol",
             dependencies: [
-                "Store", "MLflowWire", "RunFilter", .product(name: "Hummingbird", package: "hummingbird"),
+                "Store", "MLflowWire", "RunFilter", "HTTPLane", .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "Crypto", package: "swift-crypto"),
             ]),
         .executableTarget(

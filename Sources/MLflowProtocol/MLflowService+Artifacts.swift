@@ -21,7 +21,7 @@ extension MLflowService {
         }
         router.put(RouterPath(Self.artifactsPrefix + "/**")) { request, context in
             await self.artifactCall {
-                try self.guardWrite(request)
+                try self.guardWrite(request.headers)
                 return try await self.upload(context.parameters.getCatchAll().joined(separator: "/"), body: request.body)
             }
         }

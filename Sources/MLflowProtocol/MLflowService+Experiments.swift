@@ -6,7 +6,7 @@ import Store
 
 /// MLflow's `experiments/…` endpoints.
 extension MLflowService {
-    func addExperimentEndpoints(_ add: (String, [HTTPRequest.Method], Bool, @escaping @Sendable (MLflowRequest, Store) throws -> JSONWriter) -> Void) {
+    static func addExperimentEndpoints(_ add: (String, [HTTPRequest.Method], Bool, @escaping @Sendable (MLflowRequest, Store) throws -> JSONWriter) -> Void) {
         add("experiments/create", [.post], true) { call, store in
             let name = try call.string("name")
             let tags = Dictionary(try call.keyValues("tags"), uniquingKeysWith: { $1 })

@@ -7,7 +7,7 @@ import Store
 /// uploads the model's files to `EXPERIMENT/models/MODEL_ID/artifacts/` through the artifact proxy,
 /// finalizes once they are in, and registers as a version whose source is `models:/MODEL_ID`.
 extension MLflowService {
-    func addLoggedModelEndpoints(_ add: (String, [HTTPRequest.Method], Bool, @escaping @Sendable (MLflowRequest, Store) throws -> JSONWriter) -> Void) {
+    static func addLoggedModelEndpoints(_ add: (String, [HTTPRequest.Method], Bool, @escaping @Sendable (MLflowRequest, Store) throws -> JSONWriter) -> Void) {
         add("logged-models", [.post], true) { call, store in
             let experimentID = try Self.experimentID(try call.string("experiment_id"))
             let runID = try call.optionalString("source_run_id").flatMap { $0.isEmpty ? nil : $0 }.map { try store.run(uid: $0).id }

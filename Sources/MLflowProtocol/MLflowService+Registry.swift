@@ -7,7 +7,7 @@ import Store
 /// registry. Versions made by `nnreg model register` (checkpoints) and by the API (files named by
 /// `source`) are the same versions, with the same aliases and append-only history.
 extension MLflowService {
-    func addRegistryEndpoints(_ add: (String, [HTTPRequest.Method], Bool, @escaping @Sendable (MLflowRequest, Store) throws -> JSONWriter) -> Void) {
+    static func addRegistryEndpoints(_ add: (String, [HTTPRequest.Method], Bool, @escaping @Sendable (MLflowRequest, Store) throws -> JSONWriter) -> Void) {
         add("registered-models/create", [.post], true) { call, store in
             let tags = Dictionary(try call.keyValues("tags"), uniquingKeysWith: { $1 })
             try Self.checkTags(tags)

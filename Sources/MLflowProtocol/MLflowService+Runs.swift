@@ -11,7 +11,7 @@ extension MLflowService {
     /// The tag MLflow keeps a run's name in; nnreg keeps the name itself and shows it as this tag.
     static let runNameTag = "mlflow.runName"
 
-    func addRunEndpoints(_ add: (String, [HTTPRequest.Method], Bool, @escaping @Sendable (MLflowRequest, Store) throws -> JSONWriter) -> Void) {
+    static func addRunEndpoints(_ add: (String, [HTTPRequest.Method], Bool, @escaping @Sendable (MLflowRequest, Store) throws -> JSONWriter) -> Void) {
         add("runs/create", [.post], true) { call, store in
             let experimentID = try Self.experimentID(try call.optionalString("experiment_id") ?? "0")
             let experiment = try store.experiment(id: experimentID)

@@ -10,7 +10,7 @@ extension MLflowService {
     /// MLflow's default and largest page of runs.
     static let defaultRunPage = 1_000, maxRunPage = 50_000
 
-    func addSearchEndpoints(_ add: (String, [HTTPRequest.Method], Bool, @escaping @Sendable (MLflowRequest, Store) throws -> JSONWriter) -> Void) {
+    static func addSearchEndpoints(_ add: (String, [HTTPRequest.Method], Bool, @escaping @Sendable (MLflowRequest, Store) throws -> JSONWriter) -> Void) {
         add("runs/search", [.post, .get], false) { call, store in
             var search = RunSearch()
             search.experimentIDs = try call.strings("experiment_ids").map(Self.experimentID)

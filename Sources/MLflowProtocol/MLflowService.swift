@@ -1,5 +1,7 @@
 import Crypto
+import Dispatch
 import Foundation
+import HTTPLane
 import HTTPTypes
 import Hummingbird
 import MLflowWire
@@ -20,6 +22,8 @@ public struct MLflowService: Sendable {
     public let allowsWrites: Bool
     let token: [UInt8]?
     let gate: StoreGate
+    /// A PostgreSQL store's calls are answered off the event loop (its queries wait on futures).
+    let answersOffEventLoop: Bool
     /// Bodies of JSON calls above this are refused (413) before they are parsed.
     public static let maxBodyBytes = 32 * 1_024 * 1_024
 
@@ -28,6 +32,7 @@ public struct MLflowService: Sendable {
         self.allowsWrites = allowsWrites
         self.token = token.map { Array($0.utf8) }
         gate = StoreGate(path: storePath, writable: allowsWrites)
+        answersOffEventLoop = Store.isServerLocation(storePath)
     }
 
     /// Opens the store now (migrating it when writes are allowed), so a bad store is one line at start-up.
@@ -42,7 +47,7 @@ public struct MLflowService: Sendable {
 
     /// The JSON endpoints with their path after the prefix (`{name}` a path parameter, which the
     /// handler reads as a field). One path may have several, for different methods.
-    var endpoints: [(path: String, endpoint: Endpoint)] {
+    static let endpoints: [(path: String, endpoint: Endpoint)] = {
         var table: [(String, Endpoint)] = []
         func add(_ path: String, _ methods: [HTTPRequest.Method], writes: Bool, _ handle: @escaping @Sendable (MLflowRequest, Store) throws -> JSONWriter) {
             table.append((path, Endpoint(methods: methods, writes: writes, handle: handle)))
@@ -53,12 +58,17 @@ public struct MLflowService: Sendable {
         addRegistryEndpoints(add)
         addLoggedModelEndpoints(add)
         return table
-    }
+    }()
 
+    /// Where the JSON calls live: MLflow serves the same API under both.
+    static let prefixes = ["/api/2.0/mlflow/", "/ajax-api/2.0/mlflow/"]
+
+    /// The JSON calls are answered in each connection's pipeline (`take`); the router keeps them too,
+    /// for the requests the pipeline leaves to it (a percent-escaped path), and has the artifact
+    /// proxy and `/health`.
     public func add(to router: Router<BasicRequestContext>) {
-        let table = endpoints
-        for prefix in ["/api/2.0/mlflow/", "/ajax-api/2.0/mlflow/"] {
-            for (path, endpoint) in table {
+        for prefix in Self.prefixes {
+            for (path, endpoint) in Self.endpoints {
                 for method in endpoint.methods {
                     router.on(RouterPath(prefix + path), method: method) { request, context in
                         try await self.answer(request, context: context, endpoint: endpoint)
@@ -73,32 +83,37 @@ public struct MLflowService: Sendable {
         }
     }
 
-    /// Runs one JSON call: guards, body, handler, and MLflow's error shape for every failure.
+    /// A JSON call through the router: its body gathered (nil past `maxBodyBytes`), then `outcome`.
     func answer(_ request: Request, context: BasicRequestContext, endpoint: Endpoint) async throws -> Response {
+        var body: ByteBuffer?
+        if request.headers[.contentLength].flatMap(Int.init).map({ $0 <= Self.maxBodyBytes }) ?? true {
+            body = try? await request.body.collect(upTo: Self.maxBodyBytes)
+        }
+        let parameters = context.parameters.map { (String($0.key), String($0.value).removingPercentEncoding ?? String($0.value)) }
+        let (status, bytes) = outcome(endpoint, headers: request.headers, query: request.uri.query, parameters: parameters, body: body)
+        return Self.json(status, bytes)
+    }
+
+    /// Runs one JSON call whose body has arrived (nil: larger than `maxBodyBytes`): guards, body,
+    /// handler, and MLflow's error shape for every failure.
+    func outcome(_ endpoint: Endpoint, headers: HTTPFields, query: String?, parameters: [(String, String)], body: ByteBuffer?)
+        -> (HTTPResponse.Status, [UInt8])
+    {
         do {
-            if endpoint.writes { try guardWrite(request) }
-            if let length = request.headers[.contentLength].flatMap(Int.init), length > Self.maxBodyBytes {
-                throw MLflowError.tooLarge(Self.maxBodyBytes)
-            }
-            let buffer: ByteBuffer
-            do {
-                buffer = try await request.body.collect(upTo: Self.maxBodyBytes)
-            } catch {
-                throw MLflowError.tooLarge(Self.maxBodyBytes)
-            }
-            let parameters = context.parameters.map { (String($0.key), String($0.value).removingPercentEncoding ?? String($0.value)) }
-            let call = try MLflowRequest(body: Array(buffer.readableBytesView), query: Self.queryItems(request.uri.query) + parameters)
+            if endpoint.writes { try guardWrite(headers) }
+            guard let body else { throw MLflowError.tooLarge(Self.maxBodyBytes) }
+            let call = try MLflowRequest(body: Array(body.readableBytesView), query: Self.queryItems(query) + parameters)
             let output = try gate.withStore { store in try endpoint.handle(call, store) }
-            return Self.json(.ok, output.bytes)
+            return (.ok, output.bytes)
         } catch {
-            return Self.errorResponse(error)
+            return Self.errorAnswer(error)
         }
     }
 
     /// 403 unless writes are allowed; 401 unless the request carries the token (when there is one).
-    func guardWrite(_ request: Request) throws {
+    func guardWrite(_ headers: HTTPFields) throws {
         guard allowsWrites else { throw MLflowError.readOnly }
-        guard carriesToken(request.headers) else { throw MLflowError.unauthenticated }
+        guard carriesToken(headers) else { throw MLflowError.unauthenticated }
     }
 
     /// Whether a request with `headers` carries the token as `Authorization: Bearer TOKEN` (true
@@ -169,6 +184,12 @@ public struct MLflowService: Sendable {
     }
 
     static func errorResponse(_ error: any Error) -> Response {
+        let (status, bytes) = errorAnswer(error)
+        return json(status, bytes)
+    }
+
+    /// MLflow's `{"error_code": …, "message": …}` for any error, with its status.
+    static func errorAnswer(_ error: any Error) -> (HTTPResponse.Status, [UInt8]) {
         let failure: MLflowError
         switch error {
         case let known as MLflowError: failure = known
@@ -180,7 +201,7 @@ public struct MLflowService: Sendable {
         writer.field("error_code", failure.code)
         writer.field("message", failure.message)
         writer.closeObject()
-        return json(failure.status, writer.bytes)
+        return (failure.status, writer.bytes)
     }
 }
 

@@ -1,4 +1,6 @@
+import Dispatch
 import Foundation
+import HTTPLane
 import HTTPTypes
 import Hummingbird
 import ModelInputs
@@ -18,9 +20,9 @@ import Trainer
 /// SHA-256 in `nnreg-weights-sha256`). References are resolved per request against the registry,
 /// so a moved alias answers from its new version at the next request. Scoring only reads the store.
 ///
-/// The POSTs are answered in each connection's channel pipeline (`ScoringChannelHandler`), ahead of
+/// The POSTs are answered in each connection's channel pipeline (it is a `PipelineLane`), ahead of
 /// the router; the router gets the GETs.
-public struct ScoringService: Sendable {
+public struct ScoringService: PipelineLane {
     public struct Limits: Sendable {
         /// Largest request body.
         public var maxBodyBytes = 16 << 20
@@ -66,9 +68,28 @@ public struct ScoringService: Sendable {
         _ = try models.model(defaultModel)
     }
 
-    /// The handler each connection's pipeline gets; `headers` go on every answer (the server's own).
-    public func makeChannelHandler(headers: HTTPFields) -> some RemovableChannelHandler {
-        ScoringChannelHandler(service: self, headers: headers)
+    /// A scoring POST: guarded, resolved and read (off the event loop for a PostgreSQL store), then
+    /// scored in the next batch; the answer names the version that made it.
+    public func take(_ head: HTTPRequest) -> LaneRequest? {
+        guard head.method == .post, let path = head.path, let reference = Self.reference(path: path, defaultModel: defaultModel) else {
+            return nil
+        }
+        return LaneRequest(maxBodyBytes: limits.maxBodyBytes) { body, loop, reply in
+            let answer = { @Sendable in
+                switch self.outcome(reference: reference, headers: head.headerFields, body: body) {
+                case .answer(let status, let problem):
+                    reply(LaneAnswer(status: status, headers: [.contentType: "application/json"], body: problem))
+                case .score(let model, let rows):
+                    self.batcher.submit(model, rows.split, on: loop) { probabilities in
+                        reply(LaneAnswer(
+                            status: .ok,
+                            headers: [.contentType: "application/json", Self.versionHeader: model.label, Self.weightsHeader: model.weightsSHA256],
+                            body: PredictionJSON.encode(probabilities, classes: model.network.classes)))
+                    }
+                }
+            }
+            if resolvesOffEventLoop { DispatchQueue.global().async(execute: answer) } else { answer() }
+        }
     }
 
     /// The routes besides the POSTs: `GET /ping`, and 405 for other methods on the scoring paths.

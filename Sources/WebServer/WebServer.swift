@@ -1,4 +1,5 @@
 import Foundation
+import HTTPLane
 import HTTPTypes
 import Hummingbird
 import Logging
@@ -102,11 +103,13 @@ public struct WebServer: Sendable {
     /// Serves on `host:port` until SIGINT or SIGTERM; `onListening` gets the address actually bound
     /// (port 0 picks a free one).
     public func run(host: String, port: Int, onListening: @escaping @Sendable (String) -> Void) async throws {
-        let scoring = self.scoring
+        let lanes: [any PipelineLane] = [scoring, mlflow]
         let app = Application(
             router: makeRouter(),
-            // Scoring POSTs are answered in each connection's pipeline, ahead of the router.
-            server: .http1(configuration: .init(additionalChannelHandlers: [scoring.makeChannelHandler(headers: SafetyMiddleware.securityHeaders)])),
+            // Scoring POSTs and MLflow's JSON calls are answered in each connection's pipeline, ahead of the router.
+            server: .http1(configuration: .init(additionalChannelHandlers: [
+                LaneChannelHandler(lanes: lanes, headers: SafetyMiddleware.securityHeaders)
+            ])),
             configuration: .init(address: .hostname(host, port: port), serverName: "nnreg"),
             onServerRunning: { channel in
                 let address = channel.localAddress

@@ -70,6 +70,38 @@ import Testing
         #expect(unknown.status == 404 && Self.errorCode(unknown.body) == "RESOURCE_DOES_NOT_EXIST")
     }
 
+    /// MLflow's calls are answered in the connection's pipeline, the rest by the router (a path with
+    /// a percent escape among them). Requests sent back to back on one connection get their answers
+    /// in order, whoever makes them, each with the server's security headers, and the router's
+    /// answer to an escaped path is the pipeline's to the plain one.
+    @Test func pipelinedCallsAreAnsweredInOrderWhoeverAnswersThem() throws {
+        let cli = try CommandLineHarness()
+        let server = try ServeHarness(cli, arguments: ["--allow-writes"])
+        let port = try #require(server.url.split(separator: ":").last.map(String.init))
+        let requests: [[Any]] = [
+            ["POST", "/api/2.0/mlflow/runs/create", #"{"experiment_id": "0", "run_name": "piped"}"#],
+            ["GET", "/", NSNull()],
+            ["GET", "/models", NSNull()],  // router after router: held until the first is answered
+            ["GET", "/api/2.0/mlflow/experiments/get?experiment_id=0", NSNull()],
+            ["GET", "/api/2.0/mlflow/logged-models/m%2Dabc", NSNull()],
+            ["GET", "/api/2.0/mlflow/logged-models/m-abc", NSNull()],
+            ["POST", "/api/2.0/mlflow/runs/search", #"{"experiment_ids": ["0"]}"#],
+        ]
+        let sent = String(decoding: try JSONSerialization.data(withJSONObject: requests), as: UTF8.self)
+        let answers = try #require(try PythonPeer.run("http_pipelined.py", ["127.0.0.1", port, sent])["answers"] as? [[String: Any]])
+        #expect(answers.map { $0["status"] as? Int } == [200, 200, 200, 200, 404, 404, 200])
+        let bodies = answers.map { $0["body"] as? String ?? "" }
+        #expect(bodies[0].contains(#""run_name":"piped""#), "\(bodies[0])")
+        #expect(bodies[1].contains("<html") && bodies[2].contains("<html") && bodies[3].contains(#""name":"Default""#))
+        #expect(bodies[4] == bodies[5] && bodies[4].contains("m-abc") && Self.errorCode(bodies[4]) == "RESOURCE_DOES_NOT_EXIST", "\(bodies[4]) vs \(bodies[5])")
+        #expect(bodies[6].contains(#""run_name":"piped""#), "\(bodies[6])")
+        for answer in answers {
+            let headers = answer["headers"] as? [String: String] ?? [:]
+            #expect(headers["x-content-type-options"] == "nosniff" && headers["content-security-policy"] != nil && headers["cache-control"] == "no-store",
+                    "\(headers)")
+        }
+    }
+
     @Test func writesOffLoopbackNeedATokenFile() throws {
         let cli = try CommandLineHarness()
         let refused = try cli.run(["serve", "--allow-writes", "--host", "0.0.0.0", "--port", "0"])
