@@ -38,35 +38,30 @@ extension Store {
                 pointKeys.append(index)
                 lastKey = (point.key, index)
             }
-            // A point after every stored step of its key (the usual case: training goes forward)
-            // takes its seq from this batch alone and is inserted with the others in chunks; any
-            // other asks the index for its step's next seq, after the rows before it are in.
+            // Per key, its frontier: the last step it has points at (stored, or in this batch so far)
+            // and that step's next seq. A point at or after the frontier (the usual case: training goes
+            // forward, or a script without steps logs everything at step 0) takes its seq from the
+            // frontier and is inserted with the others in chunks; one behind it asks the index for its
+            // step's next seq, after the rows before it are in.
             let insertAmong = try database.cachedStatement(sql: """
                 INSERT INTO metrics (run_id, key_id, step, seq, value, wall_time)
                 VALUES (?1, ?2, ?3, coalesce((SELECT max(seq) + 1 FROM metrics WHERE run_id = ?1 AND key_id = ?2 AND step = ?3), 0), ?5, ?6)
                 """)
-            let lastStep = try database.cachedStatement(sql: "SELECT max(step) FROM metrics WHERE run_id = ? AND key_id = ?")
-            var storedUpTo: [Int] = []
+            let lastPoint = try database.cachedStatement(
+                sql: "SELECT step, seq FROM metrics WHERE run_id = ? AND key_id = ? ORDER BY step DESC, seq DESC LIMIT 1")
+            var frontiers: [(step: Int, next: Int)?] = []
             for keyID in keys {
-                try lastStep.bind(runID, at: 1)
-                try lastStep.bind(keyID, at: 2)
-                storedUpTo.append(try lastStep.step() ? lastStep.optionalInt(at: 0) ?? Int.min : Int.min)
-                lastStep.reset()
+                try lastPoint.bind(runID, at: 1)
+                try lastPoint.bind(keyID, at: 2)
+                frontiers.append(try lastPoint.step() ? (lastPoint.int(at: 0), lastPoint.int(at: 1) + 1) : nil)
+                lastPoint.reset()
             }
-            // Per key: the last new step in this batch and its next seq; the latest point.
-            var seqs = [(step: Int, next: Int)?](repeating: nil, count: keys.count)
             var latest = [MetricSample?](repeating: nil, count: keys.count)
             var rows: [MetricRow] = []
             rows.reserveCapacity(points.count)
             for (point, key) in zip(points, pointKeys) {
                 let keyID = keys[key]
-                if point.step > storedUpTo[key], seqs[key].map({ $0.step <= point.step }) ?? true {
-                    let seq = seqs[key].map { $0.step == point.step ? $0.next : 0 } ?? 0
-                    rows.append(MetricRow(keyID: keyID, step: Int64(point.step), seq: Int64(seq), value: point.value,
-                                          wallTime: point.wallTime.timeIntervalSince1970))
-                    seqs[key] = (point.step, seq + 1)
-                } else {
-                    // A step already stored, or a new step behind another new one: ask the index.
+                if let frontier = frontiers[key], point.step < frontier.step {
                     try insertMetricRows(runID: runID, rows)
                     rows.removeAll(keepingCapacity: true)
                     try insertAmong.bind(runID, at: 1)
@@ -75,6 +70,11 @@ extension Store {
                     try insertAmong.bind(point.value, at: 5)
                     try insertAmong.bind(point.wallTime.timeIntervalSince1970, at: 6)
                     try insertAmong.execute()
+                } else {
+                    let seq = frontiers[key].map { $0.step == point.step ? $0.next : 0 } ?? 0
+                    rows.append(MetricRow(keyID: keyID, step: Int64(point.step), seq: Int64(seq), value: point.value,
+                                          wallTime: point.wallTime.timeIntervalSince1970))
+                    frontiers[key] = (point.step, seq + 1)
                 }
                 if let kept = latest[key], kept.step > point.step { continue }
                 latest[key] = point

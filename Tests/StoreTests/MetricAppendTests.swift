@@ -27,10 +27,17 @@ import Testing
             // A second batch: new steps, steps stored in the first, and a step twice.
             let second = [point("a", 450, 2_000), point("a", 0, 2_001), point("a", 450, 2_002), point("b", 9, 2_003), point("b", 1, 2_004)]
             try store.appendMetrics(runID: run.id, points: second)
+            // A script that logs without steps: every point at step 0, batch after batch (after the
+            // newest stored point of its key), and one point at a time.
+            let unstepped = (0..<450).map { point("c", 0, 3_000 + Double($0)) }
+            try store.appendMetrics(runID: run.id, points: Array(unstepped[..<220]))
+            try store.appendMetrics(runID: run.id, points: Array(unstepped[220..<449]))
+            try store.appendMetrics(runID: run.id, points: [unstepped[449]])
+            let all = first + second + unstepped
 
-            for key in ["a", "b"] {
+            for key in ["a", "b", "c"] {
                 // Expected: every point, ordered by step, a step's points in the order they were given.
-                let given = (first + second).enumerated().filter { $0.element.key == key }
+                let given = all.enumerated().filter { $0.element.key == key }
                 let expected = given.sorted { ($0.element.step, $0.offset) < ($1.element.step, $1.offset) }.map(\.element)
                 let stored = try store.metricHistory(runID: run.id, key: key)
                 #expect(stored.map(\.step) == expected.map(\.step), "\(key)")
@@ -38,7 +45,7 @@ import Testing
                 #expect(stored.map(\.wallTime) == expected.map(\.wallTime), "\(key)")
             }
             // The latest point per key follows the highest step, of equal steps the last given.
-            #expect(try store.latestMetrics(runID: run.id) == ["a": 2_002, "b": 2_003])
+            #expect(try store.latestMetrics(runID: run.id) == ["a": 2_002, "b": 2_003, "c": 3_449])
         }
     }
 }
