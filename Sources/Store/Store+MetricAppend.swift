@@ -8,22 +8,8 @@ extension Store {
     public func appendMetrics(runID: Int64, points: [MetricSample]) throws {
         guard !points.isEmpty else { return try requireRun(runID) }
         try inTransaction {
-            var keyIDs: [String: Int64] = [:]
-            for point in points where keyIDs[point.key] == nil { keyIDs[point.key] = try metricKeyID(point.key)! }
-            if database.dialect == .postgresql {
-                let statement = try database.cachedStatement(
-                    sql: "SELECT nnreg_append_points(?1, ?2::bigint[], ?3::bigint[], ?4::float8[], ?5::float8[])")
-                    as! PostgreSQLStatement
-                try statement.bind(runID, at: 1)
-                try statement.bind(array: .integers(points.map { keyIDs[$0.key]! }), at: 2)
-                try statement.bind(array: .integers(points.map { Int64($0.step) }), at: 3)
-                try statement.bind(array: .reals(points.map(\.value)), at: 4)
-                try statement.bind(array: .reals(points.map { $0.wallTime.timeIntervalSince1970 }), at: 5)
-                try statement.execute()
-                return
-            }
-            try requireRun(runID)
-            // Each key once: a small index for the per-key state below (points come in runs of one key).
+            // Each key once: its id and a small index for the per-key state below (points come in
+            // runs of one key, so most points compare with the last key and hash nothing).
             var keys: [Int64] = [], indexOfKey: [String: Int] = [:]
             var pointKeys: [Int] = []
             pointKeys.reserveCapacity(points.count)
@@ -32,12 +18,25 @@ extension Store {
                 if let lastKey, lastKey.name == point.key { pointKeys.append(lastKey.index); continue }
                 let index = indexOfKey[point.key] ?? keys.count
                 if index == keys.count {
-                    keys.append(keyIDs[point.key]!)
+                    keys.append(try metricKeyID(point.key)!)
                     indexOfKey[point.key] = index
                 }
                 pointKeys.append(index)
                 lastKey = (point.key, index)
             }
+            if database.dialect == .postgresql {
+                let statement = try database.cachedStatement(
+                    sql: "SELECT nnreg_append_points(?1, ?2::bigint[], ?3::bigint[], ?4::float8[], ?5::float8[])")
+                    as! PostgreSQLStatement
+                try statement.bind(runID, at: 1)
+                try statement.bind(array: .integers(pointKeys.map { keys[$0] }), at: 2)
+                try statement.bind(array: .integers(points.map { Int64($0.step) }), at: 3)
+                try statement.bind(array: .reals(points.map(\.value)), at: 4)
+                try statement.bind(array: .reals(points.map { $0.wallTime.timeIntervalSince1970 }), at: 5)
+                try statement.execute()
+                return
+            }
+            try requireRun(runID)
             // Per key, its frontier: the last step it has points at (stored, or in this batch so far)
             // and that step's next seq. A point at or after the frontier (the usual case: training goes
             // forward, or a script without steps logs everything at step 0) takes its seq from the
