@@ -1,3 +1,4 @@
+import Dispatch
 import HTTPTypes
 import NIOCore
 import NIOHTTPTypes
@@ -9,16 +10,21 @@ public protocol PipelineLane: Sendable {
     func take(_ head: HTTPRequest) -> LaneRequest?
 }
 
-/// A request a lane took: how large its body may be, and how to answer once it has arrived.
+/// A request a lane took: how large its body may be, where to answer it, and how.
 public struct LaneRequest: Sendable {
     /// A body larger than this is not gathered: `answer` gets nil for it.
     public let maxBodyBytes: Int
+    /// Whether `answer` may block on futures (a PostgreSQL store's queries), which an event loop
+    /// must not: it then runs on another thread.
+    public let answersOffEventLoop: Bool
     /// Answers the request: calls `reply` exactly once, from any thread. `body` is nil when it was
     /// larger than `maxBodyBytes`; `loop` is the connection's event loop.
     public let answer: @Sendable (_ body: ByteBuffer?, _ loop: any EventLoop, _ reply: @escaping @Sendable (LaneAnswer) -> Void) -> Void
 
-    public init(maxBodyBytes: Int, answer: @escaping @Sendable (ByteBuffer?, any EventLoop, @escaping @Sendable (LaneAnswer) -> Void) -> Void) {
+    public init(maxBodyBytes: Int, answersOffEventLoop: Bool,
+                answer: @escaping @Sendable (ByteBuffer?, any EventLoop, @escaping @Sendable (LaneAnswer) -> Void) -> Void) {
         self.maxBodyBytes = maxBodyBytes
+        self.answersOffEventLoop = answersOffEventLoop
         self.answer = answer
     }
 }
@@ -125,13 +131,16 @@ public final class LaneChannelHandler: ChannelDuplexHandler, RemovableChannelHan
             let closes = head.headerFields[.connection]?.lowercased() == "close"
             let loop = context.eventLoop
             let bound = NIOLoopBound((self, context), eventLoop: loop)
-            request.answer(body, loop) { answer in
-                let respond = { @Sendable in
-                    let (handler, context) = bound.value
-                    handler.respond(answer, closes: closes, context: context)
+            let answer = { @Sendable in
+                request.answer(body, loop) { answer in
+                    let respond = { @Sendable in
+                        let (handler, context) = bound.value
+                        handler.respond(answer, closes: closes, context: context)
+                    }
+                    if loop.inEventLoop { respond() } else { loop.execute(respond) }
                 }
-                if loop.inEventLoop { respond() } else { loop.execute(respond) }
             }
+            if request.answersOffEventLoop { DispatchQueue.global().async(execute: answer) } else { answer() }
         default:
             context.fireChannelRead(wrapInboundOut(part))
         }

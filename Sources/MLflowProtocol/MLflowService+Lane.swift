@@ -1,4 +1,3 @@
-import Dispatch
 import HTTPLane
 import HTTPTypes
 import NIOCore
@@ -19,14 +18,9 @@ extension MLflowService: PipelineLane {
         guard !rest.contains("%"), !rest.contains("\\"), !rest.contains(".."),
               let (endpoint, parameters) = Self.routes.match(rest, method: head.method) else { return nil }
         let query = parts.count > 1 ? String(parts[1]) : nil
-        let answersOffEventLoop = self.answersOffEventLoop
-        return LaneRequest(maxBodyBytes: Self.maxBodyBytes) { body, _, reply in
-            let answer = { @Sendable in
-                let (status, bytes) = self.outcome(endpoint, headers: head.headerFields, query: query, parameters: parameters, body: body)
-                reply(LaneAnswer(status: status, headers: [.contentType: "application/json"], body: ByteBuffer(bytes: bytes)))
-            }
-            // A PostgreSQL store's queries wait on futures, which an event loop must not.
-            if answersOffEventLoop { DispatchQueue.global().async(execute: answer) } else { answer() }
+        return LaneRequest(maxBodyBytes: Self.maxBodyBytes, answersOffEventLoop: answersOffEventLoop) { body, _, reply in
+            let (status, bytes) = self.outcome(endpoint, headers: head.headerFields, query: query, parameters: parameters, body: body)
+            reply(LaneAnswer(status: status, headers: [.contentType: "application/json"], body: ByteBuffer(bytes: bytes)))
         }
     }
 

@@ -1,7 +1,5 @@
 import Crypto
-import Dispatch
 import Foundation
-import HTTPLane
 import HTTPTypes
 import Hummingbird
 import MLflowWire

@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 import HTTPLane
 import HTTPTypes
@@ -74,21 +73,18 @@ public struct ScoringService: PipelineLane {
         guard head.method == .post, let path = head.path, let reference = Self.reference(path: path, defaultModel: defaultModel) else {
             return nil
         }
-        return LaneRequest(maxBodyBytes: limits.maxBodyBytes) { body, loop, reply in
-            let answer = { @Sendable in
-                switch self.outcome(reference: reference, headers: head.headerFields, body: body) {
-                case .answer(let status, let problem):
-                    reply(LaneAnswer(status: status, headers: [.contentType: "application/json"], body: problem))
-                case .score(let model, let rows):
-                    self.batcher.submit(model, rows.split, on: loop) { probabilities in
-                        reply(LaneAnswer(
-                            status: .ok,
-                            headers: [.contentType: "application/json", Self.versionHeader: model.label, Self.weightsHeader: model.weightsSHA256],
-                            body: PredictionJSON.encode(probabilities, classes: model.network.classes)))
-                    }
+        return LaneRequest(maxBodyBytes: limits.maxBodyBytes, answersOffEventLoop: resolvesOffEventLoop) { body, loop, reply in
+            switch self.outcome(reference: reference, headers: head.headerFields, body: body) {
+            case .answer(let status, let problem):
+                reply(LaneAnswer(status: status, headers: [.contentType: "application/json"], body: problem))
+            case .score(let model, let rows):
+                self.batcher.submit(model, rows.split, on: loop) { probabilities in
+                    reply(LaneAnswer(
+                        status: .ok,
+                        headers: [.contentType: "application/json", Self.versionHeader: model.label, Self.weightsHeader: model.weightsSHA256],
+                        body: PredictionJSON.encode(probabilities, classes: model.network.classes)))
                 }
             }
-            if resolvesOffEventLoop { DispatchQueue.global().async(execute: answer) } else { answer() }
         }
     }
 
