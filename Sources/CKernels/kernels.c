@@ -128,37 +128,41 @@ ATTR static void bias_gradient_##SUFFIX(float *bias, const float *delta, int row
    read in place: slower, the same values. */
 static _Thread_local float *strip_scratch;
 static _Thread_local long strip_capacity;
-static const float *strip(const float *src, long rows, long ld, int c0, int chunk) {
-    if (rows * chunk > strip_capacity) {
+/* Columns [c0, c0 + width) of each row, `stride` floats apart, zero past `width` (a last chunk's
+   lanes beyond the matrix, computed and never stored). */
+static const float *strip(const float *src, long rows, long ld, int c0, int width, int stride) {
+    if (rows * stride > strip_capacity) {
         free(strip_scratch);
-        strip_scratch = aligned_alloc(64, (size_t)((rows * chunk + 15) & ~15L) * sizeof(float));
-        strip_capacity = strip_scratch ? rows * chunk : 0;
+        strip_scratch = aligned_alloc(64, (size_t)((rows * stride + 15) & ~15L) * sizeof(float));
+        strip_capacity = strip_scratch ? rows * stride : 0;
     }
     if (!strip_scratch) return 0;
-    for (long r = 0; r < rows; r++) memcpy(strip_scratch + r * chunk, src + r * ld + c0, (size_t)chunk * sizeof(float));
+    for (long r = 0; r < rows; r++) {
+        memcpy(strip_scratch + r * stride, src + r * ld + c0, (size_t)width * sizeof(float));
+        if (stride > width) memset(strip_scratch + r * stride + width, 0, (size_t)(stride - width) * sizeof(float));
+    }
     return strip_scratch;
 }
-/* One chunk of CHUNK columns for one output row: acc = chain of fmaf over the terms, in registers
-   (8 vectors: enough independent chains to hide the FMA latency). VL is the vector width in floats
-   (1 for the reference, whose loop is the plain definition). */
-#define DEFINE_SPARSE(SUFFIX, ATTR, VL)                                                           \
-enum { SUFFIX##_chunk = 8 * VL };                                                                 \
-typedef float SUFFIX##_svec __attribute__((ext_vector_type(VL)));                                \
-ATTR static inline void sparse_chunk_##SUFFIX(float *out, const float *base, long ld,            \
+/* One chunk of NV vectors of columns for one output row: acc = chain of fmaf over the terms, in
+   registers (8 vectors: enough independent chains to hide the FMA latency; 4, 2 and 1 for the last
+   columns). VL is the vector width in floats (1 for the reference, whose loop is the plain
+   definition). Every lane is the same chain whatever NV and VL, so the chunking changes no bit. */
+#define DEFINE_SPARSE_CHUNK(SUFFIX, ATTR, VL, NV)                                                 \
+ATTR static inline void sparse_chunk##NV##_##SUFFIX(float *out, const float *base, long ld,      \
         const int32_t *index, const float *values, int begin, int end, float alpha, float beta,   \
         int scaled) {                                                                             \
-    SUFFIX##_svec acc[SUFFIX##_chunk / VL];                                                                \
-    for (int v = 0; v < SUFFIX##_chunk / VL; v++) acc[v] = (SUFFIX##_svec)(0.0f);                          \
+    SUFFIX##_svec acc[NV];                                                                        \
+    for (int v = 0; v < NV; v++) acc[v] = (SUFFIX##_svec)(0.0f);                                  \
     for (int i = begin; i < end; i++) {                                                           \
         const SUFFIX##_svec x = (SUFFIX##_svec)(values[i]);                                       \
         const float *row = base + (long)index[i] * ld;                                            \
-        for (int v = 0; v < SUFFIX##_chunk / VL; v++) {                                                    \
+        for (int v = 0; v < NV; v++) {                                                            \
             SUFFIX##_svec w;                                                                      \
             __builtin_memcpy(&w, row + v * VL, sizeof w);                                         \
             acc[v] = __builtin_elementwise_fma(x, w, acc[v]);                                     \
         }                                                                                         \
     }                                                                                             \
-    for (int v = 0; v < SUFFIX##_chunk / VL; v++) {                                                        \
+    for (int v = 0; v < NV; v++) {                                                                \
         SUFFIX##_svec r = acc[v];                                                                 \
         if (scaled) {                                                                             \
             SUFFIX##_svec old;                                                                    \
@@ -168,16 +172,49 @@ ATTR static inline void sparse_chunk_##SUFFIX(float *out, const float *base, lon
         }                                                                                         \
         __builtin_memcpy(out + v * VL, &r, sizeof r);                                             \
     }                                                                                             \
+}
+/* sparse_forward: z[r, j] = Σ over row r's nonzero (k, x) of x·w[k, j]; sparse_weight_gradient:
+   w[k, j] = alpha·Σ over pixel k's rows (r, x) of x·d[r, j] (+ beta·w[k, j]). Both are
+   sparse_span over column chunks of a packed strip; the columns past the last whole chunk (a hidden
+   size not a multiple of 8·VL) go through sparse_tail: 4, 2, 1 vectors, the last one padded. */
+#define DEFINE_SPARSE(SUFFIX, ATTR, VL)                                                           \
+enum { SUFFIX##_chunk = 8 * VL };                                                                 \
+typedef float SUFFIX##_svec __attribute__((ext_vector_type(VL)));                                \
+DEFINE_SPARSE_CHUNK(SUFFIX, ATTR, VL, 8)                                                          \
+DEFINE_SPARSE_CHUNK(SUFFIX, ATTR, VL, 4)                                                          \
+DEFINE_SPARSE_CHUNK(SUFFIX, ATTR, VL, 2)                                                          \
+DEFINE_SPARSE_CHUNK(SUFFIX, ATTR, VL, 1)                                                          \
+/* The last `width` (< 8·VL) columns of one output row from a strip `stride` (width rounded up to \
+   VL) floats wide: in a buffer, so that padded lanes are never stored. */                        \
+ATTR static inline void sparse_tail_##SUFFIX(float *out, int width, const float *packed, int stride, \
+        const int32_t *index, const float *values, int begin, int end, float alpha, float beta,   \
+        int scaled) {                                                                             \
+    float buffer[SUFFIX##_chunk] __attribute__((aligned(64)));                                    \
+    memset(buffer, 0, sizeof buffer);                                                             \
+    if (scaled) memcpy(buffer, out, (size_t)width * sizeof(float));                               \
+    int c = 0;                                                                                    \
+    if (stride - c >= 4 * VL) { sparse_chunk4_##SUFFIX(buffer + c, packed + c, stride, index, values, begin, end, alpha, beta, scaled); c += 4 * VL; } \
+    if (stride - c >= 2 * VL) { sparse_chunk2_##SUFFIX(buffer + c, packed + c, stride, index, values, begin, end, alpha, beta, scaled); c += 2 * VL; } \
+    if (stride - c >= VL) { sparse_chunk1_##SUFFIX(buffer + c, packed + c, stride, index, values, begin, end, alpha, beta, scaled); } \
+    memcpy(out, buffer, (size_t)width * sizeof(float));                                           \
 }                                                                                                 \
 ATTR static void sparse_forward_##SUFFIX(float *z, int rows, int n, const int32_t *row_start,    \
                                          const int32_t *cols, const float *vals, const float *w) {\
     int c0 = 0, features = 0;                                                                     \
     for (int i = row_start[0]; i < row_start[rows]; i++) features = cols[i] >= features ? cols[i] + 1 : features; \
     for (; c0 + SUFFIX##_chunk <= n; c0 += SUFFIX##_chunk) {                                                        \
-        const float *packed = strip(w, features, n, c0, SUFFIX##_chunk);                                          \
+        const float *packed = strip(w, features, n, c0, SUFFIX##_chunk, SUFFIX##_chunk);                          \
         for (int r = 0; r < rows; r++)                                                            \
-            sparse_chunk_##SUFFIX(z + (long)r * n + c0, packed ? packed : w + c0, packed ? SUFFIX##_chunk : n, \
+            sparse_chunk8_##SUFFIX(z + (long)r * n + c0, packed ? packed : w + c0, packed ? SUFFIX##_chunk : n, \
                                   cols, vals, row_start[r], row_start[r + 1], 1.0f, 0.0f, 0);      \
+    }                                                                                             \
+    const int width = n - c0, stride = (width + VL - 1) / VL * VL;                                \
+    const float *packed = width > 0 ? strip(w, features, n, c0, width, stride) : 0;               \
+    if (packed) {                                                                                 \
+        for (int r = 0; r < rows; r++)                                                            \
+            sparse_tail_##SUFFIX(z + (long)r * n + c0, width, packed, stride, cols, vals,         \
+                                 row_start[r], row_start[r + 1], 1.0f, 0.0f, 0);                  \
+        return;                                                                                   \
     }                                                                                             \
     for (int r = 0; r < rows; r++) {                                                              \
         int begin = row_start[r], end = row_start[r + 1];                                         \
@@ -195,10 +232,18 @@ ATTR static void sparse_weight_gradient_##SUFFIX(float *w, int features, int n, 
     int c0 = 0, rows = 0;                                                                         \
     for (int i = col_start[0]; i < col_start[features]; i++) rows = row_index[i] >= rows ? row_index[i] + 1 : rows; \
     for (; c0 + SUFFIX##_chunk <= n; c0 += SUFFIX##_chunk) {                                                        \
-        const float *packed = strip(d, rows, n, c0, SUFFIX##_chunk);                                              \
+        const float *packed = strip(d, rows, n, c0, SUFFIX##_chunk, SUFFIX##_chunk);                              \
         for (int k = 0; k < features; k++)  /* no terms: acc = +0 */                              \
-            sparse_chunk_##SUFFIX(w + (long)k * n + c0, packed ? packed : d + c0, packed ? SUFFIX##_chunk : n, \
+            sparse_chunk8_##SUFFIX(w + (long)k * n + c0, packed ? packed : d + c0, packed ? SUFFIX##_chunk : n, \
                                   row_index, tvals, col_start[k], col_start[k + 1], alpha, beta, 1); \
+    }                                                                                             \
+    const int width = n - c0, stride = (width + VL - 1) / VL * VL;                                \
+    const float *packed = width > 0 ? strip(d, rows, n, c0, width, stride) : 0;                   \
+    if (packed) {                                                                                 \
+        for (int k = 0; k < features; k++)                                                        \
+            sparse_tail_##SUFFIX(w + (long)k * n + c0, width, packed, stride, row_index, tvals,   \
+                                 col_start[k], col_start[k + 1], alpha, beta, 1);                 \
+        return;                                                                                   \
     }                                                                                             \
     for (int k = 0; k < features; k++) {                                                          \
         int begin = col_start[k], end = col_start[k + 1];                                         \
