@@ -36,6 +36,8 @@ WORKERS = 2
 STUDY = "bench"
 SPACE = {"learning-rate": "log:1e-4..1e-1", "batch-size": "32,64,128,256", "hidden1": "int:32..512",
          "hidden2": "int:32..512", "activation": "sigmoid,relu,tanh,gelu", "optimizer": "sgd,momentum,adam"}
+# Options every trial of both tools trains with (--fixed NAME=VALUE, repeatable; default below).
+FIXED = ["lr-schedule=cosine"]
 STEP_LINE = re.compile(r"step:\s*(\d+).*val_accuracy:\s*([-+0-9.eEnaif]+)")
 TEST_LINE = re.compile(r"Test Accuracy:\s*([-+0-9.eEnaif]+)")
 
@@ -83,7 +85,9 @@ def run_nnreg(args, scratch, prune):
                "--method", "tpe", "--prune", prune, "--workers", str(WORKERS), "--trials", str(args.trials),
                "--steps", str(args.steps), "--validation", str(VALIDATION), "--seed", str(args.seed),
                "--display-step", str(args.display_step), "--min-steps", str(args.min_resource)]  # Optuna's rungs
-    command += [a for name, spec in SPACE.items() for a in ("--param", f"{name}={spec}")] + ["--json"]
+    command += [a for name, spec in SPACE.items() for a in ("--param", f"{name}={spec}")]
+    # The trials' own training seed (weights, shuffling, the validation split) as Optuna's trials have it.
+    command += [a for fixed in args.fixed + [f"seed={args.seed}"] for a in ("--param", fixed)] + ["--json"]
     log("nnreg: " + " ".join(command))
     start, epoch = time.perf_counter(), time.time()
     done = subprocess.run(command, stdout=subprocess.PIPE, text=True)  # its stderr (progress) passes through
@@ -124,6 +128,7 @@ def objective_for(args, scratch):
                             "--seed", str(args.seed), "--learning-rate", repr(lr), "--batch-size", str(batch),
                             "--hidden", f"{hidden[0]},{hidden[1]}", "--activation", activation,
                             "--optimizer", optimizer, "--predictions", "0"]
+        command += [a for fixed in args.fixed for a in ("--" + fixed.split("=", 1)[0], fixed.split("=", 1)[1])]
         with open(err_path, "w") as err:
             process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=err, text=True, env=env)
         step = value = test = None
@@ -223,7 +228,7 @@ def report(results):
     n = results.get("nnreg") or {}  # the first variant: the ratios' base
     fmt = lambda v, spec: "" if v is None else format(v, spec)  # noqa: E731
     print(f"CPU: {results['cpu']}; {results['trials']} trials of up to {results['steps']} steps, {WORKERS} at a time; "
-          f"first rung at {results['min_resource']} steps, ×3 after")
+          f"first rung at {results['min_resource']} steps, ×3 after; every trial with {' '.join(results['fixed']) or 'no fixed option'}, seed {results['seed']}")
     print("| tool | trials | pruned | failed | best val_accuracy | its test accuracy | steps trained | wall s | wall / nnreg's |")
     print("|---|---|---|---|---|---|---|---|---|")
     rows = [(f"nnreg sweep (tpe, {p})", results[f"nnreg-{p}"]) for p in results["prunes"] if f"nnreg-{p}" in results]
@@ -263,7 +268,9 @@ def main():
     parser.add_argument("--steps", type=int, default=4000)
     parser.add_argument("--display-step", type=int, default=100)
     parser.add_argument("--min-resource", type=int, help="the first rung (default: STEPS/27 up to a display step)")
-    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--seed", type=int, default=1, help="the samplers' seed and every trial's training seed")
+    parser.add_argument("--fixed", action="append", metavar="NAME=VALUE",
+                        help=f"a train option every trial of both tools has (repeatable; default {' '.join(FIXED)}; 'none' for none)")
     parser.add_argument("--skip-nnreg", action="store_true")
     parser.add_argument("--prune", default="asha,halving", help="nnreg's pruners to run, in turn (default asha,halving)")
     parser.add_argument("--skip-optuna", action="store_true")
@@ -273,12 +280,13 @@ def main():
     parser.add_argument("--scratch", help=argparse.SUPPRESS)
     args = parser.parse_args()
     args.nnreg, args.data = os.path.abspath(args.nnreg), os.path.abspath(args.data)
+    args.fixed = FIXED if args.fixed is None else [f for f in args.fixed if f != "none"]
     if args.min_resource is None:
         args.min_resource = max(1, math.ceil(args.steps / 27 / args.display_step)) * args.display_step
     if args.optuna_worker is not None:
         return optuna_worker(args)
     results = {"cpu": cpu_model(), "trials": args.trials, "steps": args.steps, "display_step": args.display_step,
-               "min_resource": args.min_resource, "workers": WORKERS, "load_at_start": os.getloadavg()[0],
+               "min_resource": args.min_resource, "workers": WORKERS, "fixed": args.fixed, "seed": args.seed, "load_at_start": os.getloadavg()[0],
                "prunes": [] if args.skip_nnreg else args.prune.split(",")}
     for prune in results["prunes"]:
         with tempfile.TemporaryDirectory(prefix="sweep-bench-nnreg-") as scratch:
