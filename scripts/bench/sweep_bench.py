@@ -2,10 +2,12 @@
 """A hyperparameter sweep by `nnreg sweep` beside Optuna driving `nnreg train`, one after the other.
 
     python scripts/bench/sweep_bench.py --nnreg .build/release/nnreg --data data/mnist \
-        [--trials 40] [--steps 4000] [--display-step 100] [--prune asha,halving] [--skip-nnreg] [--skip-optuna] [--json-out FILE]
+        [--trials 40] [--steps 4000] [--display-step 100] [--prune asha,halving] [--seed 1] [--fixed lr-schedule=cosine]
+        [--skip-nnreg] [--skip-optuna] [--json-out FILE]
 
 Both search one space (SPACE) for the best val_accuracy (5,000 training images held out): TRIALS
-trials of up to STEPS steps, 2 at a time, each tool in a fresh temporary folder.
+trials of up to STEPS steps, 2 at a time, each tool in a fresh temporary folder. Every trial of both
+trains with the FIXED options (or --fixed) and --seed as its training seed.
 1. nnreg: `nnreg sweep bench ... --method tpe --prune P --workers 2 --min-steps MIN --json` (MIN
    below), once for each P of --prune (asha, then halving); the wall time of the whole command and
    its JSON summary (parse_sweep).
