@@ -1,4 +1,5 @@
 import Foundation
+@testable import Store
 import TestSupport
 import Testing
 
@@ -68,6 +69,33 @@ import Testing
         // The best is registered by the sweep's name.
         let register = try cli.run(["model", "register", "digits", "sweep:promo@best", "--json"])
         #expect(register.status == 0 && register.object["run_id"] as? Int == sweep.object["best"].flatMap { ($0 as? [String: Any])?["run_id"] as? Int })
+    }
+
+    /// A worker that dies after a rung's checkpoint but before the verdict leaves its trial `running`
+    /// with no point at that rung. Claimed again, the trial is judged there on the metric recorded
+    /// with the checkpoint before it trains on: here the worst at the rung, so it is paused again
+    /// (not trained to the end unjudged).
+    @Test func aTrialContinuedFromAnUnjudgedRungIsJudgedThereFirst() throws {
+        let cli = try CommandLineHarness(trainCount: 400, testCount: 100)
+        let sweep = try cli.run(["sweep", "rung", "--method", "grid", "--prune", "asha", "--param",
+                                 "lr=0.01,0.003,0.00001,0.000003,0.000001,0.0000005,0.0000002", "--param", "optimizer=adam",
+                                 "--param", "hidden=16", "--steps", "90", "--display-step", "10", "--min-steps", "30",
+                                 "--validation", "100", "--json"])
+        #expect(sweep.status == 0, "\(sweep.stderr)")
+        let store = try Store(path: cli.db)
+        let record = try store.existingSweep(named: "rung")
+        let worst = try #require(try store.sweepTrials(sweepID: record.id).filter { $0.state == "pruned" && $0.step == 30 }
+            .min { ($0.points[30] ?? 0) < ($1.points[30] ?? 0) })
+        let value = try #require(worst.points[30])
+        // The crash: the verdict's point is missing and the trial still claims to be running.
+        try store.database.execute(sql: "DELETE FROM sweep_points WHERE sweep_id = \(record.id) AND number = \(worst.number) AND step = 30")
+        try store.database.execute(sql: "UPDATE sweep_trials SET state = 'running' WHERE sweep_id = \(record.id) AND number = \(worst.number)")
+        let resumed = try cli.run(["sweep", "resume", "rung"])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(resumed.stderr.contains("trial \(worst.number) pruned at step 30, judged on continuing"), "\(resumed.stderr)")
+        let again = try #require(try store.sweepTrials(sweepID: record.id).first { $0.number == worst.number })
+        #expect(again.state == "pruned" && again.step == 30 && again.points[30] == value, "\(again)")
+        #expect(try store.run(id: try #require(again.runID)).status == .pruned)
     }
 
     /// `nnreg copy` carries a sweep with its runs: the destination shows the same trials, points and

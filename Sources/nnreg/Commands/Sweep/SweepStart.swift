@@ -70,7 +70,7 @@ struct SweepStart: ParsableCommand {
             throw CLIError(error.description)
         }
         if !json {
-            let size = spec.method == .grid ? "\(try? spec.scheduler().trialLimit ?? spec.trials) trials" : "\(spec.trials) trials"
+            let size = spec.method == .grid ? "\((try? spec.scheduler().trialLimit) ?? spec.trials) trials" : "\(spec.trials) trials"
             Terminal.diagnostic("Sweep \(name): \(spec.method.rawValue), \(size), \(spec.metric) (\(spec.isMaximizing ? "max" : "min")), pruning \(spec.pruning.rawValue), \(workers) worker\(workers == 1 ? "" : "s") into \(global.shownDB)")
         }
         let started = Date()

@@ -154,6 +154,11 @@ struct SweepWorker {
         if isContinued {
             try store.updateRun(runID: run.id, stepsDone: trainer.step)
             try store.updateSweepTrial(sweepID: sweep.id, number: number, state: TrialState.running.rawValue, step: trainer.step, savedSteps: trainer.step)
+            if try isPrunedOnContinuing(number: number, run: run, step: trainer.step, scheduler: scheduler) {
+                try endTrial(number, run: run, state: .pruned, step: trainer.step, status: .pruned)
+                log("trial \(number) pruned at step \(trainer.step), judged on continuing (its worker had stopped before the verdict)")
+                return
+            }
         }
         log("trial \(number) (\(run.name)) \(isContinued ? "continues from step \(trainer.step)" : "starts"): \(describe(assignment))")
         let pruner = scheduler.pruner
@@ -192,37 +197,53 @@ struct SweepWorker {
             + (outcome.testAccuracy.map { String(format: ", test accuracy %.4f", $0) } ?? ""))
     }
 
-    /// At a display step: the sweep's metric recorded where it is judged, and the pruner's verdict,
-    /// in one transaction with the other trials' values at that step (and, for ASHA, how many may
-    /// yet arrive there); a stopped sweep stops here.
+    /// At a display step: the sweep's metric judged where it is judged (see `verdict`); a stopped
+    /// sweep stops here.
     private func judge(number: Int, report: StepReport, scheduler: Scheduler) throws -> RunStatus? {
-        let pruner = scheduler.pruner
-        if pruner.isJudged(report.step) {
+        if scheduler.pruner.isJudged(report.step) {
             guard let value = Self.metric(spec.metric, of: report) else {
                 throw CLIError("the trainer reports no \(spec.metric) (it has loss, accuracy, val_loss, val_accuracy; the val_ ones need --validation N)")
             }
-            let isStopping = try store.inTransaction {
-                try store.recordSweepPoint(sweepID: sweep.id, number: number, step: report.step, value: storable(value))
-                guard report.step < spec.steps else { return false }
-                let records = try store.sweepTrials(sweepID: sweep.id)
-                let others = records.compactMap { $0.number == number ? nil : $0.points[report.step] }
-                var pending = 0
-                if pruner.isCertainBeforeGoingOn, let rung = pruner.rungs.firstIndex(of: report.step) {
-                    // This trial counts as paused at the rung it reached.
-                    let trials = try snapshots(records, findingOrphans: false).map { trial in
-                        trial.number != number ? trial : TrialSnapshot(
-                            number: number, state: .pruned, assignment: trial.assignment, step: report.step, points: trial.points)
-                    }
-                    pending = scheduler.pendingArrivals(trials)[rung]
-                }
-                return pruner.shouldStop(value: value, at: report.step, others: others, pending: pending)
-            }
-            if isStopping { return .pruned }
+            if try verdict(number: number, step: report.step, value: value, scheduler: scheduler) { return .pruned }
         }
         if sharesCores {
             KernelPath.setUsesTwoCores(try store.sweepTrials(sweepID: sweep.id).count { $0.state == TrialState.running.rawValue } == 1)
         }
         return try store.sweepState(sweepID: sweep.id) == "running" ? nil : .interrupted
+    }
+
+    /// The metric recorded at a judged step, and whether the pruner stops the trial there, in one
+    /// transaction with the other trials' values at that step (and, for successive halving, how
+    /// many may yet arrive there).
+    private func verdict(number: Int, step: Int, value: Double, scheduler: Scheduler) throws -> Bool {
+        let pruner = scheduler.pruner
+        return try store.inTransaction {
+            try store.recordSweepPoint(sweepID: sweep.id, number: number, step: step, value: storable(value))
+            guard step < spec.steps else { return false }
+            let records = try store.sweepTrials(sweepID: sweep.id)
+            let others = records.compactMap { $0.number == number ? nil : $0.points[step] }
+            var pending = 0
+            if pruner.isCertainBeforeGoingOn, let rung = pruner.rungs.firstIndex(of: step) {
+                // This trial counts as paused at the rung it reached.
+                let trials = try snapshots(records, findingOrphans: false).map { trial in
+                    trial.number != number ? trial : TrialSnapshot(
+                        number: number, state: .pruned, assignment: trial.assignment, step: step, points: trial.points)
+                }
+                pending = scheduler.pendingArrivals(trials)[rung]
+            }
+            return pruner.shouldStop(value: value, at: step, others: others, pending: pending)
+        }
+    }
+
+    /// A trial continued from a checkpoint at a judged step that has no point there (its worker
+    /// died between the checkpoint and the verdict) is judged there now, on the metric recorded
+    /// with that checkpoint, before it trains on.
+    private func isPrunedOnContinuing(number: Int, run: Run, step: Int, scheduler: Scheduler) throws -> Bool {
+        guard step < spec.steps, scheduler.pruner.isJudged(step),
+              try store.sweepTrials(sweepID: sweep.id).first(where: { $0.number == number })?.points[step] == nil,
+              let value = try store.metricCurve(runID: run.id, key: spec.metric).last(where: { $0.step == step })?.value
+        else { return false }
+        return try verdict(number: number, step: step, value: value, scheduler: scheduler)
     }
 
     static func metric(_ name: String, of report: StepReport) -> Double? {
