@@ -12,6 +12,7 @@ is shared and noisy; side by side is what holds). Prints a table with the ratios
 for, and one JSON line with every figure.
 """
 import argparse, json, os, signal, socket, statistics, subprocess, sys, tempfile, time, urllib.request
+from common import cpu_model
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -110,12 +111,6 @@ def measure(name, command, url, args, rounds):
             os.killpg(process.pid, signal.SIGKILL)
 
 
-def cpu_model():
-    with open("/proc/cpuinfo") as f:
-        text = f.read()
-    name = next((l.split(":", 1)[1].strip() for l in text.splitlines() if l.startswith("model name")), "?")
-    flags = next((l.split(":", 1)[1].split() for l in text.splitlines() if l.startswith("flags")), [])
-    return f"{name}, {os.cpu_count()} cores, {'AVX-512' if 'avx512f' in flags else 'AVX2' if 'avx2' in flags else 'no AVX2'}"
 
 
 def main():

@@ -32,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from common import cpu_model
 
 VALIDATION = 5000
 WORKERS = 2
@@ -44,12 +45,6 @@ STEP_LINE = re.compile(r"step:\s*(\d+).*val_accuracy:\s*([-+0-9.eEnaif]+)")
 TEST_LINE = re.compile(r"Test Accuracy:\s*([-+0-9.eEnaif]+)")
 
 
-def cpu_model():
-    with open("/proc/cpuinfo") as f:
-        text = f.read()
-    name = next((l.split(":", 1)[1].strip() for l in text.splitlines() if l.startswith("model name")), "?")
-    flags = next((l.split(":", 1)[1].split() for l in text.splitlines() if l.startswith("flags")), [])
-    return f"{name}, {os.cpu_count()} cores, {'AVX-512' if 'avx512f' in flags else 'AVX2' if 'avx2' in flags else 'no AVX2'}"
 
 
 def log(message):

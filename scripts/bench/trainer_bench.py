@@ -17,13 +17,13 @@ Prints NAME VALUE UNIT lines.
 import argparse
 import json
 import os
-import platform
 import resource
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from common import cpu_model
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -33,19 +33,6 @@ def report(name, value, unit):
     print(f"{name} {value:.4g} {unit}", flush=True)
 
 
-def cpu_model():
-    """"AMD EPYC (family 25, model 17, AVX-512)": the name, family and model, and the widest vector ISA."""
-    fields = {}
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                key, _, value = line.partition(":")
-                fields.setdefault(key.strip(), value.strip())
-    except OSError:
-        return platform.processor() or "unknown"
-    flags = fields.get("flags", "").split()
-    isa = "AVX-512" if "avx512f" in flags else "AVX2" if "avx2" in flags else "no AVX2"
-    return f"{fields.get('model name', 'unknown')} (family {fields.get('cpu family', '?')}, model {fields.get('model', '?')}, {isa})"
 
 
 def timed(command, env=None):
@@ -74,7 +61,7 @@ def main():
     parser.add_argument("--fashion", default="/usr/share/datasets/fashion-mnist")
     parser.add_argument("--rounds", type=int, default=7)
     args = parser.parse_args()
-    print(f"# CPU: {cpu_model()}, {os.cpu_count()} cores", flush=True)
+    print(f"# CPU: {cpu_model()}", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         db = os.path.join(tmp, "bench.db")
 
