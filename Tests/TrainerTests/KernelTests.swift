@@ -65,7 +65,7 @@ func everyPathComputesTheDefinedProductBitForBit(m: Int, n: Int, k: Int) {
 func theSparseFirstLayerComputesTheDenseDefinition(n: Int) {
     // Zero pixels are skipped; a skipped term adds exactly nothing, so the bits are the dense product's.
     var g = Generator(seed: 9)
-    let (rows, features) = (11, 50)
+    let (rows, features) = (70, 50)  // more rows than a group of 64, more features than a block of 48
     let images = (0..<rows * features).map { _ in g.next(below: 4) == 0 ? UInt8(g.next(below: 256)) : 0 }
     let split = Split(count: rows, features: features, images: images, labels: [UInt8](repeating: 0, count: rows))
     let x = images.map { Workspace.pixelTable[Int($0)] }
