@@ -18,6 +18,10 @@ import Testing
         return checkpoints?.max { ($0["step"] as? Int ?? 0) < ($1["step"] as? Int ?? 0) }?["sha256"] as? String
     }
 
+    /// Seven learning rates, one rung at step 30 of 90, ASHA.
+    static let oneRung = ["--method", "grid", "--prune", "asha", "--param", "lr=0.01,0.003,0.00001,0.000003,0.000001,0.0000005,0.0000002",
+                          "--param", "optimizer=adam", "--param", "hidden=16", "--steps", "90", "--display-step", "10",
+                          "--min-steps", "30", "--validation", "100", "--json"]
     static let small = ["--steps", "90", "--display-step", "10", "--min-steps", "10", "--validation", "100"]
 
     @Test(arguments: ["grid", "random", "tpe"])
@@ -44,10 +48,7 @@ import Testing
     /// weights are those of an unpruned run of its settings.
     @Test func aPromotedTrialContinuesFromItsCheckpointToTheBitsOfAnUnprunedRun() throws {
         let cli = try CommandLineHarness(trainCount: 400, testCount: 100)
-        let sweep = try cli.run(["sweep", "promo", "--method", "grid", "--prune", "asha", "--param",
-                                 "lr=0.01,0.003,0.00001,0.000003,0.000001,0.0000005,0.0000002", "--param", "optimizer=adam",
-                                 "--param", "hidden=16", "--steps", "90", "--display-step", "10", "--min-steps", "30",
-                                 "--validation", "100", "--json"])
+        let sweep = try cli.run(["sweep", "promo"] + Self.oneRung)
         #expect(sweep.status == 0, "\(sweep.stderr)")
         let trials = try Self.trials(cli, "promo")
         #expect(trials.count == 7)
@@ -77,10 +78,7 @@ import Testing
     /// (not trained to the end unjudged).
     @Test func aTrialContinuedFromAnUnjudgedRungIsJudgedThereFirst() throws {
         let cli = try CommandLineHarness(trainCount: 400, testCount: 100)
-        let sweep = try cli.run(["sweep", "rung", "--method", "grid", "--prune", "asha", "--param",
-                                 "lr=0.01,0.003,0.00001,0.000003,0.000001,0.0000005,0.0000002", "--param", "optimizer=adam",
-                                 "--param", "hidden=16", "--steps", "90", "--display-step", "10", "--min-steps", "30",
-                                 "--validation", "100", "--json"])
+        let sweep = try cli.run(["sweep", "rung"] + Self.oneRung)
         #expect(sweep.status == 0, "\(sweep.stderr)")
         let store = try Store(path: cli.db)
         let record = try store.existingSweep(named: "rung")
