@@ -111,8 +111,6 @@ def measure(name, command, url, args, rounds):
             os.killpg(process.pid, signal.SIGKILL)
 
 
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--nnreg", required=True, help="the nnreg binary (a release build)")

@@ -49,8 +49,6 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 
 
-
-
 def log(message):
     print(f"[serve_bench] {message}", file=sys.stderr, flush=True)
 

@@ -45,8 +45,6 @@ STEP_LINE = re.compile(r"step:\s*(\d+).*val_accuracy:\s*([-+0-9.eEnaif]+)")
 TEST_LINE = re.compile(r"Test Accuracy:\s*([-+0-9.eEnaif]+)")
 
 
-
-
 def log(message):
     print(f"[sweep_bench] {message}", file=sys.stderr, flush=True)
 

@@ -33,8 +33,6 @@ def report(name, value, unit):
     print(f"{name} {value:.4g} {unit}", flush=True)
 
 
-
-
 def timed(command, env=None):
     """(wall seconds, user+system CPU seconds of the child, stdout)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
