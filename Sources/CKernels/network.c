@@ -19,6 +19,15 @@ static void push(chain *c, job_fn fn, void *ctx) {
     c->ctx[c->count] = ctx;
     c->count++;
 }
+/* A product whose B is a megabyte or more (which the kernel copies into panels) is split by columns in
+   a fork/join of its own, after the chain so far: split by rows, each core would copy all of B. */
+static void push_product(chain *c, gemm_job *g) {
+    if ((long)g->k * g->n < (1L << 18)) { push(c, gemm_part, g); return; }
+    if (c->count) run2(chain_part, c);
+    c->count = 0;
+    g->split_n = 1;
+    run2(gemm_part, g);
+}
 
 typedef struct { int isa, act; float *delta; const float *h, *pre; int rows, cols; } activation_backward_job;
 static void activation_backward_part(void *p, int part) {
@@ -39,14 +48,15 @@ double nn_net_forward(int isa, int layers, const int *widths, int activation, in
     transpose_job transpose[NN_MAX_LAYERS];
     softmax_job softmax = {h[layers - 1], b[layers - 1], labels, rows, widths[layers], delta, row_loss, {0, 0}};
     chain c = {.count = 0};
-    /* Part p's rows of each layer need only part p's rows of the layer before. */
+    /* Part p's rows of each layer need only part p's rows of the layer before (a large product, split
+       by columns, waits for both). */
     push(&c, sparse_fwd_part, &first);
     for (int l = 0; l < layers - 1; l++) {
         act[l] = (activation_job){isa, activation, h[l], pre ? pre[l] : 0, b[l], rows, widths[l + 1]};
         push(&c, activation_part, &act[l]);
         product[l] = (gemm_job){isa, 0, rows, widths[l + 2], widths[l + 1], widths[l + 1], widths[l + 2], widths[l + 2], 0,
                                 1.0f, 0.0f, h[l], w[l + 1], h[l + 1]};
-        push(&c, gemm_part, &product[l]);
+        push_product(&c, &product[l]);
     }
     push(&c, softmax_part, &softmax);
     /* W^T of every layer after the first, for the backward pass's deltas (split by columns of W). */
@@ -86,7 +96,7 @@ void nn_net_backward(int isa, int layers, const int *widths, int activation, int
                                       d[l], wt[l], d[l - 1], 0}
                          : (gemm_job){isa, 0, rows, widths[l], widths[l + 1], widths[l + 1], widths[l + 1], widths[l], 0, 1.0f, 0.0f,
                                       d[l], w[l], d[l - 1], 1};
-            push(&first, gemm_part, &down[l]);
+            push_product(&first, &down[l]);
             back[l] = (activation_backward_job){isa, activation, d[l - 1], h[l - 1], pre ? pre[l - 1] : 0, rows, widths[l]};
             push(&first, activation_backward_part, &back[l]);
         }

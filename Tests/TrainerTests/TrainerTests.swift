@@ -125,8 +125,12 @@ func saveAndRestoreContinuesBitExactly(first: Int, more: Int) throws {
     #expect(observer.reports.last!.accuracy >= 0.8)
 }
 
-@Test func twoCoreAndOneCoreRunsAreBitIdentical() throws {
-    let h = smallHyperparameters()
+/// The seed's small shapes (one fork/join per pass), and layers of a megabyte or more, whose products
+/// run split by columns in fork/joins of their own (with Adam: gradients and moments too).
+@Test(arguments: [false, true])
+func twoCoreAndOneCoreRunsAreBitIdentical(large: Bool) throws {
+    var h = smallHyperparameters()
+    if large { (h.hidden, h.activation, h.optimizer, h.learningRate) = ([512, 600, 520], .relu, .adam, 0.001) }
     let parallel = try Trainer(hyperparameters: h, dataset: synthetic)
     try parallel.train(until: 25, observer: nil)
     nn_set_parallel(0)
