@@ -71,7 +71,9 @@ let package = Package(
         // Hyperparameter search (`nnreg sweep`): search spaces, the grid, random and TPE samplers, ASHA and median
         // pruning, and the scheduler that picks a worker's next trial (pure: the CLI wires it to Store and Trainer).
         .target(name: "Sweep"),
-        .target(name: "ModelFormats"),
+        // JSON string literals, the one escaper of MLflow's responses, safetensors headers and scoring errors.
+        .target(name: "JSONText"),
+        .target(name: "ModelFormats", dependencies: ["JSONText"]),
         // PNG and JPEG to grayscale pixels of a model's input size, through libpng and libjpeg-turbo.
         .target(name: "ImageDecoding", dependencies: ["CPNG", "CTurboJPEG"]),
         // Filtering and sorting runs with the --where language, shared by `list` and the web pages.
@@ -102,14 +104,14 @@ let package = Package(
         .target(
             name: "Scoring",
             dependencies: [
-                "Store", "Trainer", "ModelInputs", "HTTPLane", .product(name: "Hummingbird", package: "hummingbird"),
+                "Store", "Trainer", "ModelInputs", "HTTPLane", "JSONText", .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "NIOCore", package: "swift-nio"),
             ]),
         // MLflow's wire format without the server: request bodies read strictly into fields, responses
         // written as MLflow writes them, its search filters and errors (no Store, no server: fuzzed on its own).
         .target(
             name: "MLflowWire",
-            dependencies: ["RunFilter", .product(name: "HTTPTypes", package: "swift-http-types")]),
+            dependencies: ["RunFilter", "JSONText", .product(name: "HTTPTypes", package: "swift-http-types")]),
         // MLflow's tracking protocol (REST API under /api/2.0/mlflow/, artifacts, registry) over the Store,
         // mounted by WebServer.
         .target(
@@ -146,7 +148,7 @@ let package = Package(
         .testTarget(name: "SweepTests", dependencies: ["Sweep"]),
         .testTarget(name: "ImageDecodingTests", dependencies: ["ImageDecoding"], exclude: ["Fixtures"]),
         .testTarget(name: "ModelInputsTests", dependencies: ["ModelInputs", "Trainer"]),
-        .testTarget(name: "MLflowWireTests", dependencies: ["MLflowWire", "RunFilter"]),
+        .testTarget(name: "MLflowWireTests", dependencies: ["MLflowWire", "RunFilter", "JSONText"]),
         .testTarget(name: "WebTests", dependencies: ["WebServer", "WebPages", "Store", "RunQuery"]),
         .testTarget(
             name: "nnregTests",

@@ -1,3 +1,5 @@
+import JSONText
+
 /// The safetensors format (https://github.com/huggingface/safetensors), F32 tensors only: an 8-byte
 /// little-endian header length N, N bytes of a JSON object that maps each tensor name to
 /// `{"dtype", "shape", "data_offsets"}` (offsets relative to the data after the header) and may hold
@@ -24,20 +26,20 @@ public enum Safetensors {
         }
         var header: [UInt8] = [UInt8(ascii: "{")]
         if !metadata.isEmpty {
-            appendJSONString("__metadata__", to: &header)
+            JSONText.appendString("__metadata__", to: &header)
             header.append(contentsOf: Array(":{".utf8))
             for (index, key) in metadata.keys.sorted().enumerated() {
                 if index > 0 { header.append(UInt8(ascii: ",")) }
-                appendJSONString(key, to: &header)
+                JSONText.appendString(key, to: &header)
                 header.append(UInt8(ascii: ":"))
-                appendJSONString(metadata[key] ?? "", to: &header)
+                JSONText.appendString(metadata[key] ?? "", to: &header)
             }
             header.append(UInt8(ascii: "}"))
         }
         var offset = 0
         for tensor in tensors {
             if header.count > 1 { header.append(UInt8(ascii: ",")) }
-            appendJSONString(tensor.name, to: &header)
+            JSONText.appendString(tensor.name, to: &header)
             let shape = tensor.shape.map(String.init).joined(separator: ",")
             let end = offset + 4 * tensor.values.count
             header.append(contentsOf: Array(":{\"dtype\":\"F32\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(end)]}".utf8))
@@ -56,24 +58,5 @@ public enum Safetensors {
             }
         }
         return file
-    }
-
-    /// A JSON string literal: quotes, backslashes and control characters escaped, the rest as UTF-8.
-    static func appendJSONString(_ text: String, to bytes: inout [UInt8]) {
-        bytes.append(UInt8(ascii: "\""))
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
-            case UInt8(ascii: "\\"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
-            case 0x0A: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
-            case 0x0D: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
-            case 0x09: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
-            case 0..<0x20:
-                let hex = String(byte, radix: 16, uppercase: true)
-                bytes.append(contentsOf: Array("\\u00\(byte < 0x10 ? "0" : "")\(hex)".utf8))
-            default: bytes.append(byte)
-            }
-        }
-        bytes.append(UInt8(ascii: "\""))
     }
 }

@@ -24,21 +24,4 @@ enum PredictionJSON {
         buffer.writeString("]}")
         return buffer
     }
-
-    /// `text` as a JSON string literal.
-    static func appendString(_ text: String, to buffer: inout ByteBuffer) {
-        buffer.writeInteger(UInt8(ascii: "\""))
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": buffer.writeString("\\\"")
-            case "\\": buffer.writeString("\\\\")
-            case "\n": buffer.writeString("\\n")
-            case "\r": buffer.writeString("\\r")
-            case "\t": buffer.writeString("\\t")
-            case _ where scalar.value < 0x20: buffer.writeString(String(format: "\\u%04x", scalar.value))
-            default: buffer.writeString(String(scalar))
-            }
-        }
-        buffer.writeInteger(UInt8(ascii: "\""))
-    }
 }

@@ -2,6 +2,7 @@ import Foundation
 import HTTPLane
 import HTTPTypes
 import Hummingbird
+import JSONText
 import ModelInputs
 import NIOCore
 import Store
@@ -201,10 +202,10 @@ public struct ScoringService: PipelineLane {
         case .badRequest, .unsupportedMediaType, .contentTooLarge, .methodNotAllowed: "BAD_REQUEST"
         default: "INTERNAL_ERROR"
         }
-        var buffer = ByteBuffer(string: "{\"error_code\":\"\(code)\",\"message\":")
-        PredictionJSON.appendString(message, to: &buffer)
-        buffer.writeString("}")
-        return buffer
+        var bytes = Array("{\"error_code\":\"\(code)\",\"message\":".utf8)
+        JSONText.appendString(message, to: &bytes)
+        bytes.append(UInt8(ascii: "}"))
+        return ByteBuffer(bytes: bytes)
     }
 
     static func problem(_ status: HTTPResponse.Status, _ message: String) -> Response {

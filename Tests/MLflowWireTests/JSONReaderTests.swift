@@ -1,3 +1,4 @@
+import JSONText
 import MLflowWire
 import Testing
 
@@ -42,6 +43,16 @@ import Testing
         writer.value(value)
         #expect(try JSONReader.parse(writer.bytes) == value)
         #expect(value.object?["s"] == .string("\"\\/\u{8}\u{c}\n\r\t\u{1}é😀 ok"))
+    }
+
+    /// The one escaper (MLflow's responses, safetensors headers, scoring errors): every control
+    /// character, quote and backslash escaped, the rest its UTF-8, and the strict reader reads it back.
+    @Test func jsonTextLiteralsReadBackAsTheirText() throws {
+        let text = String((0..<0x80).map { Character(Unicode.Scalar(UInt8($0))) }) + "é😀\u{2028}"
+        let literal = JSONText.literal(text)
+        #expect(try parse(literal) == .string(text))
+        #expect(literal.unicodeScalars.allSatisfy { $0.value >= 0x20 })
+        #expect(JSONText.literal("a\"b\\c\n\r\t\u{1f}\u{0}") == #""a\"b\\c\n\r\t\u001f\u0000""#)
     }
 
     @Test func aBatchsMetricsReadAsTheClientSendsThem() throws {
