@@ -177,9 +177,10 @@ ATTR static inline void sparse_chunk##NV##_##SUFFIX(float *out, const float *bas
    the strip is SPARSE_L1_BYTES (three quarters of a 32 KB L1 data cache). */
 enum { SPARSE_GROUP = 64, SPARSE_L1_BYTES = 24576 };
 /* sparse_forward: z[r, j] = Σ over row r's nonzero (k, x) of x·w[k, j]; sparse_weight_gradient:
-   w[k, j] = alpha·Σ over pixel k's rows (r, x) of x·d[r, j] (+ beta·w[k, j]). Both are
-   sparse_span over column chunks of a packed strip; the columns past the last whole chunk (a hidden
-   size not a multiple of 8·VL) go through sparse_tail: 4, 2, 1 vectors, the last one padded. */
+   w[k, j] = alpha·Σ over pixel k's rows (r, x) of x·d[r, j] (+ beta·w[k, j]). Both run over column
+   chunks of 8 vectors of a packed strip (the forward in L1-sized blocks, sparse_block); the columns
+   past the last whole chunk (a hidden size not a multiple of 8·VL) go through sparse_tail: 4, 2 and
+   1 vectors, the last one padded. */
 #define DEFINE_SPARSE(SUFFIX, ATTR, VL)                                                           \
 enum { SUFFIX##_chunk = 8 * VL, SUFFIX##_block = SPARSE_L1_BYTES / (8 * VL * (int)sizeof(float)) };   \
 typedef float SUFFIX##_svec __attribute__((ext_vector_type(VL)));                                \
@@ -240,7 +241,7 @@ ATTR static void sparse_forward_##SUFFIX(float *z, int rows, int n, const int32_
         for (int g0 = 0; g0 < rows; g0 += SPARSE_GROUP) {                                         \
             int g1 = g0 + SPARSE_GROUP < rows ? g0 + SPARSE_GROUP : rows, cursor[SPARSE_GROUP];    \
             for (int r = g0; r < g1; r++) cursor[r - g0] = row_start[r];                          \
-            for (int k0 = 0; k0 < features; k0 += SUFFIX##_block)                                 \
+            for (int k0 = 0; k0 == 0 || k0 < features; k0 += SUFFIX##_block) /* once at least: +0s */ \
                 for (int r = g0; r < g1; r++)                                                     \
                     sparse_block_##SUFFIX(z + (long)r * n + c0, packed, cols, vals, &cursor[r - g0], row_start[r + 1], \
                                           k0 + SUFFIX##_block, k0 == 0);                          \

@@ -89,6 +89,28 @@ func theSparseFirstLayerComputesTheDenseDefinition(n: Int) {
     }
 }
 
+/// A batch without one nonzero pixel (an all-zero CSV row, a blank image) still gets its first
+/// layer's sums written: +0 everywhere, whatever the buffer held.
+@Test(arguments: [12, 128, 200])
+func aBatchOfZeroImagesGivesZeroSums(n: Int) {
+    let (rows, features) = (70, 30)
+    let split = Split(count: rows, features: features, images: [UInt8](repeating: 0, count: rows * features),
+                      labels: [UInt8](repeating: 0, count: rows))
+    let ws = Workspace(capacity: rows, parameters: Parameters(widths: [features, n, 1, 1], activation: .sigmoid))
+    for r in 0..<rows { ws.indices[r] = Int32(r) }
+    ws.gather(split, rows: rows)
+    let w = [Float](repeating: 0.5, count: features * n)
+    for path in testedPaths {
+        // First a batch with a pixel, so that this thread's packed copy of W exists (without it the
+        // kernel reads W in place, another path).
+        var one: [Float] = [0], columns: [Int32] = [0], values: [Float] = [1], rowStart: [Int32] = [0, 1]
+        nn_sparse_forward(path.isa, &one, 1, 1, rowStart, columns, values, w)
+        var z = [Float](repeating: .nan, count: rows * n)
+        nn_sparse_forward(path.isa, &z, Int32(rows), Int32(n), ws.rowStart, ws.columns, ws.values, w)
+        #expect(z.allSatisfy { $0.bitPattern == 0 }, "\(path)")
+    }
+}
+
 @Test(arguments: Activation.allCases)
 func elementwiseKernelsAgreeOnEveryPath(activation: Activation) {
     var g = Generator(seed: 12)
