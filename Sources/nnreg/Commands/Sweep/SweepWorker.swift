@@ -197,8 +197,8 @@ struct SweepWorker {
             + (outcome.testAccuracy.map { String(format: ", test accuracy %.4f", $0) } ?? ""))
     }
 
-    /// At a display step: the sweep's metric judged where it is judged (see `verdict`); a stopped
-    /// sweep stops here.
+    /// At a display step: the pruner's verdict where the sweep judges its trials (see `verdict`); a
+    /// stopped sweep stops here.
     private func judge(number: Int, report: StepReport, scheduler: Scheduler) throws -> RunStatus? {
         if scheduler.pruner.isJudged(report.step) {
             guard let value = Self.metric(spec.metric, of: report) else {
