@@ -146,14 +146,20 @@ static const float *strip(const float *src, long rows, long ld, int c0, int widt
 /* One chunk of NV vectors of columns for one output row: acc = chain of fmaf over the terms, in
    registers (8 vectors: enough independent chains to hide the FMA latency; 4, 2 and 1 for the last
    columns). VL is the vector width in floats (1 for the reference, whose loop is the plain
-   definition). Every lane is the same chain whatever NV and VL, so the chunking changes no bit. */
+   definition). Every lane is the same chain whatever NV and VL, so the chunking changes no bit.
+   from_out continues the chains held in out (stored and loaded as floats, they are the same); the
+   terms stop at the first index at or past limit, and the index of that term is returned. */
 #define DEFINE_SPARSE_CHUNK(SUFFIX, ATTR, VL, NV)                                                 \
-ATTR static inline void sparse_chunk##NV##_##SUFFIX(float *out, const float *base, long ld,      \
+ATTR static inline int sparse_chunk##NV##_##SUFFIX(float *out, const float *base, long ld,       \
         const int32_t *index, const float *values, int begin, int end, float alpha, float beta,   \
-        int scaled) {                                                                             \
+        int scaled, int from_out, int limit) {                                                    \
     SUFFIX##_svec acc[NV];                                                                        \
-    for (int v = 0; v < NV; v++) acc[v] = (SUFFIX##_svec)(0.0f);                                  \
-    for (int i = begin; i < end; i++) {                                                           \
+    for (int v = 0; v < NV; v++) {                                                                \
+        if (from_out) __builtin_memcpy(&acc[v], out + v * VL, sizeof acc[v]);                     \
+        else acc[v] = (SUFFIX##_svec)(0.0f);                                                      \
+    }                                                                                             \
+    int i = begin;                                                                                \
+    for (; i < end && index[i] < limit; i++) {                                                    \
         const SUFFIX##_svec x = (SUFFIX##_svec)(values[i]);                                       \
         const float *row = base + (long)index[i] * ld;                                            \
         for (int v = 0; v < NV; v++) {                                                            \
@@ -172,6 +178,7 @@ ATTR static inline void sparse_chunk##NV##_##SUFFIX(float *out, const float *bas
         }                                                                                         \
         __builtin_memcpy(out + v * VL, &r, sizeof r);                                             \
     }                                                                                             \
+    return i;                                                                                     \
 }
 /* Rows run over the strip together in groups of SPARSE_GROUP, in blocks of features whose part of
    the strip is SPARSE_L1_BYTES (three quarters of a 32 KB L1 data cache). */
@@ -188,29 +195,13 @@ DEFINE_SPARSE_CHUNK(SUFFIX, ATTR, VL, 8)                                        
 DEFINE_SPARSE_CHUNK(SUFFIX, ATTR, VL, 4)                                                          \
 DEFINE_SPARSE_CHUNK(SUFFIX, ATTR, VL, 2)                                                          \
 DEFINE_SPARSE_CHUNK(SUFFIX, ATTR, VL, 1)                                                          \
-/* One output row's terms among features [.., limit) from *cursor on, continuing the chains held in  \
-   out (or from +0 when first): a block of the strip's rows that stays in the L1 cache while a group \
-   of rows runs over it. Stored and loaded as floats, the chains are the same. */                  \
+/* One output row's terms among features [.., limit) from *cursor on, continuing its chains (from \
+   +0 when first): a block of the strip's rows that stays in the L1 cache while a group of rows    \
+   runs over it. */                                                                               \
 ATTR static inline void sparse_block_##SUFFIX(float *out, const float *packed, const int32_t *index, \
         const float *values, int *cursor, int end, int limit, int first) {                        \
-    int i = *cursor;                                                                              \
-    if (!first && (i >= end || index[i] >= limit)) return;                                        \
-    SUFFIX##_svec acc[8];                                                                         \
-    for (int v = 0; v < 8; v++) {                                                                 \
-        if (first) acc[v] = (SUFFIX##_svec)(0.0f);                                                \
-        else __builtin_memcpy(&acc[v], out + v * VL, sizeof acc[v]);                              \
-    }                                                                                             \
-    for (; i < end && index[i] < limit; i++) {                                                    \
-        const SUFFIX##_svec x = (SUFFIX##_svec)(values[i]);                                       \
-        const float *row = packed + (long)index[i] * SUFFIX##_chunk;                              \
-        for (int v = 0; v < 8; v++) {                                                             \
-            SUFFIX##_svec w;                                                                      \
-            __builtin_memcpy(&w, row + v * VL, sizeof w);                                         \
-            acc[v] = __builtin_elementwise_fma(x, w, acc[v]);                                     \
-        }                                                                                         \
-    }                                                                                             \
-    for (int v = 0; v < 8; v++) __builtin_memcpy(out + v * VL, &acc[v], sizeof acc[v]);           \
-    *cursor = i;                                                                                  \
+    if (!first && (*cursor >= end || index[*cursor] >= limit)) return;                           \
+    *cursor = sparse_chunk8_##SUFFIX(out, packed, SUFFIX##_chunk, index, values, *cursor, end, 1.0f, 0.0f, 0, !first, limit); \
 }                                                                                                 \
 /* The last `width` (< 8·VL) columns of one output row from a strip `stride` (width rounded up to \
    VL) floats wide: in a buffer, so that padded lanes are never stored. */                        \
@@ -221,9 +212,9 @@ ATTR static inline void sparse_tail_##SUFFIX(float *out, int width, const float 
     memset(buffer, 0, sizeof buffer);                                                             \
     if (scaled) memcpy(buffer, out, (size_t)width * sizeof(float));                               \
     int c = 0;                                                                                    \
-    if (stride - c >= 4 * VL) { sparse_chunk4_##SUFFIX(buffer + c, packed + c, stride, index, values, begin, end, alpha, beta, scaled); c += 4 * VL; } \
-    if (stride - c >= 2 * VL) { sparse_chunk2_##SUFFIX(buffer + c, packed + c, stride, index, values, begin, end, alpha, beta, scaled); c += 2 * VL; } \
-    if (stride - c >= VL) { sparse_chunk1_##SUFFIX(buffer + c, packed + c, stride, index, values, begin, end, alpha, beta, scaled); } \
+    if (stride - c >= 4 * VL) { sparse_chunk4_##SUFFIX(buffer + c, packed + c, stride, index, values, begin, end, alpha, beta, scaled, 0, INT32_MAX); c += 4 * VL; } \
+    if (stride - c >= 2 * VL) { sparse_chunk2_##SUFFIX(buffer + c, packed + c, stride, index, values, begin, end, alpha, beta, scaled, 0, INT32_MAX); c += 2 * VL; } \
+    if (stride - c >= VL) { sparse_chunk1_##SUFFIX(buffer + c, packed + c, stride, index, values, begin, end, alpha, beta, scaled, 0, INT32_MAX); } \
     memcpy(out, buffer, (size_t)width * sizeof(float));                                           \
 }                                                                                                 \
 ATTR static void sparse_forward_##SUFFIX(float *z, int rows, int n, const int32_t *row_start,    \
@@ -234,7 +225,7 @@ ATTR static void sparse_forward_##SUFFIX(float *z, int rows, int n, const int32_
         const float *packed = strip(w, features, n, c0, SUFFIX##_chunk, SUFFIX##_chunk);                          \
         if (!packed) {                                                                            \
             for (int r = 0; r < rows; r++)                                                        \
-                sparse_chunk8_##SUFFIX(z + (long)r * n + c0, w + c0, n, cols, vals, row_start[r], row_start[r + 1], 1.0f, 0.0f, 0); \
+                sparse_chunk8_##SUFFIX(z + (long)r * n + c0, w + c0, n, cols, vals, row_start[r], row_start[r + 1], 1.0f, 0.0f, 0, 0, INT32_MAX); \
             continue;                                                                             \
         }                                                                                         \
         /* Groups of rows, each over the strip in blocks of features that fit the L1 cache. */    \
@@ -274,7 +265,7 @@ ATTR static void sparse_weight_gradient_##SUFFIX(float *w, int features, int n, 
         const float *packed = strip(d, rows, n, c0, SUFFIX##_chunk, SUFFIX##_chunk);                              \
         for (int k = 0; k < features; k++)  /* no terms: acc = +0 */                              \
             sparse_chunk8_##SUFFIX(w + (long)k * n + c0, packed ? packed : d + c0, packed ? SUFFIX##_chunk : n, \
-                                  row_index, tvals, col_start[k], col_start[k + 1], alpha, beta, 1); \
+                                  row_index, tvals, col_start[k], col_start[k + 1], alpha, beta, 1, 0, INT32_MAX); \
     }                                                                                             \
     const int width = n - c0, stride = (width + VL - 1) / VL * VL;                                \
     const float *packed = width > 0 ? strip(d, rows, n, c0, width, stride) : 0;                   \
