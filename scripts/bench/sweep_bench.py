@@ -276,6 +276,9 @@ def main():
     args = parser.parse_args()
     args.nnreg, args.data = os.path.abspath(args.nnreg), os.path.abspath(args.data)
     args.fixed = FIXED if args.fixed is None else [f for f in args.fixed if f != "none"]
+    for fixed in args.fixed:
+        if "=" not in fixed or fixed.startswith("="):
+            parser.error(f"--fixed takes NAME=VALUE, a train option and its value (got '{fixed}')")
     if args.min_resource is None:
         args.min_resource = max(1, math.ceil(args.steps / 27 / args.display_step)) * args.display_step
     if args.optuna_worker is not None:
