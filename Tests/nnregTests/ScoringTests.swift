@@ -182,13 +182,15 @@ import Testing
             }
         }
         client.start()
-        // Each move: requests begun before it was made answer from the old version, requests begun
-        // after `nnreg model alias` returned from the new one; those begun meanwhile from either.
+        // Each move: requests answered before it was made come from the old version, requests begun
+        // after `nnreg model alias` returned from the new one; those in flight meanwhile from either.
+        // A request is numbered before it is sent, so the last one numbered before the move may reach
+        // the server after it: `before` is the last one answered.
         var moves: [(before: Int, after: Int, version: String)] = []
         for move in 0..<6 {
             let target = move % 2 == 0 ? 2 : 1
             while state.withLock({ $0.sent.count }) < 5 * (move + 1) { usleep(1_000) }
-            let before = state.withLock { $0.started }
+            let before = state.withLock { $0.sent.count }
             #expect(try cli.run(["model", "alias", "digits", "champion", String(target)]).status == 0)
             moves.append((before, state.withLock { $0.started }, "digits:v\(target)"))
             // The pages answer meanwhile.
