@@ -92,13 +92,14 @@ ATTR static void S##_gemm(int ta, int tb, int m, int n, int k, float alpha, cons
     const int nr_full = VL * NV;                                                                     \
     long rs = ta ? 1 : lda, cs = ta ? lda : 1;                                                       \
     const int panels = (n + nr_full - 1) / nr_full;                                                  \
-    /* A large B (a megabyte or more) is copied once into contiguous column panels of k x NR (the last \
-       zero-padded), and each tile's k x MR block of A p-major: rows a power of two apart, like 1024 \
-       floats, would all fall into a few cache sets. A small one is read in place (copying would cost \
-       more than it saves), only its last, narrower panel copied and padded. Copies change no value. \
+    /* A large B (half a megabyte or more) is copied once into contiguous column panels of k x NR (the \
+       last zero-padded), and each tile's k x MR block of A p-major: rows a power of two apart, like  \
+       1024 floats, would all fall into a few cache sets (a weight gradient's A^T of 256 x 1024 read \
+       in place ran at half the speed). A small one is read in place (copying would cost more than it \
+       saves), only its last, narrower panel copied and padded. Copies change no value.              \
        With tb, B is given transposed (stored n x k) and always copied into panels, which reads it    \
        transposed. */                                                                                \
-    const int large = (long)k * n >= (1L << 18) && m > MR, packs = large || tb;                      \
+    const int large = (long)k * n >= (1L << 17) && m > MR, packs = large || tb;                      \
     float *scratch = panel(packs ? (long)k * nr_full * panels + (long)k * MR : (long)k * nr_full);  \
     if (!scratch) { gemm_reference(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc); return; }  \
     for (int q = 0; q < panels; q++) {                                                               \

@@ -26,7 +26,8 @@ private func definedProduct(transposeA: Bool, m: Int, n: Int, k: Int, alpha: Flo
     return out
 }
 
-@Test(arguments: [(1, 1, 1), (5, 3, 7), (6, 16, 10), (7, 17, 33), (13, 10, 256), (50, 40, 3), (64, 130, 29), (9, 33, 0)])
+/// (20, 520, 260): a B of half a megabyte or more, copied into panels with A's row blocks.
+@Test(arguments: [(1, 1, 1), (5, 3, 7), (6, 16, 10), (7, 17, 33), (13, 10, 256), (50, 40, 3), (64, 130, 29), (9, 33, 0), (20, 520, 260)])
 func everyPathComputesTheDefinedProductBitForBit(m: Int, n: Int, k: Int) {
     var g = Generator(seed: UInt64(m * 10_000 + n * 100 + k))
     for transposeA in [false, true] {
