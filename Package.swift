@@ -98,7 +98,7 @@ let package = Package(
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
             ]),
         // Users' inputs (image, CSV, NumPy files; MLflow's scoring request bodies) as feature rows for a network.
-        .target(name: "ModelInputs", dependencies: ["Trainer", "ImageDecoding"]),
+        .target(name: "ModelInputs", dependencies: ["Trainer", "ImageDecoding", "JSONText"]),
         // Predictions from the registry over HTTP (MLflow's /invocations shapes), batched, following aliases live;
         // mounted by WebServer.
         .target(

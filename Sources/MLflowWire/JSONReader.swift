@@ -1,3 +1,5 @@
+import JSONText
+
 /// A number as JSON wrote it: its text, read exactly when asked (Foundation's JSON reader rounds
 /// some doubles by one unit in the last place; MLflow's values must come back bit for bit).
 package struct JSONNumber: CustomStringConvertible, Equatable, Sendable {
@@ -202,30 +204,16 @@ package struct JSONReader {
                 }
                 return text
             case UInt8(ascii: "\\"):
-                guard position < bytes.count else { throw error("an escape is cut off") }
-                let escape = bytes[position]
-                position += 1
-                switch escape {
-                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): utf8.append(escape)
-                case UInt8(ascii: "b"): utf8.append(0x08)
-                case UInt8(ascii: "f"): utf8.append(0x0C)
-                case UInt8(ascii: "n"): utf8.append(0x0A)
-                case UInt8(ascii: "r"): utf8.append(0x0D)
-                case UInt8(ascii: "t"): utf8.append(0x09)
-                case UInt8(ascii: "u"):
-                    var scalar = try hex4()
-                    if (0xD800..<0xDC00).contains(scalar) {
-                        guard position + 1 < bytes.count, bytes[position] == UInt8(ascii: "\\"), bytes[position + 1] == UInt8(ascii: "u") else {
-                            throw error("a lone surrogate")
-                        }
-                        position += 2
-                        let low = try hex4()
-                        guard (0xDC00..<0xE000).contains(low) else { throw error("a lone surrogate") }
-                        scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                do {
+                    try JSONText.decodeEscape(bytes, at: &position, into: &utf8)
+                } catch {
+                    let reason: String = switch error {
+                    case .cutOff: "an escape is cut off"
+                    case .unknown: "an invalid escape"
+                    case .notHex: "an invalid \\u escape"
+                    case .unpairedLow, .highAlone, .highBefore: "a lone surrogate"
                     }
-                    guard let character = Unicode.Scalar(scalar) else { throw error("an invalid \\u escape") }
-                    utf8.append(contentsOf: Array(String(Character(character)).utf8))
-                default: throw error("an invalid escape")
+                    throw self.error(reason)
                 }
             case 0..<0x20: throw error("a control character in a string")
             default: utf8.append(byte)
@@ -236,16 +224,5 @@ package struct JSONReader {
     /// ASCII bytes of the body as a String.
     private func text(_ range: Range<Int>) -> String {
         bytes.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[range]), as: UTF8.self) }
-    }
-
-    private mutating func hex4() throws(MLflowError) -> UInt32 {
-        guard position + 4 <= bytes.count else { throw error("a \\u escape is cut off") }
-        var value: UInt32 = 0
-        for byte in bytes[position..<(position + 4)] {
-            guard let digit = Int(String(UnicodeScalar(byte)), radix: 16) else { throw error("an invalid \\u escape") }
-            value = value << 4 | UInt32(digit)
-        }
-        position += 4
-        return value
     }
 }

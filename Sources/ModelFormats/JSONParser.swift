@@ -1,3 +1,5 @@
+import JSONText
+
 /// A strict JSON parser (RFC 8259) for safetensors headers, written here rather than taken from
 /// Foundation so that duplicate keys are refused, numbers keep their literal text, and fuzzing
 /// exercises code this project owns.
@@ -170,63 +172,19 @@ struct JSONParser {
     }
 
     private mutating func parseEscape(into utf8: inout [UInt8]) throws(SafetensorsError) {
-        guard let byte = current else { throw error("a string is not closed") }
-        let simple: UInt8? = switch byte {
-        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): byte
-        case UInt8(ascii: "b"): 0x08
-        case UInt8(ascii: "f"): 0x0C
-        case UInt8(ascii: "n"): 0x0A
-        case UInt8(ascii: "r"): 0x0D
-        case UInt8(ascii: "t"): 0x09
-        default: nil
-        }
-        if let simple {
-            utf8.append(simple)
-            position += 1
-            return
-        }
-        guard byte == UInt8(ascii: "u") else { throw error("invalid escape in a string: '\\' followed by \(describeCurrent())") }
-        position += 1
-        var code = UInt32(try hexQuad())
-        if (0xDC00...0xDFFF).contains(code) { throw error("unpaired low surrogate \\u\(hex(code)) in a string") }
-        if (0xD800...0xDBFF).contains(code) {
-            guard current == UInt8(ascii: "\\"), position + 1 < bytes.endIndex, bytes[position + 1] == UInt8(ascii: "u") else {
-                throw error("high surrogate \\u\(hex(code)) is not followed by a low surrogate")
+        do {
+            try JSONText.decodeEscape(bytes, at: &position, into: &utf8)
+        } catch {
+            let hex = JSONText.EscapeError.hex
+            let reason: String = switch error {
+            case .cutOff: "a string is not closed"
+            case .unknown: "invalid escape in a string: '\\' followed by \(describeCurrent())"
+            case .notHex: "expected 4 hex digits after \\u, found \(describeCurrent())"
+            case .unpairedLow(let code): "unpaired low surrogate \\u\(hex(code)) in a string"
+            case .highAlone(let code): "high surrogate \\u\(hex(code)) is not followed by a low surrogate"
+            case .highBefore(let code, let next): "high surrogate \\u\(hex(code)) is followed by \\u\(hex(next)), not a low surrogate"
             }
-            position += 2
-            let low = UInt32(try hexQuad())
-            guard (0xDC00...0xDFFF).contains(low) else {
-                throw error("high surrogate \\u\(hex(code)) is followed by \\u\(hex(low)), not a low surrogate")
-            }
-            code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
-        }
-        guard let scalar = Unicode.Scalar(code) else { throw error("\\u escape is not a Unicode scalar") }
-        UTF8.encode(scalar) { utf8.append($0) }
-    }
-
-    private func hex(_ code: UInt32) -> String {
-        let digits = String(code, radix: 16, uppercase: true)
-        return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
-    }
-
-    private mutating func hexQuad() throws(SafetensorsError) -> UInt16 {
-        var value: UInt16 = 0
-        for _ in 0..<4 {
-            guard let byte = current, let digit = hexDigit(byte) else {
-                throw error("expected 4 hex digits after \\u, found \(describeCurrent())")
-            }
-            value = value << 4 | UInt16(digit)
-            position += 1
-        }
-        return value
-    }
-
-    private func hexDigit(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        default: nil
+            throw self.error(reason)
         }
     }
 }

@@ -1,3 +1,5 @@
+import JSONText
+
 /// A forward-only reader of JSON text for the scoring request shapes: strings, numbers straight
 /// into Float (`DecimalFloat`), and values skipped without being built. Errors are `InputError`s
 /// naming the byte offset.
@@ -124,23 +126,16 @@ struct JSONCursor {
             switch byte {
             case UInt8(ascii: "\""): return String(decoding: bytes, as: UTF8.self)
             case UInt8(ascii: "\\"):
-                guard index < text.count else { break }
-                let escaped = text[index]
-                index += 1
-                switch escaped {
-                case UInt8(ascii: "n"): bytes.append(0x0A)
-                case UInt8(ascii: "t"): bytes.append(0x09)
-                case UInt8(ascii: "r"): bytes.append(0x0D)
-                case UInt8(ascii: "b"): bytes.append(0x08)
-                case UInt8(ascii: "f"): bytes.append(0x0C)
-                case UInt8(ascii: "u"):
-                    guard index + 4 <= text.count, let code = UInt32(String(decoding: text[index..<(index + 4)], as: UTF8.self), radix: 16) else {
-                        throw error("a bad \\u escape")
+                do {
+                    try JSONText.decodeEscape(text, at: &index, into: &bytes)
+                } catch {
+                    let reason: String = switch error {
+                    case .cutOff: "an unterminated string"
+                    case .unknown: "a bad escape"
+                    case .notHex: "a bad \\u escape"
+                    case .unpairedLow, .highAlone, .highBefore: "a lone surrogate"
                     }
-                    index += 4
-                    bytes.append(contentsOf: Array(String(Unicode.Scalar(code).map(Character.init) ?? "\u{FFFD}").utf8))
-                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): bytes.append(escaped)
-                default: throw error("a bad escape")
+                    throw self.error(reason)
                 }
             case 0..<0x20: throw error("a control character in a string")
             default: bytes.append(byte)

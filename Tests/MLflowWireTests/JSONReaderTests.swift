@@ -55,6 +55,39 @@ import Testing
         #expect(JSONText.literal("a\"b\\c\n\r\t\u{1f}\u{0}") == #""a\"b\\c\n\r\t\u001f\u0000""#)
     }
 
+    /// The one decoder of escapes, which the MLflow reader, the safetensors header parser and the
+    /// scoring request reader share: what each escape stands for, and where a bad one is refused.
+    @Test func jsonTextDecodesEveryEscapeAndPlacesEachFault() {
+        func decode(_ text: String) -> Result<(String, Int), JSONText.EscapeError> {
+            let bytes = Array(text.utf8)
+            var position = 1, utf8: [UInt8] = []
+            do throws(JSONText.EscapeError) {
+                try JSONText.decodeEscape(bytes, at: &position, into: &utf8)
+                return .success((String(decoding: utf8, as: UTF8.self), position))
+            } catch {
+                return .failure(error)
+            }
+        }
+        let decoded: [(String, String, Int)] = [
+            (#"\""#, "\"", 2), (#"\\"#, "\\", 2), (#"\/"#, "/", 2), (#"\b"#, "\u{8}", 2), (#"\f"#, "\u{c}", 2),
+            (#"\n"#, "\n", 2), (#"\r"#, "\r", 2), (#"\t"#, "\t", 2), (#"\u00e9x"#, "é", 6), (#"\uFFFF"#, "\u{FFFF}", 6),
+            (#"\ud83d\ude00"#, "😀", 12), (#"\uDBFF\uDFFF"#, "\u{10FFFF}", 12),
+        ]
+        for (text, expected, end) in decoded {
+            guard case .success(let (value, position)) = decode(text) else { Issue.record("refused \(text)"); continue }
+            #expect(value == expected && position == end, "\(text)")
+        }
+        let refused: [(String, JSONText.EscapeError)] = [
+            (#"\"#, .cutOff), (#"\x"#, .unknown(UInt8(ascii: "x"))), (#"\u12G4"#, .notHex), (#"\u+123"#, .notHex),
+            (#"\u12"#, .notHex), (#"\udc00"#, .unpairedLow(0xDC00)), (#"\ud800x"#, .highAlone(0xD800)),
+            (#"\ud800\u0041"#, .highBefore(0xD800, next: 0x41)),
+        ]
+        for (text, expected) in refused {
+            guard case .failure(let error) = decode(text) else { Issue.record("accepted \(text)"); continue }
+            #expect(error == expected, "\(text)")
+        }
+    }
+
     @Test func aBatchsMetricsReadAsTheClientSendsThem() throws {
         let body = #"{"run_id": "r", "metrics": [{"key": "loss", "value": 0.5, "timestamp": "1700000000000", "step": "3"},"#
             + #"{"key": "acc", "value": "NaN", "timestamp": 1700000000001}, {"key": "x", "value": "-Infinity", "step": -4},"#
@@ -102,7 +135,8 @@ import Testing
             (Array(#"{"a": 1.}"#.utf8), "a number has no digits after its point at byte 8"),
             (Array(#"{"a": tru}"#.utf8), "unexpected word at byte 6"),
             (Array(#"{"a": "\ud800"}"#.utf8), "a lone surrogate at byte 13"),
-            (Array(#"{"a": "\x"}"#.utf8), "an invalid escape at byte 9"),
+            (Array(#"{"a": "\x"}"#.utf8), "an invalid escape at byte 8"),
+            (Array(#"{"a": "\u+123"}"#.utf8), "an invalid \\u escape at byte 9"),
             (Array("{\"a\": \"\u{1}\"}".utf8), "a control character in a string at byte 8"),
             (Array(#"{"a": ""#.utf8) + [0xC3, 0x28, 0x22, 0x7D], "a string is not UTF-8 at byte 6"),
             (Array(#"{} {}"#.utf8), "unexpected text after the value at byte 3"),

@@ -45,6 +45,9 @@ import Trainer
             #expect(read.count == 2 && read.width == 300, "\(body.prefix(30))")
             #expect(values(read) == expected, "\(body.prefix(30))")
         }
+        // A name escaped (a surrogate pair too) is the name written out.
+        let escaped = try rows("{\"dataframe_records\": [{\"\\ud83d\\ude00\": 1, \"\\u00e9\": 2}, {\"é\": 4, \"😀\": 3}]}")
+        #expect(escaped.count == 2 && values(escaped) == [1, 2, 3, 4])
         // A tensor's first axis is the rows; a flat list is one row.
         let cube = try rows("{\"inputs\": [[[1, 2], [3, 4]], [[5, 6], [7, 8e0]]]}")
         #expect(cube.count == 2 && cube.width == 4 && values(cube) == [1, 2, 3, 4, 5, 6, 7, 8])
@@ -67,6 +70,8 @@ import Trainer
             ("{\"dataframe_split\": {\"columns\": [\"a\", \"b\"], \"data\": [[1]]}}", "names 2 columns"),
             ("{\"dataframe_records\": [{\"a\": 1}, {\"b\": 2}]}", "which record 0 lacks"),
             ("{\"dataframe_records\": [{\"a\": 1, \"a\": 2}]}", "twice"),
+            ("{\"dataframe_records\": [{\"\\u+123\": 1}]}", "a bad \\u escape"),
+            ("{\"dataframe_records\": [{\"\\ud83d\": 1}]}", "a lone surrogate"),
             ("{}", "none of"),
             ("{\"inputs\": [[1]]} x", "text after"),
         ]
