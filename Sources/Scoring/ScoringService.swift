@@ -48,9 +48,9 @@ public struct ScoringService: PipelineLane {
     let authorize: (@Sendable (HTTPFields) -> Bool)?
     let models: ModelCache
     let batcher: Batcher
-    /// A PostgreSQL store's queries wait on futures, which an event loop must not: requests are
-    /// then resolved on another thread.
-    let resolvesOffEventLoop: Bool
+    /// A PostgreSQL store's requests are resolved and read off the event loop (its queries wait on
+    /// futures, which an event loop must not), as MLflow's calls are.
+    let answersOffEventLoop: Bool
 
     public init(storePath: String, defaultModel: String? = nil, limits: Limits = Limits(),
                 authorize: (@Sendable (HTTPFields) -> Bool)? = nil) {
@@ -59,7 +59,7 @@ public struct ScoringService: PipelineLane {
         self.authorize = authorize
         models = ModelCache(storePath: storePath)
         batcher = Batcher(wait: limits.batchWait, maxRows: limits.maxBatchRows)
-        resolvesOffEventLoop = Store.isServerLocation(storePath)
+        answersOffEventLoop = Store.isServerLocation(storePath)
     }
 
     /// Checks, before listening, that the default model resolves: one line if it does not.
@@ -74,7 +74,7 @@ public struct ScoringService: PipelineLane {
         guard head.method == .post, let path = head.path, let reference = Self.reference(path: path, defaultModel: defaultModel) else {
             return nil
         }
-        return LaneRequest(maxBodyBytes: limits.maxBodyBytes, answersOffEventLoop: resolvesOffEventLoop) { body, loop, reply in
+        return LaneRequest(maxBodyBytes: limits.maxBodyBytes, answersOffEventLoop: answersOffEventLoop) { body, loop, reply in
             switch self.outcome(reference: reference, headers: head.headerFields, body: body) {
             case .answer(let status, let problem):
                 reply(LaneAnswer(status: status, headers: [.contentType: "application/json"], body: problem))
