@@ -149,7 +149,9 @@ let package = Package(
         .testTarget(name: "ImageDecodingTests", dependencies: ["ImageDecoding"], exclude: ["Fixtures"]),
         .testTarget(name: "ModelInputsTests", dependencies: ["ModelInputs", "Trainer"]),
         .testTarget(name: "MLflowWireTests", dependencies: ["MLflowWire", "RunFilter", "JSONText"]),
-        .testTarget(name: "WebTests", dependencies: ["WebServer", "WebPages", "Store", "RunQuery"]),
+        .testTarget(
+            name: "WebTests",
+            dependencies: ["WebServer", "WebPages", "Store", "RunQuery", "MLflowProtocol", .product(name: "HTTPTypes", package: "swift-http-types")]),
         .testTarget(
             name: "nnregTests",
             dependencies: ["nnreg", "Store", "Trainer", "RunFilter", "ModelFormats", "TestSupport", "PostgresClient"]),

@@ -18,7 +18,10 @@ extension MLflowService: PipelineLane {
         guard !rest.contains("%"), !rest.contains("\\"), !rest.contains(".."),
               let (endpoint, parameters) = Self.routes.match(rest, method: head.method) else { return nil }
         let query = parts.count > 1 ? String(parts[1]) : nil
-        return LaneRequest(maxBodyBytes: Self.maxBodyBytes, answersOffEventLoop: answersOffEventLoop) { body, _, reply in
+        // A write the guard refuses is answered without its body being gathered (`outcome` guards
+        // first): a client without the token cannot make the server hold 32 MB per connection.
+        let refused = endpoint.writes && (try? guardWrite(head.headerFields)) == nil
+        return LaneRequest(maxBodyBytes: refused ? 0 : Self.maxBodyBytes, answersOffEventLoop: answersOffEventLoop) { body, _, reply in
             let (status, bytes) = self.outcome(endpoint, headers: head.headerFields, query: query, parameters: parameters, body: body)
             reply(LaneAnswer(status: status, headers: [.contentType: "application/json"], body: ByteBuffer(bytes: bytes)))
         }
