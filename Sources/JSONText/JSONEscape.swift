@@ -1,6 +1,6 @@
 extension JSONText {
     /// Why the escape after a backslash in a JSON string was refused (`decodeEscape`).
-    public enum EscapeError: Error, Equatable {
+    public enum EscapeError: Error, Equatable, CustomStringConvertible {
         /// The text ends right after the backslash.
         case cutOff
         /// The backslash is followed by a byte that starts no escape.
@@ -13,6 +13,16 @@ extension JSONText {
         case highAlone(UInt32)
         /// A `\u` high surrogate followed by a `\u` escape that is not a low surrogate.
         case highBefore(UInt32, next: UInt32)
+
+        /// What is wrong, in the words of a reader that says no more (the safetensors parser says more).
+        public var description: String {
+            switch self {
+            case .cutOff: "an escape is cut off"
+            case .unknown: "an invalid escape"
+            case .notHex: "an invalid \\u escape"
+            case .unpairedLow, .highAlone, .highBefore: "a lone surrogate"
+            }
+        }
 
         /// `code` as the four uppercase hex digits of its `\u` escape.
         public static func hex(_ code: UInt32) -> String {

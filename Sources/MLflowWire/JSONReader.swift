@@ -207,13 +207,7 @@ package struct JSONReader {
                 do {
                     try JSONText.decodeEscape(bytes, at: &position, into: &utf8)
                 } catch {
-                    let reason: String = switch error {
-                    case .cutOff: "an escape is cut off"
-                    case .unknown: "an invalid escape"
-                    case .notHex: "an invalid \\u escape"
-                    case .unpairedLow, .highAlone, .highBefore: "a lone surrogate"
-                    }
-                    throw self.error(reason)
+                    throw self.error(error.description)
                 }
             case 0..<0x20: throw error("a control character in a string")
             default: utf8.append(byte)

@@ -129,13 +129,7 @@ struct JSONCursor {
                 do {
                     try JSONText.decodeEscape(text, at: &index, into: &bytes)
                 } catch {
-                    let reason: String = switch error {
-                    case .cutOff: "an unterminated string"
-                    case .unknown: "a bad escape"
-                    case .notHex: "a bad \\u escape"
-                    case .unpairedLow, .highAlone, .highBefore: "a lone surrogate"
-                    }
-                    throw self.error(reason)
+                    throw self.error(error.description)
                 }
             case 0..<0x20: throw error("a control character in a string")
             default: bytes.append(byte)

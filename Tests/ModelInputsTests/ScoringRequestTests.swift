@@ -70,7 +70,7 @@ import Trainer
             ("{\"dataframe_split\": {\"columns\": [\"a\", \"b\"], \"data\": [[1]]}}", "names 2 columns"),
             ("{\"dataframe_records\": [{\"a\": 1}, {\"b\": 2}]}", "which record 0 lacks"),
             ("{\"dataframe_records\": [{\"a\": 1, \"a\": 2}]}", "twice"),
-            ("{\"dataframe_records\": [{\"\\u+123\": 1}]}", "a bad \\u escape"),
+            ("{\"dataframe_records\": [{\"\\u+123\": 1}]}", "an invalid \\u escape"),
             ("{\"dataframe_records\": [{\"\\ud83d\": 1}]}", "a lone surrogate"),
             ("{}", "none of"),
             ("{\"inputs\": [[1]]} x", "text after"),
