@@ -37,6 +37,22 @@ final class SQLiteDatabase: Database {
         }
     }
 
+    /// A read-only connection to `path` that can read now. A writer killed in the middle of a
+    /// transaction made before write-ahead logging was on (creating the store) leaves a hot rollback
+    /// journal, which only a read-write connection may roll back: a read-only one gets
+    /// `SQLITE_READONLY_ROLLBACK`, every time. A read-write connection rolls it back first, which
+    /// restores the database to its last commit.
+    static func reading(path: String) throws -> SQLiteDatabase {
+        let reader = try SQLiteDatabase(path: path, readOnly: true)
+        do {
+            _ = try reader.int64(sql: "PRAGMA schema_version")
+            return reader
+        } catch let error as SQLiteError where error.extendedCode == SQLITE_READONLY | 3 << 8 {  // SQLITE_READONLY_ROLLBACK
+            _ = try SQLiteDatabase(path: path).int64(sql: "PRAGMA schema_version")
+            return try SQLiteDatabase(path: path, readOnly: true)
+        }
+    }
+
     deinit {
         statementCache.removeAll()
         // close_v2 defers the real close until statements still alive elsewhere are finalized.

@@ -39,7 +39,7 @@ extension Store {
     /// migrations this build does not know. Nothing is written, so a refused file stays byte-identical.
     static func refuseIfNewer(path: String, knownIDs: [String]) throws {
         do {
-            let reader = try SQLiteDatabase(path: path, readOnly: true)
+            let reader = try SQLiteDatabase.reading(path: path)
             let applied = try appliedIDs(reader)
             let unknown = applied.filter { !knownIDs.contains($0) }
             if !unknown.isEmpty {

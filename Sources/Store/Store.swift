@@ -105,7 +105,7 @@ public final class Store {
             } else {
                 shownPath = path
                 guard try !Self.checkPath(path) else { throw StoreError.noStore(path: path) }
-                database = try SQLiteDatabase(path: path, readOnly: true)
+                database = try SQLiteDatabase.reading(path: path)
             }
             let applied = try Self.appliedIDs(database)
             if applied.isEmpty, database.dialect == .postgresql { throw StoreError.noStore(path: shownPath) }
