@@ -4,8 +4,11 @@
 # New interesting inputs go to .build-fuzz/corpus/<target>, crashes to .build-fuzz/crashes/<target>/ (SwiftPM empties artifacts/ on every build).
 # Prints each target's executions; exits 1 when any target crashed, hung or ran out of memory.
 # Replay a crash with a plain build: swift build --product <target> && .build/debug/<target> FILE...
+# `scripts/fuzz.sh --build-only` builds the targets and runs none (CI builds them beside the tests).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+build_only=no
+if [ "${1:-}" = --build-only ]; then build_only=yes; shift; fi
 seconds=${1:-30}
 targets=(fuzz-idx fuzz-trainer-state fuzz-where fuzz-safetensors fuzz-output-lines fuzz-scoring-request fuzz-mlflow-request)
 scratch=.build-fuzz
@@ -17,6 +20,7 @@ for target in "${targets[@]}"; do
   swift build "${flags[@]}" --product "$target"
 done
 bin=$(swift build "${flags[@]}" --show-bin-path)
+[ "$build_only" = yes ] && exit 0
 
 # Each target runs on a core of its own, as many at once as there are cores (libFuzzer runs one thread):
 # every target still gets SECONDS_PER_TARGET seconds of a core, and the whole run takes half as long on two.
