@@ -14,6 +14,9 @@
    `mlflow models serve --env-manager local --workers 2` of an MLflow pyfunc model running that .onnx
    file (mlflow_onnx_model.py, logged into a local SQLite store: no network). Rounds interleave the
    servers; medians of requests/s, p50 and p99. Any non-2xx answer or socket error stops the bench.
+   Beside them, the same wrk against floor_server.c (built here with cc): an epoll loop per core that
+   answers every request with one fixed prediction, parsing no JSON and computing nothing. What it
+   reaches is the ceiling of any server on these cores under this load (loopback TCP and wrk itself).
 3. In-process batch scoring of the 10,000 test images in one call: InferenceSession.run on the
    float32 [10000,784] array with 2 and with 1 intra-op threads (median of 7 after a warm-up), and
    `nnreg-bench score ... --repeat 7` (its own median_ms=) when --nnreg-bench has that command.
@@ -71,6 +74,9 @@ def test_pixels(data):
     with open(os.path.join(data, "t10k-images-idx3-ubyte"), "rb") as f:
         raw = f.read()
     return np.frombuffer(raw, np.uint8, offset=16).reshape(-1, 784)
+
+
+FLOOR = "floor (fixed answer, no JSON read)"
 
 
 class Server:
@@ -488,6 +494,15 @@ def main():
             servers.append(Server("onnxruntime", [args.serve_python, os.path.join(HERE, "ort_server.py"), onnx_path,
                                                   "--port", str(port), "--workers", "2", "--threads", "1"], port,
                                   log_path=os.path.join(scratch, "ort.log")))
+            floor_binary = os.path.join(scratch, "floor_server")
+            built = subprocess.run(["cc", "-O2", "-pthread", "-o", floor_binary, os.path.join(HERE, "floor_server.c")],
+                                   capture_output=True, text=True)
+            if built.returncode == 0:
+                port = free_port()
+                servers.append(Server(FLOOR, [floor_binary, str(port), "2"], port, log_path=os.path.join(scratch, "floor.log")))
+            else:
+                notes.append(f"floor server: no figure: cc failed: {built.stderr.strip()[-300:]}")
+                log(notes[-1])
             if args.mlflow:
                 server, why = mlflow_server(args, onnx_path, scratch)
                 if server:
@@ -496,6 +511,8 @@ def main():
                     notes.append(f"mlflow models serve: no figure: {why}")
                     log(notes[-1])
             for server in servers:
+                if server.name == FLOOR:
+                    continue  # its one fixed answer is the point
                 results.setdefault("max_abs_difference_from_ort", {})[server.name] = check_answers(server, bodies, expected, 1e-4)
                 if server.name == "nnreg":
                     _, headers, _ = post(server.url, bodies[0])
@@ -551,6 +568,11 @@ def report(r):
     rows.append(("  p99 latency, ms", p99, peer["p99_ms"], ratio(p99, peer["p99_ms"], False),
                  "< 5 ms" + ("" if p99 is None else " (met)" if p99 < 5 else " (not met)")))
     rows.append(("  non-2xx answers", ours["non_2xx"] if ours else None, peer["non_2xx"], "", "0"))
+    floor = http_.get(FLOOR)
+    if floor:
+        rows.append(("single-row requests/s (peer: floor_server.c, fixed answer: any server's ceiling here)", n,
+                     floor["requests_per_s"], ratio(n, floor["requests_per_s"], True),
+                     f"5x ONNX Runtime is {5 * peer['requests_per_s'] / floor['requests_per_s']:.2f}x this ceiling"))
     if ml:
         rows.append(("single-row requests/s (peer: mlflow models serve, 2 workers)", n, ml["requests_per_s"],
                      ratio(n, ml["requests_per_s"], True), ""))
